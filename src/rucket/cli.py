@@ -1,0 +1,75 @@
+"""Command line: `rucket serve` (and later admin, fsck, upgrade)."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from rucket import __version__, config, server
+
+_BANNER = """\
+Rucket {version} — S3-compatible object store
+  Endpoint:   {endpoint}
+  Region:     {region}
+  AccessKey:  {user}
+  SecretKey:  {password}
+  Data:       {data}
+  Recovery:   removed {tmp} temp files and {orphans} unreferenced blobs
+"""
+
+
+def _warn(message: str) -> None:
+    click.secho("WARNING: " + message, fg="yellow", err=True)
+
+
+@click.group()
+@click.version_option(__version__, prog_name="rucket")
+def main() -> None:
+    """Rucket: an S3-compatible object store."""
+
+
+@main.command()
+@click.option("--address", help="host:port to listen on [default: 0.0.0.0:9000]")
+@click.option("--port", type=int, help="port to listen on (0 picks a free one); overrides --address's port")
+@click.option("--data-dir", type=click.Path(file_okay=False), help="data directory [default: ./data]")
+@click.option("--config", "config_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="rucket.toml")
+@click.option("--workers", type=int, help="server worker processes [default: 1]")
+@click.option("--no-fsync", is_flag=True, default=False, help="NOT DURABLE: skip fsync (tests only)")
+def serve(address: str | None, port: int | None, data_dir: str | None, config_file: Path | None,
+          workers: int | None, no_fsync: bool) -> None:
+    """Serve the S3 API."""
+    started = time.perf_counter()
+    flags: dict[str, object] = {"address": address, "data_dir": data_dir, "workers": workers}
+    if no_fsync:
+        flags["fsync"] = False
+    try:
+        cfg = config.load(config_file, flags)
+    except (ValueError, TypeError) as exc:
+        raise click.UsageError(str(exc)) from exc
+    if port is not None:
+        host = cfg.host
+        cfg = config.Config(**{**cfg.__dict__, "address": f"{host}:{port or server.free_port(host)}"})
+    _warnings(cfg, data_dir)
+    tmp, orphans = server.recover(cfg)
+    shown = "127.0.0.1" if cfg.host in ("0.0.0.0", "") else cfg.host
+    click.echo(f"Rucket listening on http://{shown}:{cfg.port}", err=False)
+    click.echo(_BANNER.format(version=__version__, endpoint=f"http://{shown}:{cfg.port}", region=cfg.region,
+                              user=cfg.root_user, password=cfg.root_password, data=Path(cfg.data_dir).resolve(),
+                              tmp=tmp, orphans=orphans))
+    click.echo(f"Startup took {(time.perf_counter() - started) * 1000:.0f} ms before the HTTP server", err=True)
+    sys.stdout.flush()
+    server.run(cfg)
+
+
+def _warnings(cfg: config.Config, data_dir_flag: str | None) -> None:
+    if cfg.uses_default_credentials():
+        _warn("using the default root credentials rucketadmin/rucketadmin: set RUCKET_ROOT_USER and "
+              "RUCKET_ROOT_PASSWORD before exposing this server")
+    if data_dir_flag is None and cfg.data_dir == config.DEFAULT_DATA_DIR:
+        _warn(f"no --data-dir given: storing data in {Path(cfg.data_dir).resolve()}")
+    if not cfg.fsync:
+        _warn("fsync is OFF: acknowledged writes can be lost on a crash (test mode, not durable)")

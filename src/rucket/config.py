@@ -1,0 +1,100 @@
+"""One Settings object: defaults < rucket.toml < environment (RUCKET_*) < command-line flags."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+DEFAULT_ROOT = "rucketadmin"
+DEFAULT_ADDRESS = "0.0.0.0:9000"
+DEFAULT_DATA_DIR = "./data"
+
+
+@dataclass(frozen=True)
+class UserConfig:
+    access_key: str
+    secret_key: str
+    id: str = ""  # canonical user id; defaults to the access key
+    display_name: str = ""
+
+
+@dataclass(frozen=True)
+class Config:
+    address: str = DEFAULT_ADDRESS
+    data_dir: str = DEFAULT_DATA_DIR
+    root_user: str = DEFAULT_ROOT
+    root_password: str = DEFAULT_ROOT
+    region: str = "us-east-1"
+    domains: tuple[str, ...] = ("localhost",)
+    inline_limit: int = 64 * 1024
+    fsync: bool = True
+    workers: int = 1
+    log_level: str = "info"
+    users: tuple[UserConfig, ...] = field(default_factory=tuple)
+
+    @property
+    def host(self) -> str:
+        return self.address.rsplit(":", 1)[0] or "0.0.0.0"
+
+    @property
+    def port(self) -> int:
+        return int(self.address.rsplit(":", 1)[1])
+
+    def uses_default_credentials(self) -> bool:
+        return self.root_user == DEFAULT_ROOT and self.root_password == DEFAULT_ROOT
+
+    def to_json(self) -> str:
+        return json.dumps(dataclasses.asdict(self))
+
+    @classmethod
+    def from_json(cls, raw: str) -> Config:
+        data = json.loads(raw)
+        data["domains"] = tuple(data["domains"])
+        data["users"] = tuple(UserConfig(**u) for u in data["users"])
+        return cls(**data)
+
+
+_ENV: dict[str, tuple[str, Any]] = {  # env var -> (field, parser)
+    "RUCKET_ADDRESS": ("address", str),
+    "RUCKET_DATA_DIR": ("data_dir", str),
+    "RUCKET_ROOT_USER": ("root_user", str),
+    "RUCKET_ROOT_PASSWORD": ("root_password", str),
+    "RUCKET_REGION": ("region", str),
+    "RUCKET_DOMAINS": ("domains", lambda v: tuple(d.strip() for d in v.split(",") if d.strip())),
+    "RUCKET_INLINE_LIMIT": ("inline_limit", int),
+    "RUCKET_FSYNC": ("fsync", lambda v: v.lower() not in ("0", "false", "no", "off")),
+    "RUCKET_WORKERS": ("workers", int),
+    "RUCKET_LOG_LEVEL": ("log_level", str),
+}
+
+
+def _from_toml(path: Path) -> dict[str, Any]:
+    data = tomllib.loads(path.read_text())
+    out: dict[str, Any] = {k.replace("-", "_"): v for k, v in data.items() if k != "users"}
+    if "domains" in out:
+        out["domains"] = tuple(out["domains"])
+    users = data.get("users", [])
+    out["users"] = tuple(UserConfig(**{k.replace("-", "_"): v for k, v in u.items()}) for u in users)
+    return out
+
+
+def load(config_file: Path | None = None, flags: dict[str, Any] | None = None,
+         env: dict[str, str] | None = None) -> Config:
+    values: dict[str, Any] = {}
+    if config_file is not None:
+        values.update(_from_toml(config_file))
+    environ = os.environ if env is None else env
+    for var, (name, parse) in _ENV.items():
+        if var in environ:
+            values[name] = parse(environ[var])
+    values.update({k: v for k, v in (flags or {}).items() if v is not None})
+    known = {f.name for f in dataclasses.fields(Config)}
+    unknown = set(values) - known
+    if unknown:
+        raise ValueError(f"unknown configuration keys: {', '.join(sorted(unknown))}")
+    return Config(**values)

@@ -1,0 +1,79 @@
+"""Domain errors raised below the S3 layer.
+
+The engine speaks in these; `rucket.s3.errors.DOMAIN_TO_S3` maps each onto the S3 error
+code a client expects, so storage code never has to know about HTTP.
+"""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """Base of every expected failure of the storage engine."""
+
+
+class InvalidBucketName(DomainError):
+    pass
+
+
+class InvalidKey(DomainError):
+    """Key empty, over 1024 bytes, or not valid UTF-8."""
+
+
+class KeyTooLong(InvalidKey):
+    pass
+
+
+class BucketNotFound(DomainError):
+    pass
+
+
+class BucketAlreadyExists(DomainError):
+    """Another owner holds the name."""
+
+
+class BucketAlreadyOwnedByYou(DomainError):
+    pass
+
+
+class BucketNotEmpty(DomainError):
+    pass
+
+
+class KeyNotFound(DomainError):
+    pass
+
+
+class VersionNotFound(DomainError):
+    pass
+
+
+class PreconditionFailed(DomainError):
+    pass
+
+
+class NotModified(DomainError):
+    pass
+
+
+class InvalidRange(DomainError):
+    pass
+
+
+class BadDigest(DomainError):
+    """A checksum or Content-MD5 sent by the client does not match the bytes received."""
+
+
+class IncompleteBody(DomainError):
+    """The body ended before the announced length."""
+
+
+class EntityTooLarge(DomainError):
+    pass
+
+
+class CorruptBlob(DomainError):
+    """Stored bytes do not match their recorded checksum: never serve them."""
+
+
+class Unavailable(DomainError):
+    """Timeout, overload or lost quorum: the client should retry."""

@@ -1,0 +1,71 @@
+"""Plain records passed between layers. Immutable: an object version never changes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+INLINE = "inline"  # blob_id of versions whose bytes live in the metadata database
+NULL_VERSION = "null"
+
+
+@dataclass(frozen=True)
+class Owner:
+    id: str
+    display_name: str
+
+
+@dataclass(frozen=True)
+class Bucket:
+    name: str
+    owner: str
+    created_ms: int
+    region: str
+    versioning: str = ""  # "", "Enabled" or "Suspended"
+    object_lock: bool = False
+    config: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ObjectVersion:
+    """One immutable version of a key (or a delete marker)."""
+
+    bucket: str
+    key: str
+    version_id: str
+    row_id: int
+    size: int
+    etag: str  # quoted, as sent on the wire
+    mtime_ms: int
+    hlc: int
+    owner: str
+    blob_id: str | None = None
+    delete_marker: bool = False
+    is_latest: bool = True
+    storage_class: str = "STANDARD"
+    headers: dict[str, str] = field(default_factory=dict)  # content-type, cache-control, ...
+    user_meta: dict[str, str] = field(default_factory=dict)  # x-amz-meta-* without the prefix
+    checksums: dict[str, str] = field(default_factory=dict)  # "CRC32" -> base64
+    extra: dict[str, Any] = field(default_factory=dict)  # parts, placement group, ...
+
+    @property
+    def inline(self) -> bool:
+        return self.blob_id == INLINE
+
+
+@dataclass(frozen=True)
+class ListEntry:
+    key: str
+    size: int
+    etag: str
+    mtime_ms: int
+    storage_class: str
+    owner: str
+
+
+@dataclass(frozen=True)
+class ListPage:
+    entries: list[ListEntry]
+    prefixes: list[str]
+    truncated: bool
+    next_marker: str = ""  # last key or common prefix returned: where the next page resumes

@@ -1,0 +1,27 @@
+"""The storage engine: buckets, objects and listing over meta/, blobs/, events/ and placement/."""
+
+from __future__ import annotations
+
+from rucket.core.model import ListPage
+from rucket.engine.buckets import Buckets
+from rucket.engine.listing import ListQuery, list_objects
+from rucket.engine.objects import Objects
+from rucket.engine.store import Store
+
+
+class Engine:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.buckets = Buckets(store)
+        self.objects = Objects(store)
+
+    def list_objects(self, q: ListQuery) -> ListPage:
+        self.buckets.get(q.bucket)
+        return list_objects(self.store.meta, q)
+
+    def recover(self) -> tuple[int, int]:
+        """Start-up: drop temp files and blobs that no committed version references."""
+        return self.store.blobs.recover(self.store.meta.blob_ids())
+
+    def close(self) -> None:
+        self.store.meta.close()

@@ -1,0 +1,203 @@
+"""Object writes, reads and deletes, with S3 versioning semantics.
+
+The write order is the durability contract: bytes durable (blob fsync'd and renamed, or
+held for an inline row) → one metadata transaction that adds the version row, moves the
+`latest` pointer and appends the event → only then the caller answers 200. Blobs that a
+committed transaction made unreachable are unlinked afterwards; a crash in between leaves
+orphans for start-up recovery, never a dangling reference.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterable, AsyncIterator, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rucket.blobs.base import WrittenBlob
+from rucket.core import checksums, errors, faults, ids, names
+from rucket.core.model import INLINE, NULL_VERSION, ObjectVersion
+from rucket.engine.store import Store, emit
+from rucket.events.records import EventType, StorageEvent
+from rucket.meta.tx import Tx
+
+Verifier = Callable[[WrittenBlob], dict[str, str]]  # raises on a bad digest, returns checksums to store
+
+
+@dataclass
+class PutSpec:
+    owner: str
+    headers: dict[str, str] = field(default_factory=dict)
+    user_meta: dict[str, str] = field(default_factory=dict)
+    checksum_algorithms: tuple[str, ...] = ()
+    verify: Verifier | None = None
+    if_match: str | None = None  # conditional write: the current ETag must match
+    if_none_match: bool = False  # conditional write: `If-None-Match: *`
+    storage_class: str = "STANDARD"
+    extra: dict[str, object] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class DeleteResult:
+    version_id: str | None
+    delete_marker: bool
+
+
+def check_write_conditions(current: ObjectVersion | None, spec: PutSpec) -> None:
+    live = current is not None and not current.delete_marker
+    if spec.if_none_match and live:
+        raise errors.PreconditionFailed("If-None-Match")
+    if spec.if_match is not None:
+        if not live or not etag_matches(spec.if_match, current.etag if current else ""):
+            raise (errors.PreconditionFailed if live else errors.KeyNotFound)("If-Match")
+
+
+def etag_matches(condition: str, etag: str) -> bool:
+    wanted = [c.strip() for c in condition.split(",")]
+    return "*" in wanted or etag in wanted or etag.strip('"') in (w.strip('"') for w in wanted)
+
+
+class Objects:
+    def __init__(self, store: Store) -> None:
+        self.s = store
+
+    # ---- write --------------------------------------------------------------
+    async def put(self, bucket_name: str, key: str, body: AsyncIterable[bytes], spec: PutSpec) -> ObjectVersion:
+        names.validate_key(key)
+        bucket = self._bucket(bucket_name)
+        check_write_conditions(self.s.meta.get_latest(bucket_name, key), spec)  # fail before the body
+        hashers = {"MD5": checksums.md5(), **{a: checksums.new(a) for a in spec.checksum_algorithms}}
+        writer = self.s.blobs.writer(hashers, self.s.inline_limit)
+        try:
+            async for chunk in body:
+                await writer.write(chunk)
+            written = await writer.finish()
+        except BaseException:
+            writer.abort()
+            raise
+        try:
+            stored = spec.verify(written) if spec.verify else {}
+            version = self._new_version(bucket_name, key, bucket.versioning, written, spec, stored)
+            committed, dropped = await self.s.meta.write(lambda tx: self._commit_put(tx, version, written, spec))
+        except BaseException:
+            if written.blob_id:
+                self.s.blobs.delete(written.blob_id)
+            raise
+        self._reclaim(dropped)
+        return committed
+
+    def _new_version(self, bucket: str, key: str, versioning: str, w: WrittenBlob, spec: PutSpec,
+                     stored: dict[str, str]) -> ObjectVersion:
+        now = self.s.clock.now_ms()
+        return ObjectVersion(
+            bucket=bucket, key=key, row_id=0,
+            version_id=ids.version_id(now) if versioning == "Enabled" else NULL_VERSION,
+            size=w.size, etag=checksums.quoted_etag(w.digests["MD5"]), mtime_ms=now, hlc=self.s.hlc.now(),
+            owner=spec.owner, blob_id=INLINE if w.inline is not None else w.blob_id,
+            storage_class=spec.storage_class, headers=spec.headers, user_meta=spec.user_meta,
+            checksums=stored, extra={"pg": self.s.placer.place(bucket, key).pg, **spec.extra})
+
+    def _commit_put(self, tx: Tx, v: ObjectVersion, w: WrittenBlob,
+                    spec: PutSpec) -> tuple[ObjectVersion, list[str]]:
+        if tx.bucket(v.bucket) is None:
+            raise errors.BucketNotFound(v.bucket)
+        check_write_conditions(tx.latest(v.bucket, v.key), spec)  # atomic with the write: one winner
+        dropped = self._drop_null(tx, v.bucket, v.key) if v.version_id == NULL_VERSION else []
+        stored = tx.insert_version(v)
+        if w.inline is not None:
+            tx.put_inline(stored.row_id, w.inline)
+        emit(tx, StorageEvent(EventType.OBJECT_PUT, v.hlc, v.bucket, v.key, v.version_id,
+                              {"size": v.size, "etag": v.etag, "blob": v.blob_id}))
+        return stored, dropped
+
+    @staticmethod
+    def _drop_null(tx: Tx, bucket: str, key: str) -> list[str]:
+        """Unversioned/suspended writes replace the "null" version; returns blobs to reclaim."""
+        old = tx.version(bucket, key, NULL_VERSION)
+        if old is None:
+            return []
+        tx.delete_version(old)
+        return [old.blob_id] if old.blob_id and old.blob_id != INLINE and not tx.blob_in_use(old.blob_id) else []
+
+    def _reclaim(self, blob_ids: list[str]) -> None:
+        faults.point("object.before_reclaim")
+        for blob_id in blob_ids:
+            self.s.blobs.delete(blob_id)
+
+    # ---- read ---------------------------------------------------------------
+    def _bucket(self, name: str):  # type: ignore[no-untyped-def]
+        bucket = self.s.meta.get_bucket(name)
+        if bucket is None:
+            raise errors.BucketNotFound(name)
+        return bucket
+
+    def head(self, bucket: str, key: str, version_id: str | None = None) -> ObjectVersion:
+        """The version a GET would return; delete markers are returned, the caller decides."""
+        self._bucket(bucket)
+        if version_id is not None:
+            v = self.s.meta.get_version(bucket, key, version_id)
+            if v is None:
+                raise errors.VersionNotFound(version_id)
+            return v
+        v = self.s.meta.get_latest(bucket, key)
+        if v is None:
+            raise errors.KeyNotFound(key)
+        return v
+
+    def blob_path(self, v: ObjectVersion) -> Path | None:
+        return None if v.blob_id in (None, INLINE) else self.s.blobs.path(v.blob_id)
+
+    async def read(self, v: ObjectVersion, start: int, end: int) -> AsyncIterator[bytes]:
+        if v.blob_id == INLINE:
+            yield self.s.meta.read_inline(v.row_id)[start:end]
+            return
+        if v.blob_id is None or start >= end:
+            return
+        async for chunk in self.s.blobs.read(v.blob_id, start, end):
+            yield chunk
+
+    # ---- delete -------------------------------------------------------------
+    async def delete(self, bucket_name: str, key: str, version_id: str | None = None,
+                     if_match: str | None = None) -> DeleteResult:
+        names.validate_key(key)
+        bucket = self._bucket(bucket_name)
+        hlc, now = self.s.hlc.now(), self.s.clock.now_ms()
+
+        def txn(tx: Tx) -> tuple[DeleteResult, list[str]]:
+            if if_match is not None:
+                cur = tx.latest(bucket_name, key)
+                if cur is None or cur.delete_marker:
+                    raise errors.KeyNotFound(key)
+                if not etag_matches(if_match, cur.etag):
+                    raise errors.PreconditionFailed("If-Match")
+            if version_id is not None:
+                return self._delete_version(tx, bucket_name, key, version_id, hlc)
+            if bucket.versioning == "":
+                dropped = self._drop_null(tx, bucket_name, key)
+                emit(tx, StorageEvent(EventType.OBJECT_DELETED, hlc, bucket_name, key, NULL_VERSION))
+                return DeleteResult(None, False), dropped
+            return self._add_marker(tx, bucket_name, key, bucket.versioning, hlc, now)
+
+        result, dropped = await self.s.meta.write(txn)
+        self._reclaim(dropped)
+        return result
+
+    def _delete_version(self, tx: Tx, bucket: str, key: str, version_id: str,
+                        hlc: int) -> tuple[DeleteResult, list[str]]:
+        v = tx.version(bucket, key, version_id)
+        if v is None:
+            return DeleteResult(version_id, False), []  # S3 answers 204 for an absent version
+        tx.delete_version(v)
+        emit(tx, StorageEvent(EventType.VERSION_DELETED, hlc, bucket, key, version_id))
+        orphan = v.blob_id and v.blob_id != INLINE and not tx.blob_in_use(v.blob_id)
+        return DeleteResult(version_id, v.delete_marker), [v.blob_id] if orphan and v.blob_id else []
+
+    def _add_marker(self, tx: Tx, bucket: str, key: str, versioning: str, hlc: int,
+                    now: int) -> tuple[DeleteResult, list[str]]:
+        enabled = versioning == "Enabled"
+        dropped = [] if enabled else self._drop_null(tx, bucket, key)
+        marker = ObjectVersion(bucket=bucket, key=key, row_id=0,
+                               version_id=ids.version_id(now) if enabled else NULL_VERSION,
+                               size=0, etag="", mtime_ms=now, hlc=hlc, owner="", delete_marker=True)
+        tx.insert_version(marker)
+        emit(tx, StorageEvent(EventType.DELETE_MARKER, hlc, bucket, key, marker.version_id))
+        return DeleteResult(marker.version_id, True), dropped

@@ -1,0 +1,28 @@
+"""The engine's dependencies, built once by the composition root and shared by every part."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rucket.blobs.local import LocalBlobs
+from rucket.core.hlc import HLC, Clock
+from rucket.events.records import StorageEvent, encode
+from rucket.meta.sqlite import SqliteMeta
+from rucket.meta.tx import Tx
+from rucket.placement.base import Placer
+
+
+@dataclass
+class Store:
+    meta: SqliteMeta
+    blobs: LocalBlobs
+    clock: Clock
+    hlc: HLC
+    placer: Placer
+    region: str = "us-east-1"
+    inline_limit: int = 64 * 1024
+
+
+def emit(tx: Tx, event: StorageEvent) -> int:
+    """Append to the event log inside the caller's transaction; returns the LSN."""
+    return tx.append_event(encode(event))

@@ -1,0 +1,189 @@
+"""SQLite metadata store: WAL, synchronous=FULL, one writer thread with group commit.
+
+One writer thread owns the write connection and commits every queued mutation of a batch
+in a single transaction (each in its own savepoint, so one failing request does not undo
+its neighbours): one fsync then covers many concurrent requests. Readers use their own
+per-thread connections and never wait for the writer (WAL).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import queue
+import sqlite3
+import threading
+from collections.abc import Callable
+from importlib import resources
+from pathlib import Path
+from typing import Any, TypeVar
+
+from rucket.core import faults
+from rucket.core.model import Bucket, ListEntry, ObjectVersion
+from rucket.meta.rows import VERSION_COLS, bucket_from_row, version_from_row
+from rucket.meta.tx import Tx
+
+T = TypeVar("T")
+MAX_BATCH = 256
+_Settle = Callable[[Any, BaseException | None], None]
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=30)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=FULL")
+    conn.execute("PRAGMA foreign_keys=ON")
+    conn.execute("PRAGMA cache_size=-65536")
+    return conn
+
+
+def migrate(conn: sqlite3.Connection) -> int:
+    """Apply the numbered `migrations/NNNN_*.sql` files newer than `PRAGMA user_version`."""
+    current = conn.execute("PRAGMA user_version").fetchone()[0]
+    files = sorted(f for f in resources.files("rucket.meta.migrations").iterdir() if f.name.endswith(".sql"))
+    for f in files:
+        number = int(f.name.split("_", 1)[0])
+        if number > current:
+            conn.executescript("BEGIN IMMEDIATE;\n" + f.read_text() + f"\nPRAGMA user_version={number};\nCOMMIT;")
+            current = number
+    return int(current)
+
+
+class SqliteMeta:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._wconn = _connect(path)
+        migrate(self._wconn)
+        self._local = threading.local()
+        self._queue: queue.SimpleQueue[tuple[Callable[[Tx], Any], _Settle] | None] = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._writer_loop, name="rucket-meta-writer", daemon=True)
+        self._thread.start()
+
+    # ---- writes -------------------------------------------------------------
+    async def write(self, fn: Callable[[Tx], T]) -> T:
+        loop = asyncio.get_running_loop()
+        fut: asyncio.Future[T] = loop.create_future()
+
+        def settle(result: Any, exc: BaseException | None) -> None:
+            loop.call_soon_threadsafe(_resolve, fut, result, exc)
+
+        self._queue.put((fn, settle))
+        return await fut
+
+    def write_sync(self, fn: Callable[[Tx], T]) -> T:
+        fut: concurrent.futures.Future[T] = concurrent.futures.Future()
+
+        def settle(result: Any, exc: BaseException | None) -> None:
+            fut.set_exception(exc) if exc is not None else fut.set_result(result)
+
+        self._queue.put((fn, settle))
+        return fut.result()
+
+    def _writer_loop(self) -> None:
+        while (item := self._queue.get()) is not None:
+            batch = [item]
+            while len(batch) < MAX_BATCH:
+                try:
+                    nxt = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if nxt is None:
+                    self._queue.put(None)
+                    break
+                batch.append(nxt)
+            self._commit_batch(batch)
+
+    def _commit_batch(self, batch: list[tuple[Callable[[Tx], Any], _Settle]]) -> None:
+        conn, tx, outcomes = self._wconn, Tx(self._wconn), []
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            for fn, settle in batch:
+                outcomes.append((settle, *self._run_one(conn, tx, fn)))
+            faults.point("meta.before_commit")
+            conn.execute("COMMIT")
+            faults.point("meta.after_commit")
+        except BaseException as exc:  # the whole batch failed to commit: nobody is acknowledged
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            outcomes = [(settle, None, exc) for settle, _fn in batch]
+        for settle, result, exc in outcomes:
+            settle(result, exc)
+
+    @staticmethod
+    def _run_one(conn: sqlite3.Connection, tx: Tx, fn: Callable[[Tx], Any]) -> tuple[Any, BaseException | None]:
+        conn.execute("SAVEPOINT op")
+        try:
+            result = fn(tx)
+        except Exception as exc:
+            conn.execute("ROLLBACK TO op")
+            conn.execute("RELEASE op")
+            return None, exc
+        conn.execute("RELEASE op")
+        return result, None
+
+    def close(self) -> None:
+        self._queue.put(None)
+        self._thread.join(timeout=30)
+        self._wconn.close()
+
+    # ---- reads (any thread, never blocked by the writer) --------------------
+    def _r(self) -> sqlite3.Connection:
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = _connect(self.path)
+            conn.execute("PRAGMA query_only=ON")
+            self._local.conn = conn
+        return conn
+
+    def get_bucket(self, name: str) -> Bucket | None:
+        row = self._r().execute("SELECT * FROM buckets WHERE name=?", (name,)).fetchone()
+        return bucket_from_row(row) if row else None
+
+    def list_buckets(self) -> list[Bucket]:
+        return [bucket_from_row(r) for r in self._r().execute("SELECT * FROM buckets ORDER BY name")]
+
+    def get_latest(self, bucket: str, key: str) -> ObjectVersion | None:
+        row = self._r().execute(
+            f"SELECT {VERSION_COLS} FROM latest l JOIN versions v ON v.id = l.vid "
+            "WHERE l.bucket=? AND l.key=?", (bucket, key)).fetchone()
+        return version_from_row(row, is_latest=True) if row else None
+
+    def get_version(self, bucket: str, key: str, version_id: str) -> ObjectVersion | None:
+        row = self._r().execute(
+            f"SELECT {VERSION_COLS}, (SELECT vid FROM latest l WHERE l.bucket=v.bucket AND l.key=v.key) "
+            "FROM versions v WHERE bucket=? AND key=? AND version_id=?", (bucket, key, version_id)).fetchone()
+        return version_from_row(row[:-1], is_latest=row[-1] == row[0]) if row else None
+
+    def list_latest(self, bucket: str, lower: str, below: str | None, limit: int) -> list[ListEntry]:
+        """Live keys with lower <= key < below, in UTF-8 byte order (SQLite BINARY collation)."""
+        sql = "SELECT key, size, etag, mtime_ms, storage_class, owner FROM latest WHERE bucket=? AND key>=? "
+        args: list[Any] = [bucket, lower]
+        if below is not None:
+            sql += "AND key<? "
+            args.append(below)
+        sql += "AND live=1 ORDER BY key LIMIT ?"
+        args.append(limit)
+        return [ListEntry(*r) for r in self._r().execute(sql, args)]
+
+    def read_inline(self, row_id: int) -> bytes:
+        row = self._r().execute("SELECT data FROM inline_data WHERE vid=?", (row_id,)).fetchone()
+        return bytes(row[0]) if row else b""
+
+    def blob_ids(self) -> set[str]:
+        """Every blob a version references; start-up recovery deletes the rest."""
+        rows = self._r().execute("SELECT DISTINCT blob_id FROM versions WHERE blob_id IS NOT NULL")
+        return {r[0] for r in rows}
+
+    def events_after(self, lsn: int, limit: int = 1000) -> list[tuple[Any, ...]]:
+        return list(self._r().execute(
+            "SELECT lsn, hlc, type, bucket, key, version_id, payload, crc32 FROM events "
+            "WHERE lsn>? ORDER BY lsn LIMIT ?", (lsn, limit)))
+
+
+def _resolve(fut: asyncio.Future[Any], result: Any, exc: BaseException | None) -> None:
+    if fut.done():
+        return
+    if exc is not None:
+        fut.set_exception(exc)
+    else:
+        fut.set_result(result)

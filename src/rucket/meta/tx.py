@@ -1,0 +1,94 @@
+"""The mutations a write function may perform inside one metadata transaction.
+
+The engine composes these inside `SqliteMeta.write(fn)`; all SQL stays in `meta/`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import sqlite3
+from typing import Any
+
+from rucket.core.model import Bucket, ObjectVersion
+from rucket.meta.rows import VERSION_COLS, attrs_json, bucket_from_row, version_from_row
+
+
+class Tx:
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.c = conn
+
+    # ---- buckets ------------------------------------------------------------
+    def bucket(self, name: str) -> Bucket | None:
+        row = self.c.execute("SELECT * FROM buckets WHERE name=?", (name,)).fetchone()
+        return bucket_from_row(row) if row else None
+
+    def insert_bucket(self, b: Bucket) -> None:
+        self.c.execute("INSERT INTO buckets VALUES (?,?,?,?,?,?,?)",
+                       (b.name, b.owner, b.created_ms, b.region, b.versioning, int(b.object_lock),
+                        json.dumps(b.config)))
+
+    def update_bucket(self, b: Bucket) -> None:
+        self.c.execute("UPDATE buckets SET versioning=?, object_lock=?, config=? WHERE name=?",
+                       (b.versioning, int(b.object_lock), json.dumps(b.config), b.name))
+
+    def delete_bucket(self, name: str) -> None:
+        self.c.execute("DELETE FROM buckets WHERE name=?", (name,))
+
+    def bucket_is_empty(self, name: str) -> bool:
+        return self.c.execute("SELECT 1 FROM versions WHERE bucket=? LIMIT 1", (name,)).fetchone() is None
+
+    # ---- versions -----------------------------------------------------------
+    def latest(self, bucket: str, key: str) -> ObjectVersion | None:
+        row = self.c.execute(
+            f"SELECT {VERSION_COLS} FROM latest l JOIN versions v ON v.id = l.vid "
+            "WHERE l.bucket=? AND l.key=?", (bucket, key)).fetchone()
+        return version_from_row(row, is_latest=True) if row else None
+
+    def version(self, bucket: str, key: str, version_id: str) -> ObjectVersion | None:
+        row = self.c.execute(f"SELECT {VERSION_COLS} FROM versions v WHERE bucket=? AND key=? AND version_id=?",
+                             (bucket, key, version_id)).fetchone()
+        return version_from_row(row, is_latest=False) if row else None
+
+    def insert_version(self, v: ObjectVersion) -> ObjectVersion:
+        """Store a new version and make it the latest; returns it with its row id."""
+        cur = self.c.execute(
+            "INSERT INTO versions (bucket, key, version_id, delete_marker, blob_id, size, etag, mtime_ms, "
+            "hlc, owner, storage_class, attrs) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+            (v.bucket, v.key, v.version_id, int(v.delete_marker), v.blob_id, v.size, v.etag, v.mtime_ms,
+             v.hlc, v.owner, v.storage_class, attrs_json(v)))
+        stored = dataclasses.replace(v, row_id=int(cur.lastrowid or 0), is_latest=True)
+        self.set_latest(stored)
+        return stored
+
+    def set_latest(self, v: ObjectVersion) -> None:
+        self.c.execute("INSERT OR REPLACE INTO latest VALUES (?,?,?,?,?,?,?,?,?)",
+                       (v.bucket, v.key, v.row_id, int(not v.delete_marker), v.size, v.etag, v.mtime_ms,
+                        v.storage_class, v.owner))
+
+    def delete_version(self, v: ObjectVersion) -> None:
+        """Remove one version; if it was the latest, the next newest (if any) becomes latest."""
+        self.c.execute("DELETE FROM versions WHERE id=?", (v.row_id,))
+        self.c.execute("DELETE FROM inline_data WHERE vid=?", (v.row_id,))
+        row = self.c.execute("SELECT vid FROM latest WHERE bucket=? AND key=?", (v.bucket, v.key)).fetchone()
+        if row is None or row[0] != v.row_id:
+            return
+        nxt = self.c.execute(f"SELECT {VERSION_COLS} FROM versions v WHERE bucket=? AND key=? "
+                             "ORDER BY id DESC LIMIT 1", (v.bucket, v.key)).fetchone()
+        if nxt is None:
+            self.c.execute("DELETE FROM latest WHERE bucket=? AND key=?", (v.bucket, v.key))
+        else:
+            self.set_latest(version_from_row(nxt, is_latest=True))
+
+    def put_inline(self, row_id: int, data: bytes) -> None:
+        self.c.execute("INSERT INTO inline_data VALUES (?,?)", (row_id, data))
+
+    def blob_in_use(self, blob_id: str) -> bool:
+        return self.c.execute("SELECT 1 FROM versions WHERE blob_id=? LIMIT 1", (blob_id,)).fetchone() is not None
+
+    # ---- events -------------------------------------------------------------
+    def append_event(self, record: tuple[Any, ...]) -> int:
+        """record = (hlc, type, bucket, key, version_id, payload, crc32), built by rucket.events."""
+        cur = self.c.execute("INSERT INTO events (hlc, type, bucket, key, version_id, payload, crc32) "
+                             "VALUES (?,?,?,?,?,?,?)", record)
+        return int(cur.lastrowid or 0)

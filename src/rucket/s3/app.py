@@ -1,0 +1,160 @@
+"""The raw ASGI application: route → authenticate → authorize → handler → response.
+
+No framework: the hot path is a handful of dict lookups and one handler call, and the
+same callable runs under granian (with zero-copy `http.response.pathsend`) or uvicorn.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import AsyncIterator, Mapping
+from typing import Any
+from urllib.parse import parse_qsl
+
+from rucket.core import errors as core
+from rucket.core import ids
+from rucket.engine import Engine
+from rucket.s3 import xml
+from rucket.s3.auth import AuthInput, authenticate, verified_body
+from rucket.s3.errors import (
+    IncompleteBody,
+    InternalError,
+    MissingContentLength,
+    S3Error,
+    S3NotImplemented,
+    from_domain,
+)
+from rucket.s3.handlers import HANDLERS
+from rucket.s3.ops import Operation
+from rucket.s3.policy import authorize
+from rucket.s3.request import RequestContext, Response, Settings, User
+from rucket.s3.router import resolve
+from rucket.s3.sender import send_response
+
+log = logging.getLogger("rucket.s3")
+HEALTH = {"/minio/health/live", "/minio/health/ready", "/health/live", "/health/ready"}
+_BODY_METHODS = frozenset({"PUT", "POST"})
+
+Scope = dict[str, Any]
+
+
+def _headers(scope: Scope) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for name, value in scope["headers"]:
+        k, v = name.decode("latin-1").lower(), value.decode("latin-1")
+        out[k] = f"{out[k]},{v}" if k in out else v
+    return out
+
+
+async def _receive_body(receive: Any, expected: int | None) -> AsyncIterator[bytes]:
+    got = 0
+    while True:
+        msg = await receive()
+        if msg["type"] == "http.disconnect":
+            raise IncompleteBody()
+        chunk = msg.get("body", b"")
+        if chunk:
+            got += len(chunk)
+            yield chunk
+        if not msg.get("more_body", False):
+            break
+    if expected is not None and got != expected:
+        raise IncompleteBody()
+
+
+def _content_length(method: str, h: Mapping[str, str]) -> int | None:
+    raw = h.get("content-length")
+    if raw is None:
+        if method == "PUT" and "chunked" not in h.get("transfer-encoding", ""):
+            raise MissingContentLength()
+        return None
+    if not raw.isdigit():
+        raise IncompleteBody("Content-Length is not a number")
+    return int(raw)
+
+
+class S3App:
+    def __init__(self, engine: Engine, users: Mapping[str, User], settings: Settings) -> None:
+        self.engine = engine
+        self.settings = settings
+        self.users_by_key = dict(users)
+        self.users_by_id = {u.id: u for u in users.values()}
+        self.host_id = ids.host_id()
+
+    def secret_for(self, access_key: str) -> str | None:
+        user = self.users_by_key.get(access_key)
+        return user.secret if user else None
+
+    async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
+        if scope["type"] == "lifespan":
+            await _lifespan(receive, send)
+            return
+        if scope["type"] != "http":
+            return
+        request_id = ids.request_id()
+        started = time.perf_counter()
+        method = scope["method"]
+        if scope["path"] in HEALTH and method in ("GET", "HEAD"):
+            await send_response(send, scope, Response.empty(200), request_id, self.host_id, head=True)
+            return
+        resp, op = await self._handle(scope, receive, request_id)
+        await send_response(send, scope, resp, request_id, self.host_id, head=method == "HEAD")
+        log.info("%s %s %s %s %d %.1fms", request_id, method, scope["path"], op.s3_name if op else "-",
+                 resp.status, (time.perf_counter() - started) * 1000)
+
+    async def _handle(self, scope: Scope, receive: Any, request_id: str) -> tuple[Response, Operation | None]:
+        headers = _headers(scope)
+        op: Operation | None = None
+        try:
+            ctx = self._context(scope, receive, headers, request_id)
+            op = ctx.op
+            handler = HANDLERS.get(op)
+            if handler is None:
+                raise S3NotImplemented(f"{op.s3_name} is not implemented", resource=scope["path"])
+            return await handler(ctx), op
+        except S3Error as err:
+            return self._error(err, scope, request_id), op
+        except core.DomainError as exc:
+            return self._error(from_domain(exc, scope["path"]), scope, request_id), op
+        except Exception:
+            log.exception("%s internal error", request_id)
+            return self._error(InternalError(resource=scope["path"]), scope, request_id), op
+
+    def _context(self, scope: Scope, receive: Any, headers: dict[str, str], request_id: str) -> RequestContext:
+        method, path = scope["method"], scope["path"]
+        raw_query = scope.get("query_string", b"").decode("latin-1")
+        query = dict(reversed(parse_qsl(raw_query, keep_blank_values=True)))  # first value wins
+        route = resolve(method, headers.get("host", ""), path, query,
+                        copy_source="x-amz-copy-source" in headers, domains=self.settings.domains)
+        raw_path = scope.get("raw_path") or path.encode("utf-8")
+        auth_in = AuthInput(method, raw_path.decode("latin-1"), raw_query, headers,
+                            self.engine.store.clock.now_ms())
+        auth = authenticate(auth_in, self.secret_for, self.settings.region)
+        user = self.users_by_key.get(auth.access_key) if auth.access_key else None
+        bucket = self.engine.store.meta.get_bucket(route.bucket) if route.bucket else None
+        authorize(route.op, user, bucket)
+        expected = _content_length(method, headers) if method in _BODY_METHODS else None
+        body = verified_body(auth, auth_in, _receive_body(receive, expected))
+        return RequestContext(self.engine, self.settings, route.op, route.bucket, route.key, method, path,
+                              headers, query, request_id, user, body, self.users_by_id)
+
+    def _error(self, err: S3Error, scope: Scope, request_id: str) -> Response:
+        if not err.resource:
+            err.resource = scope["path"]
+        headers = list(err.headers.items())
+        if err.status == 304:
+            return Response.empty(304, headers)
+        body = xml.render_error(err, request_id, self.host_id)
+        return Response(err.status, [("content-type", "application/xml"), *headers], body)
+
+
+async def _lifespan(receive: Any, send: Any) -> None:
+    while True:
+        msg = await receive()
+        if msg["type"] == "lifespan.startup":
+            await send({"type": "lifespan.startup.complete"})
+        elif msg["type"] == "lifespan.shutdown":
+            await send({"type": "lifespan.shutdown.complete"})
+            return
+

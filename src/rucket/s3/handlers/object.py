@@ -1,0 +1,158 @@
+"""Object operations: PutObject, GetObject, HeadObject, DeleteObject."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from rucket.core import errors as core
+from rucket.core.model import ObjectVersion
+from rucket.engine.objects import PutSpec
+from rucket.s3 import headers as hdr
+from rucket.s3.conditions import check_read_conditions
+from rucket.s3.errors import (
+    AccessDenied,
+    InvalidArgument,
+    InvalidRequest,
+    MethodNotAllowed,
+    NoSuchKey,
+    S3NotImplemented,
+)
+from rucket.s3.ops import Operation
+from rucket.s3.request import RequestContext, Response, http_date, parse_range
+
+# Headers whose features are not built yet: refuse rather than silently ignore them.
+_UNSUPPORTED = ("x-amz-server-side-encryption", "x-amz-server-side-encryption-customer-algorithm",
+                "x-amz-object-lock-mode", "x-amz-object-lock-retain-until-date", "x-amz-object-lock-legal-hold",
+                "x-amz-tagging", "x-amz-grant-read", "x-amz-grant-write", "x-amz-grant-read-acp",
+                "x-amz-grant-write-acp", "x-amz-grant-full-control")
+
+
+def _refuse_unsupported(ctx: RequestContext) -> None:
+    for name in _UNSUPPORTED:
+        if name in ctx.headers:
+            raise S3NotImplemented(f"{name} is not implemented yet", resource=ctx.resource)
+    acl = ctx.headers.get("x-amz-acl")
+    if acl not in (None, "private", "bucket-owner-full-control"):
+        raise S3NotImplemented("canned ACLs other than private are not implemented yet", resource=ctx.resource)
+
+
+def _owner_id(ctx: RequestContext) -> str:
+    if ctx.user is None:
+        raise AccessDenied()
+    return ctx.user.id
+
+
+async def put_object(ctx: RequestContext) -> Response:
+    _refuse_unsupported(ctx)
+    h = ctx.headers
+    algorithms = hdr.requested_checksums(h)
+    spec = PutSpec(
+        owner=_owner_id(ctx), headers=hdr.stored_headers(h), user_meta=hdr.user_meta(h),
+        checksum_algorithms=algorithms, storage_class=hdr.storage_class(h),
+        verify=lambda w: hdr.verify_written(h, ctx.body_stream.trailers, w, algorithms),
+        if_match=h.get("if-match"), if_none_match=_if_none_match_star(h))
+    v = await ctx.engine.objects.put(ctx.bucket, ctx.key, ctx.body_stream, spec)
+    out = [("etag", v.etag), *hdr.checksum_headers(v)]
+    if v.version_id != "null":
+        out.append(("x-amz-version-id", v.version_id))
+    return Response.empty(200, out)
+
+
+def _if_none_match_star(h: Mapping[str, str]) -> bool:
+    value = h.get("if-none-match")
+    if value is None:
+        return False
+    if value.strip() != "*":
+        raise S3NotImplemented("If-None-Match on PutObject only supports '*'")
+    return True
+
+
+def _version_param(ctx: RequestContext) -> str | None:
+    vid = ctx.query.get("versionId")
+    if vid is not None and vid == "":
+        raise InvalidArgument("Version id cannot be the empty string", ArgumentName="versionId")
+    return vid
+
+
+def _resolve_version(ctx: RequestContext) -> ObjectVersion:
+    vid = _version_param(ctx)
+    v = ctx.engine.objects.head(ctx.bucket, ctx.key, vid)
+    if v.delete_marker:
+        marker = [("x-amz-delete-marker", "true"), ("x-amz-version-id", v.version_id),
+                  ("last-modified", http_date(v.mtime_ms))]
+        if vid is not None:
+            raise MethodNotAllowed(resource=ctx.resource, headers=dict(marker), Method=ctx.method,
+                                   ResourceType="DeleteMarker")
+        raise NoSuchKey(resource=ctx.resource, headers=dict(marker), Key=ctx.key)
+    return v
+
+
+def _read_headers(ctx: RequestContext, v: ObjectVersion) -> list[tuple[str, str]]:
+    if any(k.startswith("response-") for k in ctx.query) and ctx.user is None:
+        raise InvalidRequest("Request specific response headers cannot be used for anonymous GET requests.")
+    bucket = ctx.engine.buckets.get(ctx.bucket)
+    out = hdr.object_headers(v, bucket.versioning != "")
+    if ctx.headers.get("x-amz-checksum-mode", "").upper() == "ENABLED":
+        out += hdr.checksum_headers(v)
+    return hdr.apply_overrides(out, ctx.query)
+
+
+def _part_number(ctx: RequestContext, v: ObjectVersion) -> None:
+    """Objects written by PutObject have exactly one part."""
+    raw = ctx.query.get("partNumber")
+    if raw is None:
+        return
+    if not raw.isdigit() or not 1 <= int(raw) <= 10000:
+        raise InvalidArgument("Part number must be an integer between 1 and 10000, inclusive",
+                              ArgumentName="partNumber", ArgumentValue=raw)
+    if int(raw) != 1:
+        raise core.InvalidRange(raw)
+
+
+async def get_object(ctx: RequestContext) -> Response:
+    v = _resolve_version(ctx)
+    check_read_conditions(ctx.headers, v.etag, v.mtime_ms)
+    _part_number(ctx, v)
+    headers = _read_headers(ctx, v)
+    rng = parse_range(ctx.headers.get("range"), v.size)
+    if rng is None:
+        path = ctx.engine.objects.blob_path(v)
+        if path is not None:
+            return Response(200, headers, file=path, length=v.size)
+        return Response(200, headers, stream=ctx.engine.objects.read(v, 0, v.size), length=v.size)
+    start, end = rng
+    headers.append(("content-range", f"bytes {start}-{end - 1}/{v.size}"))
+    headers = [(k, val) for k, val in headers if not k.startswith("x-amz-checksum-")]
+    return Response(206, headers, stream=ctx.engine.objects.read(v, start, end), length=end - start)
+
+
+async def head_object(ctx: RequestContext) -> Response:
+    v = _resolve_version(ctx)
+    check_read_conditions(ctx.headers, v.etag, v.mtime_ms)
+    _part_number(ctx, v)
+    headers = _read_headers(ctx, v)
+    rng = parse_range(ctx.headers.get("range"), v.size)
+    if rng is None:
+        return Response(200, headers, length=v.size)
+    start, end = rng
+    headers.append(("content-range", f"bytes {start}-{end - 1}/{v.size}"))
+    return Response(206, headers, length=end - start)
+
+
+async def delete_object(ctx: RequestContext) -> Response:
+    result = await ctx.engine.objects.delete(ctx.bucket, ctx.key, _version_param(ctx),
+                                             if_match=ctx.headers.get("if-match"))
+    out: list[tuple[str, str]] = []
+    if result.delete_marker:
+        out.append(("x-amz-delete-marker", "true"))
+    if result.version_id:
+        out.append(("x-amz-version-id", result.version_id))
+    return Response.empty(204, out)
+
+
+HANDLERS = {
+    Operation.PUT_OBJECT: put_object,
+    Operation.GET_OBJECT: get_object,
+    Operation.HEAD_OBJECT: head_object,
+    Operation.DELETE_OBJECT: delete_object,
+}

@@ -1,0 +1,159 @@
+"""The request context handlers receive, the response they return, and pure header parsers."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator, Mapping
+from dataclasses import dataclass, field
+from email.utils import formatdate, parsedate_to_datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from rucket.core.errors import InvalidRange
+from rucket.core.model import Owner
+from rucket.s3.errors import InvalidArgument
+from rucket.s3.ops import Operation
+
+if TYPE_CHECKING:
+    from rucket.engine import Engine
+    from rucket.s3.auth import VerifiedBody
+
+XML_TYPE = "application/xml"
+
+
+@dataclass(frozen=True)
+class User:
+    id: str
+    display_name: str
+    access_key: str
+    secret: str
+    is_root: bool = False
+
+    @property
+    def owner(self) -> Owner:
+        return Owner(self.id, self.display_name)
+
+
+@dataclass
+class Settings:
+    """What handlers need to know about the server they run in."""
+
+    region: str = "us-east-1"
+    domains: tuple[str, ...] = ("localhost",)
+    max_object_size: int = 5 * 1024**4
+
+
+@dataclass
+class RequestContext:
+    engine: Engine
+    settings: Settings
+    op: Operation
+    bucket: str
+    key: str
+    method: str
+    path: str
+    headers: Mapping[str, str]  # lower-case names
+    query: Mapping[str, str]
+    request_id: str
+    user: User | None
+    body_stream: VerifiedBody
+    users: Mapping[str, User] = field(default_factory=dict)  # by id, to render owners
+
+    @property
+    def resource(self) -> str:
+        return self.path
+
+    async def body(self, limit: int = 1 << 20) -> bytes:
+        """Whole small body (XML documents); bounded so nobody can make us buffer gigabytes."""
+        from rucket.s3.errors import EntityTooLarge
+
+        buf = bytearray()
+        async for chunk in self.body_stream:
+            buf += chunk
+            if len(buf) > limit:
+                raise EntityTooLarge()
+        return bytes(buf)
+
+    def owner_of(self, user_id: str) -> Owner:
+        u = self.users.get(user_id)
+        return u.owner if u else Owner(user_id, user_id)
+
+
+@dataclass
+class Response:
+    status: int = 200
+    headers: list[tuple[str, str]] = field(default_factory=list)
+    body: bytes = b""
+    stream: AsyncIterator[bytes] | None = None
+    file: Path | None = None  # zero-copy candidate: whole file, sent with http.response.pathsend
+    length: int | None = None  # for stream/file bodies
+
+    @classmethod
+    def xml(cls, body: bytes, status: int = 200, headers: list[tuple[str, str]] | None = None) -> Response:
+        return cls(status, [("content-type", XML_TYPE), *(headers or [])], body)
+
+    @classmethod
+    def empty(cls, status: int = 200, headers: list[tuple[str, str]] | None = None) -> Response:
+        return cls(status, list(headers or []))
+
+
+def parse_range(header: str | None, size: int) -> tuple[int, int] | None:
+    """A single byte range as [start, end), None for "whole object" (absent, invalid or multi-range)."""
+    if not header or not header.startswith("bytes="):
+        return None
+    spec = header[6:].strip()
+    if "," in spec or "-" not in spec:
+        return None
+    first, _, last = spec.partition("-")
+    try:
+        if first == "":
+            n = int(last)
+            if n <= 0 or size == 0:
+                raise InvalidRange(header)
+            return max(0, size - n), size
+        start = int(first)
+        end = int(last) + 1 if last else size
+    except ValueError:
+        return None
+    if start < 0 or end <= start:
+        return None
+    if start >= size:
+        raise InvalidRange(header)
+    return start, min(end, size)
+
+
+_date_cache: list[Any] = [0, ""]
+
+
+def http_date_now() -> str:
+    now = int(time.time())
+    if _date_cache[0] != now:
+        _date_cache[:] = [now, formatdate(now, usegmt=True)]
+    return str(_date_cache[1])
+
+
+def http_date(ms: int) -> str:
+    return formatdate(ms / 1000, usegmt=True)
+
+
+def parse_http_date(value: str) -> int | None:
+    """Milliseconds since the epoch, or None if unparseable (S3 then ignores the condition)."""
+    try:
+        return int(parsedate_to_datetime(value).timestamp() * 1000)
+    except (TypeError, ValueError, IndexError):
+        return None
+
+
+def int_param(query: Mapping[str, str], name: str, default: int, *, lo: int = 0, hi: int | None = None) -> int:
+    raw = query.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError as exc:
+        raise InvalidArgument(f"Provided {name} not an integer or within integer range",
+                              ArgumentName=name, ArgumentValue=raw) from exc
+    if value < lo:
+        raise InvalidArgument(f"Argument {name} must be an integer between {lo} and 2147483647",
+                              ArgumentName=name, ArgumentValue=raw)
+    return value if hi is None else min(value, hi)

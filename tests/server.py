@@ -1,0 +1,80 @@
+"""Start and stop a real `rucket serve` process for integration and crash tests."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT_KEY, ROOT_SECRET = "rucketadmin", "rucketadmin-test-secret"
+
+
+@dataclass
+class ServerProcess:
+    proc: subprocess.Popen[str] | None
+    endpoint: str
+    access_key: str
+    secret_key: str
+    data_dir: Path
+
+    def stop(self, sig: int = signal.SIGTERM, timeout: float = 15) -> int | None:
+        if self.proc is None or self.proc.poll() is not None:
+            return self.proc.returncode if self.proc else None
+        os.killpg(self.proc.pid, sig)
+        try:
+            return self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            return self.proc.wait(timeout=timeout)
+
+    def kill9(self) -> None:
+        """SIGKILL the whole process group: the server and its granian worker die at once."""
+        self.stop(signal.SIGKILL)
+
+
+def _write_config(data_dir: Path, users: list[tuple[str, str]]) -> Path:
+    cfg = data_dir.parent / f"{data_dir.name}-rucket.toml"
+    lines = [f'[[users]]\naccess_key = "{k}"\nsecret_key = "{s}"\n' for k, s in users]
+    cfg.write_text("\n".join(lines))
+    return cfg
+
+
+def start_server(data_dir: Path, *, users: list[tuple[str, str]] | None = None, env: dict[str, str] | None = None,
+                 timeout: float = 20) -> ServerProcess:
+    cmd = [sys.executable, "-m", "rucket", "serve", "--address", "127.0.0.1:0", "--port", "0",
+           "--data-dir", str(data_dir), "--config", str(_write_config(data_dir, users or []))]
+    full_env = {**os.environ, "RUCKET_ROOT_USER": ROOT_KEY, "RUCKET_ROOT_PASSWORD": ROOT_SECRET,
+                "RUCKET_LOG_LEVEL": "warning", **(env or {})}
+    log = open(data_dir.parent / f"{data_dir.name}-server.log", "a")  # noqa: SIM115 - owned by the process
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=log, text=True, env=full_env,
+                            start_new_session=True)
+    assert proc.stdout is not None
+    line = proc.stdout.readline()
+    match = re.search(r"listening on (http://\S+)", line)
+    if not match:
+        proc.kill()
+        raise RuntimeError(f"server did not start: {line!r}")
+    endpoint = match.group(1)
+    server = ServerProcess(proc, endpoint, ROOT_KEY, ROOT_SECRET, data_dir)
+    _wait_ready(server, timeout)
+    return server
+
+
+def _wait_ready(server: ServerProcess, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.proc is not None and server.proc.poll() is not None:
+            raise RuntimeError(f"server exited with {server.proc.returncode}")
+        try:
+            with urllib.request.urlopen(server.endpoint + "/minio/health/ready", timeout=1) as r:
+                if r.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.02)
+    raise RuntimeError("server not ready in time")
