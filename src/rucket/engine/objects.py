@@ -46,9 +46,8 @@ def check_write_conditions(current: ObjectVersion | None, spec: PutSpec) -> None
     live = current is not None and not current.delete_marker
     if spec.if_none_match and live:
         raise errors.PreconditionFailed("If-None-Match")
-    if spec.if_match is not None:
-        if not live or not etag_matches(spec.if_match, current.etag if current else ""):
-            raise (errors.PreconditionFailed if live else errors.KeyNotFound)("If-Match")
+    if spec.if_match is not None and (not live or not etag_matches(spec.if_match, current.etag if current else "")):
+        raise (errors.PreconditionFailed if live else errors.KeyNotFound)("If-Match")
 
 
 def etag_matches(condition: str, etag: str) -> bool:

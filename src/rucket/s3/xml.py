@@ -87,7 +87,7 @@ class ListParams:
 
 
 def _enc(value: str, encode: bool) -> str:
-    return quote(value, safe="/~!$&'()*+,;=:@") if encode else value
+    return quote(value, safe="/") if encode else value  # space -> %20, + -> %2B, as S3 answers
 
 
 def render_list_objects(p: ListParams, page: ListPage, owners: dict[str, Owner]) -> bytes:

@@ -8,11 +8,11 @@ from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from tests.fakes import chunks, make_engine
 
 from rucket.engine import Engine
 from rucket.engine.listing import ListQuery, resume_point, successor
 from rucket.engine.objects import PutSpec
-from tests.fakes import chunks, make_engine
 
 ALPHABET = st.sampled_from(["a", "b", "/", "é", "z", "-", "\U0001f600"])
 KEYS = st.sets(st.text(ALPHABET, min_size=1, max_size=6), min_size=0, max_size=25)

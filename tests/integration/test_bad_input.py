@@ -1,0 +1,139 @@
+"""Malformed requests get the S3 error AWS returns, nothing half-written, connection usable."""
+
+from __future__ import annotations
+
+import hashlib
+import http.client
+from urllib.parse import urlsplit
+
+import pytest
+from botocore.client import BaseClient
+from botocore.exceptions import ClientError
+
+from tests.integration.http import raw_exchange, signed
+from tests.server import ServerProcess
+
+
+def _conn(server: ServerProcess) -> http.client.HTTPConnection:
+    p = urlsplit(server.endpoint)
+    return http.client.HTTPConnection(p.hostname, p.port, timeout=10)
+
+
+def _code(body: bytes) -> str:
+    return body.split(b"<Code>")[1].split(b"</Code>")[0].decode() if b"<Code>" in body else ""
+
+
+def _absent(s3: BaseClient, bucket: str, key: str) -> bool:
+    try:
+        s3.head_object(Bucket=bucket, Key=key)
+    except ClientError as e:
+        return e.response["ResponseMetadata"]["HTTPStatusCode"] == 404
+    return False
+
+
+def test_malformed_delete_xml_then_connection_still_usable(server: ServerProcess, bucket: str) -> None:
+    conn = _conn(server)
+    body = b"<Delete><Object><Key>a</Key></Object"
+    path = f"/{bucket}?delete"
+    conn.request("POST", path, body=body, headers=signed(server, "POST", path, body))
+    r = conn.getresponse()
+    assert (r.status, _code(r.read())) == (400, "MalformedXML")
+    conn.request("GET", f"/{bucket}", headers=signed(server, "GET", f"/{bucket}"))
+    r = conn.getresponse()
+    assert r.status == 200 and b"ListBucketResult" in r.read()
+
+
+def test_anonymous_put_denied(server: ServerProcess, s3: BaseClient, bucket: str) -> None:
+    conn = _conn(server)
+    conn.request("PUT", f"/{bucket}/anon", body=b"x")
+    r = conn.getresponse()
+    assert (r.status, _code(r.read())) == (403, "AccessDenied")
+    assert _absent(s3, bucket, "anon")
+
+
+@pytest.mark.parametrize("header", ["AWS4-HMAC-SHA256 garbage", "AWS4-HMAC-SHA256 Credential=x, Signature=y",
+                                    "Bearer token"])
+def test_garbled_authorization_header(server: ServerProcess, bucket: str, header: str) -> None:
+    conn = _conn(server)
+    conn.request("GET", f"/{bucket}", headers={"Authorization": header, "x-amz-date": "20250101T000000Z",
+                                               "x-amz-content-sha256": "UNSIGNED-PAYLOAD"})
+    r = conn.getresponse()
+    body = r.read()
+    assert r.status in (400, 403)
+    assert _code(body) in ("AuthorizationHeaderMalformed", "AccessDenied", "InvalidArgument",
+                           "SignatureDoesNotMatch", "InvalidRequest")
+
+
+def test_wrong_payload_hash_stores_nothing(server: ServerProcess, s3: BaseClient, bucket: str) -> None:
+    body = b"the real body"
+    path = f"/{bucket}/badhash"
+    headers = signed(server, "PUT", path, body, payload_hash=hashlib.sha256(b"another body").hexdigest())
+    conn = _conn(server)
+    conn.request("PUT", path, body=body, headers=headers)
+    r = conn.getresponse()
+    assert (r.status, _code(r.read())) == (400, "XAmzContentSHA256Mismatch")
+    assert _absent(s3, bucket, "badhash")
+
+
+def test_bad_content_md5_stores_nothing(s3: BaseClient, bucket: str) -> None:
+    with pytest.raises(ClientError) as e:
+        s3.put_object(Bucket=bucket, Key="md5", Body=b"data", ContentMD5="1B2M2Y8AsgTpgAmY7PhCfg==")
+    assert e.value.response["Error"]["Code"] == "BadDigest"
+    assert _absent(s3, bucket, "md5")
+
+
+def test_wrong_checksum_header_stores_nothing(server: ServerProcess, s3: BaseClient, bucket: str) -> None:
+    body = b"checksummed"
+    path = f"/{bucket}/crc"
+    headers = signed(server, "PUT", path, body, headers={"x-amz-checksum-crc32": "AAAAAA=="})
+    conn = _conn(server)
+    conn.request("PUT", path, body=body, headers=headers)
+    r = conn.getresponse()
+    assert (r.status, _code(r.read())) == (400, "BadDigest")
+    assert _absent(s3, bucket, "crc")
+
+
+def test_truncated_body_stores_nothing(server: ServerProcess, s3: BaseClient, bucket: str) -> None:
+    path = f"/{bucket}/trunc"
+    full = b"z" * 100_000
+    headers = signed(server, "PUT", path, full, payload_hash="UNSIGNED-PAYLOAD")
+    host = urlsplit(server.endpoint).netloc
+    head = f"PUT {path} HTTP/1.1\r\nHost: {host}\r\n" + "".join(
+        f"{k}: {v}\r\n" for k, v in headers.items() if k.lower() != "host") + \
+        f"Content-Length: {len(full)}\r\n\r\n"
+    raw_exchange(server, head.encode() + full[:40_000], read_timeout=3)
+    assert _absent(s3, bucket, "trunc")
+
+
+def test_missing_content_length_on_put(server: ServerProcess, bucket: str) -> None:
+    path = f"/{bucket}/nolen"
+    headers = signed(server, "PUT", path, b"", payload_hash="UNSIGNED-PAYLOAD")
+    host = urlsplit(server.endpoint).netloc
+    req = f"PUT {path} HTTP/1.1\r\nHost: {host}\r\n" + "".join(
+        f"{k}: {v}\r\n" for k, v in headers.items() if k.lower() not in ("host", "content-length")) + "\r\n"
+    out = raw_exchange(server, req.encode(), read_timeout=3)
+    assert out.startswith(b"HTTP/1.1 411") or b"MissingContentLength" in out
+
+
+def test_head_error_has_no_body(server: ServerProcess, bucket: str) -> None:
+    conn = _conn(server)
+    conn.request("HEAD", f"/{bucket}/missing", headers=signed(server, "HEAD", f"/{bucket}/missing"))
+    r = conn.getresponse()
+    assert r.status == 404 and r.read() == b""
+    assert r.getheader("x-amz-request-id")
+
+
+def test_unsupported_operation_is_501(server: ServerProcess, bucket: str) -> None:
+    conn = _conn(server)
+    conn.request("GET", f"/{bucket}?website", headers=signed(server, "GET", f"/{bucket}?website"))
+    r = conn.getresponse()
+    assert (r.status, _code(r.read())) == (501, "NotImplemented")
+
+
+def test_health_endpoints(server: ServerProcess) -> None:
+    conn = _conn(server)
+    for path in ("/minio/health/live", "/minio/health/ready"):
+        conn.request("GET", path)
+        r = conn.getresponse()
+        r.read()
+        assert r.status == 200
