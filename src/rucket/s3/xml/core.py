@@ -1,0 +1,162 @@
+"""Documents of the core bucket/object API: errors, ListBuckets, location, listings, DeleteObjects."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from collections.abc import Sequence
+from dataclasses import dataclass
+from urllib.parse import quote
+
+from rucket.core.model import Bucket, ListEntry, ListPage, Owner
+from rucket.s3.errors import MalformedXML, S3Error
+from rucket.s3.xml.base import S3_NS, doc, iso8601_ms, owner_el, parse_root, sub
+
+
+def render_error(err: S3Error, request_id: str, host_id: str) -> bytes:
+    root = ET.Element("Error")
+    sub(root, "Code", err.code)
+    sub(root, "Message", err.message)
+    for name, value in err.extra.items():
+        sub(root, name, value)
+    if err.resource:
+        sub(root, "Resource", err.resource)
+    sub(root, "RequestId", request_id)
+    sub(root, "HostId", host_id)
+    return doc(root)
+
+
+def render_list_buckets(owner: Owner, buckets: Sequence[Bucket]) -> bytes:
+    root = ET.Element("ListAllMyBucketsResult", xmlns=S3_NS)
+    owner_el(root, owner)
+    listing = sub(root, "Buckets")
+    for b in buckets:
+        item = sub(listing, "Bucket")
+        sub(item, "Name", b.name)
+        sub(item, "CreationDate", iso8601_ms(b.created_ms))
+    return doc(root)
+
+
+def render_location(region: str) -> bytes:
+    root = ET.Element("LocationConstraint", xmlns=S3_NS)
+    if region != "us-east-1":
+        root.text = region
+    return doc(root)
+
+
+@dataclass(frozen=True)
+class ListParams:
+    """Echoed request parameters of a ListObjects(V2) response."""
+
+    bucket: str
+    prefix: str
+    delimiter: str
+    max_keys: int
+    encode: bool  # encoding-type=url
+    fetch_owner: bool = True
+    v2: bool = False
+    marker: str = ""  # v1 Marker / v2 StartAfter
+    token: str = ""  # v2 ContinuationToken
+    next_token: str = ""  # v2 NextContinuationToken
+
+
+def _enc(value: str, encode: bool) -> str:
+    return quote(value, safe="/") if encode else value  # space -> %20, + -> %2B, as S3 answers
+
+
+def render_list_objects(p: ListParams, page: ListPage, owners: dict[str, Owner]) -> bytes:
+    root = ET.Element("ListBucketResult", xmlns=S3_NS)
+    sub(root, "Name", p.bucket)
+    sub(root, "Prefix", _enc(p.prefix, p.encode))
+    if p.v2:
+        if p.token:
+            sub(root, "ContinuationToken", p.token)
+        if p.marker:
+            sub(root, "StartAfter", _enc(p.marker, p.encode))
+        sub(root, "KeyCount", str(len(page.entries) + len(page.prefixes)))
+    else:
+        sub(root, "Marker", _enc(p.marker, p.encode))
+    sub(root, "MaxKeys", str(p.max_keys))
+    if p.delimiter:
+        sub(root, "Delimiter", _enc(p.delimiter, p.encode))
+    if p.encode:
+        sub(root, "EncodingType", "url")
+    sub(root, "IsTruncated", "true" if page.truncated else "false")
+    if page.truncated and p.v2:
+        sub(root, "NextContinuationToken", p.next_token)
+    elif page.truncated and p.delimiter:
+        sub(root, "NextMarker", _enc(page.next_marker, p.encode))
+    for e in page.entries:
+        _entry(root, e, p, owners)
+    for cp in page.prefixes:
+        sub(sub(root, "CommonPrefixes"), "Prefix", _enc(cp, p.encode))
+    return doc(root)
+
+
+def _entry(root: ET.Element, e: ListEntry, p: ListParams, owners: dict[str, Owner]) -> None:
+    item = sub(root, "Contents")
+    sub(item, "Key", _enc(e.key, p.encode))
+    sub(item, "LastModified", iso8601_ms(e.mtime_ms))
+    sub(item, "ETag", e.etag)
+    sub(item, "Size", str(e.size))
+    sub(item, "StorageClass", e.storage_class)
+    if p.fetch_owner:
+        owner_el(item, owners.get(e.owner) or Owner(e.owner, e.owner))
+
+
+@dataclass(frozen=True)
+class DeleteOutcome:
+    key: str
+    version_id: str | None = None
+    delete_marker: bool = False
+    marker_version_id: str | None = None
+    error_code: str = ""
+    error_message: str = ""
+
+
+def render_delete_result(outcomes: Sequence[DeleteOutcome], quiet: bool) -> bytes:
+    root = ET.Element("DeleteResult", xmlns=S3_NS)
+    for o in outcomes:
+        if o.error_code:
+            err = sub(root, "Error")
+            sub(err, "Key", o.key)
+            if o.version_id:
+                sub(err, "VersionId", o.version_id)
+            sub(err, "Code", o.error_code)
+            sub(err, "Message", o.error_message)
+        elif not quiet:
+            item = sub(root, "Deleted")
+            sub(item, "Key", o.key)
+            if o.version_id:
+                sub(item, "VersionId", o.version_id)
+            if o.delete_marker:
+                sub(item, "DeleteMarker", "true")
+                if o.marker_version_id:
+                    sub(item, "DeleteMarkerVersionId", o.marker_version_id)
+    return doc(root)
+
+
+def parse_create_bucket(body: bytes) -> str | None:
+    """LocationConstraint of a CreateBucketConfiguration, None when the body is empty."""
+    if not body.strip():
+        return None
+    root = parse_root(body, "CreateBucketConfiguration")
+    return (root.findtext("LocationConstraint") or "").strip()
+
+
+@dataclass(frozen=True)
+class DeleteRequest:
+    quiet: bool
+    objects: list[tuple[str, str | None]]  # (key, version id)
+
+
+def parse_delete(body: bytes, max_keys: int = 1000) -> DeleteRequest:
+    root = parse_root(body, "Delete")
+    objects: list[tuple[str, str | None]] = []
+    for obj in root.findall("Object"):
+        key = obj.findtext("Key")
+        if key is None:
+            raise MalformedXML()
+        objects.append((key, obj.findtext("VersionId")))
+    if not objects or len(objects) > max_keys:
+        raise MalformedXML()
+    return DeleteRequest((root.findtext("Quiet") or "").strip().lower() == "true", objects)
