@@ -163,7 +163,7 @@ async def read_trailers(reader: ByteReader, spec: ChunkedSpec) -> dict[str, str]
     """Exactly the declared trailers, each once; in signed mode the trailer signature must match."""
     found: dict[str, str] = {}
     signature: str | None = None
-    for line in await _trailer_lines(reader):
+    for line in await _trailer_lines(reader, bool(spec.declared_trailers)):
         name, colon, value = line.decode("latin-1").partition(":")
         name = name.strip().lower()
         if not colon or signature is not None or name in found:
@@ -182,14 +182,14 @@ async def read_trailers(reader: ByteReader, spec: ChunkedSpec) -> dict[str, str]
     return found
 
 
-async def _trailer_lines(reader: ByteReader) -> list[bytes]:
+async def _trailer_lines(reader: ByteReader, expected: bool) -> list[bytes]:
     """Lines up to the blank line that ends the body.
 
-    Also accepts the layout of AWS's own trailer example, which puts a blank line before the
-    trailers and none after them.
+    When trailers are expected, also accepts the layout of AWS's own trailer example, which puts a
+    blank line before the trailers and none after them.
     """
     lines: list[bytes] = []
-    skipped_blank = False
+    skipped_blank = not expected
     while True:
         if line := await reader.readline():
             if len(lines) >= MAX_TRAILER_LINES:
