@@ -8,6 +8,10 @@ import time
 from urllib.parse import quote
 
 import pytest
+from botocore.auth import S3SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.config import Config
+from botocore.credentials import Credentials
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from tests.unit.s3.auth.auth_helpers import (
@@ -15,15 +19,19 @@ from tests.unit.s3.auth.auth_helpers import (
     DOC_NOW_MS,
     EMPTY_SHA256,
     REGION,
+    SK,
     crt_sign,
     doc_signing_key,
+    drain,
+    from_botocore,
     hmac_hex,
+    pieces,
     secrets,
 )
 
 from rucket.s3 import errors
-from rucket.s3.auth import AuthInput, AuthType, PayloadMode, authenticate
-from rucket.s3.auth.base import parse_query
+from rucket.s3.auth import AuthInput, AuthType, PayloadMode, authenticate, verified_body
+from rucket.s3.auth.base import parse_amz_date, parse_query
 from rucket.s3.auth.sigv4 import canonical_query, canonical_request, signing_key, string_to_sign
 
 HOST = "examplebucket.s3.amazonaws.com"
@@ -343,3 +351,30 @@ def test_authenticate_header_verification_cost() -> None:
         runs.append((time.perf_counter() - start) / 200)
     assert min(runs) < 100e-6  # measured ~28 µs best-of on a loaded 2-core box
     assert signing_key.cache_info().hits > 0
+
+
+# --- botocore's S3SigV4Auth, what boto3 and the aws CLI send -----------------------------------------
+
+@settings(max_examples=100, deadline=None)
+@given(method=st.sampled_from(["GET", "PUT", "POST", "DELETE"]), key=KEYS,
+       params=st.lists(st.tuples(PARAM_NAMES, VALUES), max_size=3),
+       meta=st.dictionaries(st.sampled_from(["X-Amz-Meta-A", "x-amz-acl", "Content-Type", "Cache-Control"]),
+                            st.text(st.sampled_from("ab/+= é"), min_size=1, max_size=6).map(str.strip).filter(bool)),
+       body=st.binary(max_size=300), https=st.booleans())
+def test_authenticate_accepts_botocore_sigv4(method: str, key: str, params: list[tuple[str, str]],
+                                             meta: dict[str, str], body: bytes, https: bool) -> None:
+    """Payload signing on (the SHA-256 is checked while streaming) and off (UNSIGNED-PAYLOAD)."""
+    query = "&".join(f"{quote(n, safe='-_.~')}={quote(v, safe='-_.~')}" for n, v in params)
+    url = f"{'https' if https else 'http'}://s3.example.com:9000{quote(f'/bucket/{key}', safe='/~')}"
+    request = AWSRequest(method=method, url=url + (f"?{query}" if query else ""), headers=meta, data=body)
+    request.context["client_config"] = Config(s3={"payload_signing_enabled": not https})
+    S3SigV4Auth(Credentials(AK, SK), "s3", REGION).add_auth(request)
+    signed_ms = parse_amz_date(request.headers["X-Amz-Date"])
+    assert signed_ms is not None
+    req = from_botocore(request, signed_ms)
+    result = authenticate(req, secrets, REGION)
+    assert result.payload_mode is (PayloadMode.UNSIGNED if https else PayloadMode.SHA256)
+    assert drain(verified_body(result, req, pieces(body, 7)))[1] is None
+    if body:
+        assert isinstance(drain(verified_body(result, req, pieces(body + b"!", 7)))[1],
+                          errors.XAmzContentSHA256Mismatch) is not https
