@@ -49,6 +49,7 @@ def verified_body(result: AuthResult, req: AuthInput, body: AsyncIterator[bytes]
 
 
 def chunked_spec(result: AuthResult, headers: Mapping[str, str]) -> ChunkedSpec:
+    """Fix length, trailers and signer from the (already authenticated) headers, before any byte is read."""
     mode = result.payload_mode
     verifier = None
     if mode.signs_chunks:

@@ -72,6 +72,7 @@ class ByteReader:
         return line
 
     async def readexactly(self, n: int) -> bytes:
+        """Exactly n bytes (a whole chunk, so its signature can be checked before any of it is yielded)."""
         while len(self._buf) < n:
             if not await self._fill():
                 raise IncompleteBody("The request body ended inside an aws-chunked chunk.")

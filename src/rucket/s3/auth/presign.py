@@ -90,6 +90,7 @@ def _auth_params(params: list[RawParam]) -> dict[str, str]:
 
 
 def _expires(value: str) -> int:
+    """AWS caps presigned URLs at a week, so a leaked URL stops working on its own."""
     if not _INTEGER.fullmatch(value):
         raise AuthorizationQueryParametersError("X-Amz-Expires should be a number")
     if (seconds := int(value)) < 0:

@@ -76,7 +76,7 @@ def verify_header(req: AuthInput, params: list[RawParam], secrets: SecretLookup,
                               ArgumentName="Authorization", ArgumentValue=value)
     secret = lookup(secrets, access_key)
     shown = req.headers.get("x-amz-date") or req.headers.get("date") or ""
-    if (ms := parse_http_date(shown) or parse_amz_date(shown)) is None:
+    if (ms := parse_http_date(shown)) is None and (ms := parse_amz_date(shown)) is None:
         raise missing_date()
     check_skew(ms, shown, req.now_ms)
     date_line = "" if "x-amz-date" in req.headers else req.headers.get("date", "")  # AWS: x-amz-date wins

@@ -139,7 +139,8 @@ def test_verified_body_tampered_data_byte_rejected_before_yield() -> None:
 
 def frames(body: bytes) -> list[bytes]:
     """Split an encoded body into its chunks (header + data + CRLF), last one with the end of the body."""
-    out, pos = [], 0
+    out: list[bytes] = []
+    pos = 0
     while True:
         line_end = body.index(b"\r\n", pos)
         size = int(body[pos:line_end].split(b";")[0], 16)
