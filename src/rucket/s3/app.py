@@ -129,7 +129,7 @@ class S3App:
                         copy_source="x-amz-copy-source" in headers, domains=self.settings.domains)
         raw_path = scope.get("raw_path") or path.encode("utf-8")
         auth_in = AuthInput(method, raw_path.decode("latin-1"), raw_query, headers,
-                            self.engine.store.clock.now_ms())
+                            self.engine.store.clock.now_ms(), vhost_bucket=route.bucket if route.virtual_host else "")
         auth = authenticate(auth_in, self.secret_for, self.settings.region)
         user = self.users_by_key.get(auth.access_key) if auth.access_key else None
         bucket = self.engine.store.meta.get_bucket(route.bucket) if route.bucket else None

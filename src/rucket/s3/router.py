@@ -22,6 +22,7 @@ class Route:
     op: Op
     bucket: str
     key: str
+    virtual_host: bool = False  # bucket came from the Host header (SigV2 signs it as /bucket/...)
 
 
 def _rows(method: str, target: Target, pairs: Iterable[tuple[str, Op]]) -> dict[tuple[str, Target, str], Op]:
@@ -89,20 +90,20 @@ _REFINE: dict[Op, tuple[tuple[frozenset[str], Op], ...]] = {  # first match wins
 _OBJECT_KEYWORDS_ON_PUT = frozenset({"uploadId"})  # PUT ?partNumber&uploadId is refined, not a keyword
 
 
-def split_bucket_key(host: str, path: str, domains: Iterable[str]) -> tuple[str, str]:
-    """Virtual-host style first (`bucket.<domain>`), then path style."""
+def split_bucket_key(host: str, path: str, domains: Iterable[str]) -> tuple[str, str, bool]:
+    """Virtual-host style first (`bucket.<domain>`), then path style; the flag says which."""
     hostname = host.rsplit(":", 1)[0] if not host.endswith("]") else host
     hostname = hostname.lower()
     for domain in domains:
         if hostname.endswith("." + domain):
-            return hostname[: -len(domain) - 1], path[1:]
+            return hostname[: -len(domain) - 1], path[1:], True
     bucket, _, key = path[1:].partition("/")
-    return bucket, key
+    return bucket, key, False
 
 
 def resolve(method: str, host: str, path: str, query: Mapping[str, str], *, copy_source: bool = False,
             domains: Iterable[str] = ()) -> Route:
-    bucket, key = split_bucket_key(host, path, domains)
+    bucket, key, virtual = split_bucket_key(host, path, domains)
     target = Target.OBJECT if key else Target.BUCKET if bucket else Target.SERVICE
     present = set(query.keys()) | ({COPY} if copy_source else set())
     keywords = present & SUBRESOURCES
@@ -119,4 +120,4 @@ def resolve(method: str, host: str, path: str, query: Mapping[str, str], *, copy
             raise MethodNotAllowed(resource=path, Method=method, ResourceType=target.value.upper())
         raise S3NotImplemented(resource=path)
     op = next((new for need, new in _REFINE.get(op, ()) if need <= present), op)
-    return Route(op, bucket, key)
+    return Route(op, bucket, key, virtual)

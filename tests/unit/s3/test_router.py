@@ -53,7 +53,8 @@ def as_request(style: str, target: str) -> tuple[str, str, dict[str, str]]:
 def test_resolve_aws_doc_examples(style: str, method: str, target: str, op: Op, copy: bool) -> None:
     host, path, query = as_request(style, target)
     key = urlsplit(target).path.lstrip("/")
-    assert resolve(method, host, path, query, copy_source=copy, domains=DOMAINS) == Route(op, "bkt", key)
+    assert resolve(method, host, path, query, copy_source=copy, domains=DOMAINS) == \
+        Route(op, "bkt", key, virtual_host=style == "virtual")
     assert op.action.startswith("s3:")
 
 
