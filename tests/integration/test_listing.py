@@ -92,3 +92,8 @@ def test_list_bad_continuation_token(s3: BaseClient, filled: str) -> None:
 def test_list_max_keys_zero(s3: BaseClient, filled: str) -> None:
     out = s3.list_objects_v2(Bucket=filled, MaxKeys=0)
     assert out["KeyCount"] == 0 and out["IsTruncated"] is False
+
+
+def test_list_v2_empty_continuation_token_is_first_page(s3: BaseClient, filled: str) -> None:
+    out = s3.list_objects_v2(Bucket=filled, ContinuationToken="")
+    assert out["ContinuationToken"] == "" and len(out["Contents"]) == len(KEYS)

@@ -80,6 +80,12 @@ def _decode_b64(value: str) -> bytes:
         raise InvalidDigest() from exc
 
 
+def check_content_md5_syntax(h: Mapping[str, str]) -> None:
+    """Refuse a malformed Content-MD5 before reading any of the body."""
+    if (md5 := h.get("content-md5")) is not None and len(_decode_b64(md5)) != 16:
+        raise InvalidDigest()
+
+
 def verify_written(h: Mapping[str, str], trailers: Mapping[str, str], written: WrittenBlob,
                    algorithms: tuple[str, ...]) -> dict[str, str]:
     """Compare every digest the client sent (headers, then trailers) with what we computed."""

@@ -93,8 +93,8 @@ def _expires(value: str) -> int:
     """AWS caps presigned URLs at a week, so a leaked URL stops working on its own."""
     if not _INTEGER.fullmatch(value):
         raise AuthorizationQueryParametersError("X-Amz-Expires should be a number")
-    if (seconds := int(value)) < 0:
-        raise AuthorizationQueryParametersError("X-Amz-Expires must be non-negative")
+    if (seconds := int(value.lstrip("-"))) and value.startswith("-"):
+        raise AccessDenied("Request has expired")  # a URL that expired before it was signed
     if seconds > MAX_EXPIRES:
         raise AuthorizationQueryParametersError(
             f"X-Amz-Expires must be less than a week (in seconds) that is {MAX_EXPIRES}")

@@ -75,8 +75,11 @@ def verify_header(req: AuthInput, params: list[RawParam], secrets: SecretLookup,
         raise InvalidArgument("AWS authorization header is invalid.  Expected AwsAccessKeyId:signature",
                               ArgumentName="Authorization", ArgumentValue=value)
     secret = lookup(secrets, access_key)
-    shown = req.headers.get("x-amz-date") or req.headers.get("date") or ""
+    # a present-but-empty x-amz-date does not fall back to Date: AWS refuses it
+    shown = req.headers["x-amz-date"] if "x-amz-date" in req.headers else req.headers.get("date", "")
     if (ms := parse_http_date(shown)) is None and (ms := parse_amz_date(shown)) is None:
+        raise missing_date()
+    if ms < 0:  # before the epoch: not a date AWS accepts at all
         raise missing_date()
     check_skew(ms, shown, req.now_ms)
     date_line = "" if "x-amz-date" in req.headers else req.headers.get("date", "")  # AWS: x-amz-date wins

@@ -27,7 +27,12 @@ async def create_bucket(ctx: RequestContext) -> Response:
             location == "" and ctx.settings.region == "us-east-1"):
         raise InvalidLocationConstraint(LocationConstraint=location)
     lock = ctx.headers.get("x-amz-bucket-object-lock-enabled", "").lower() == "true"
-    await ctx.engine.buckets.create(ctx.bucket, ctx.user.id, region=region, object_lock=lock)
+    try:
+        await ctx.engine.buckets.create(ctx.bucket, ctx.user.id, region=region, object_lock=lock)
+    except core.BucketAlreadyOwnedByYou:
+        if region != "us-east-1":
+            raise
+        # AWS's legacy us-east-1 behaviour: re-creating your own bucket succeeds and changes nothing
     return Response.empty(200, [("location", "/" + ctx.bucket)])
 
 

@@ -61,15 +61,13 @@ async def list_objects_v2(ctx: RequestContext) -> Response:
     q = ctx.query
     prefix, delimiter = q.get("prefix", ""), q.get("delimiter", "")
     token, start_after = q.get("continuation-token"), q.get("start-after", "")
-    if token is not None and token == "":
-        raise InvalidArgument("The continuation token provided is incorrect", ArgumentName="continuation-token")
     max_keys = int_param(q, "max-keys", MAX_KEYS, hi=MAX_KEYS)
     encode = _encoding(ctx)
     start = decode_token(token) if token else (after(start_after) if start_after else "")
     page = ctx.engine.list_objects(ListQuery(ctx.bucket, prefix, delimiter, start, max_keys))
     fetch_owner = q.get("fetch-owner", "").lower() == "true"
     params = xml.ListParams(ctx.bucket, prefix, delimiter, int_param(q, "max-keys", MAX_KEYS), encode,
-                            fetch_owner=fetch_owner, v2=True, marker=start_after, token=token or "",
+                            fetch_owner=fetch_owner, v2=True, marker=start_after, token=token,
                             next_token=encode_token(page, delimiter) if page.truncated else "")
     return Response.xml(xml.render_list_objects(params, page, _owners(ctx, page)))
 

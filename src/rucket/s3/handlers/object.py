@@ -15,6 +15,7 @@ from rucket.s3.errors import (
     InvalidRequest,
     MethodNotAllowed,
     NoSuchKey,
+    NotModified,
     S3NotImplemented,
 )
 from rucket.s3.ops import Operation
@@ -45,6 +46,7 @@ def _owner_id(ctx: RequestContext) -> str:
 async def put_object(ctx: RequestContext) -> Response:
     _refuse_unsupported(ctx)
     h = ctx.headers
+    hdr.check_content_md5_syntax(h)
     algorithms = hdr.requested_checksums(h)
     spec = PutSpec(
         owner=_owner_id(ctx), headers=hdr.stored_headers(h), user_meta=hdr.user_meta(h),
@@ -109,9 +111,18 @@ def _part_number(ctx: RequestContext, v: ObjectVersion) -> None:
         raise core.InvalidRange(raw)
 
 
+def _conditions(ctx: RequestContext, v: ObjectVersion) -> None:
+    """A 304 still carries the validators, so caches can refresh what they hold."""
+    try:
+        check_read_conditions(ctx.headers, v.etag, v.mtime_ms)
+    except core.NotModified as exc:
+        raise NotModified(resource=ctx.resource, headers={"etag": v.etag,
+                                                         "last-modified": http_date(v.mtime_ms)}) from exc
+
+
 async def get_object(ctx: RequestContext) -> Response:
     v = _resolve_version(ctx)
-    check_read_conditions(ctx.headers, v.etag, v.mtime_ms)
+    _conditions(ctx, v)
     _part_number(ctx, v)
     headers = _read_headers(ctx, v)
     rng = parse_range(ctx.headers.get("range"), v.size)
@@ -128,7 +139,7 @@ async def get_object(ctx: RequestContext) -> Response:
 
 async def head_object(ctx: RequestContext) -> Response:
     v = _resolve_version(ctx)
-    check_read_conditions(ctx.headers, v.etag, v.mtime_ms)
+    _conditions(ctx, v)
     _part_number(ctx, v)
     headers = _read_headers(ctx, v)
     rng = parse_range(ctx.headers.get("range"), v.size)

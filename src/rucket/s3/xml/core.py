@@ -55,7 +55,7 @@ class ListParams:
     fetch_owner: bool = True
     v2: bool = False
     marker: str = ""  # v1 Marker / v2 StartAfter
-    token: str = ""  # v2 ContinuationToken
+    token: str | None = None  # v2 ContinuationToken (echoed even when empty)
     next_token: str = ""  # v2 NextContinuationToken
 
 
@@ -68,7 +68,7 @@ def render_list_objects(p: ListParams, page: ListPage, owners: dict[str, Owner])
     sub(root, "Name", p.bucket)
     sub(root, "Prefix", _enc(p.prefix, p.encode))
     if p.v2:
-        if p.token:
+        if p.token is not None:
             sub(root, "ContinuationToken", p.token)
         if p.marker:
             sub(root, "StartAfter", _enc(p.marker, p.encode))
