@@ -11,7 +11,9 @@ from rucket.s3.errors import AccessDenied
 from rucket.s3.ops import Operation, Target
 from rucket.s3.request import User
 
-UNAUTHENTICATED = frozenset({Operation.OPTIONS_BUCKET, Operation.OPTIONS_OBJECT, Operation.POST_OBJECT})
+# LIST_BUCKETS: an anonymous caller owns nothing and gets an empty list (the handler sees user=None)
+UNAUTHENTICATED = frozenset({Operation.OPTIONS_BUCKET, Operation.OPTIONS_OBJECT, Operation.POST_OBJECT,
+                             Operation.LIST_BUCKETS})
 
 
 def authorize(op: Operation, user: User | None, bucket: Bucket | None) -> None:
