@@ -1,0 +1,1 @@
+"""Side-by-side benchmark harness: Rucket against its peers and two ceilings."""
