@@ -1,0 +1,37 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from rucket import config
+
+
+def test_precedence_defaults_toml_env_flags(tmp_path: Path) -> None:
+    toml = tmp_path / "rucket.toml"
+    toml.write_text('region = "eu-west-1"\nroot_user = "fromtoml"\naddress = "127.0.0.1:1"\n'
+                    '[[users]]\naccess_key = "alt"\nsecret_key = "altsecret"\n')
+    env = {"RUCKET_ROOT_USER": "fromenv", "RUCKET_ADDRESS": "127.0.0.1:2"}
+    cfg = config.load(toml, {"address": "127.0.0.1:3", "data_dir": None}, env=env)
+    assert cfg.region == "eu-west-1"  # toml over default
+    assert cfg.root_user == "fromenv"  # env over toml
+    assert cfg.address == "127.0.0.1:3"  # flag over env
+    assert cfg.data_dir == config.DEFAULT_DATA_DIR  # a flag of None does not override
+    assert cfg.users == (config.UserConfig("alt", "altsecret"),)
+
+
+def test_json_roundtrip_for_workers() -> None:
+    cfg = config.load(None, {"domains": ("a.test", "b.test")}, env={})
+    assert config.Config.from_json(cfg.to_json()) == cfg
+
+
+def test_unknown_key_is_an_error(tmp_path: Path) -> None:
+    toml = tmp_path / "rucket.toml"
+    toml.write_text("bogus = 1\n")
+    with pytest.raises(ValueError, match="bogus"):
+        config.load(toml, env={})
+
+
+def test_default_credentials_detected() -> None:
+    assert config.load(None, env={}).uses_default_credentials()
+    assert not config.load(None, env={"RUCKET_ROOT_PASSWORD": "x"}).uses_default_credentials()
