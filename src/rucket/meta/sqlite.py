@@ -50,8 +50,14 @@ def migrate(conn: sqlite3.Connection) -> int:
 
 
 class SqliteMeta:
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, cache_buckets: bool = True) -> None:
         self.path = path
+        # Bucket records are read on every request but change rarely. Only this process's writer
+        # changes them when there is one worker process, so the cache is exact; with several
+        # worker processes the server turns it off.
+        self.cache_buckets = cache_buckets
+        self._bucket_cache: dict[str, Bucket | None] = {}
+        self._bucket_gen = 0
         self._wconn = _connect(path)
         migrate(self._wconn)
         self._local = threading.local()
@@ -102,6 +108,9 @@ class SqliteMeta:
             faults.point("meta.before_commit")
             conn.execute("COMMIT")
             faults.point("meta.after_commit")
+            if tx.buckets_changed:
+                self._bucket_gen += 1  # after the commit, before the clear: see get_bucket
+                self._bucket_cache.clear()
         except BaseException as exc:  # the whole batch failed to commit: nobody is acknowledged
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
@@ -136,8 +145,14 @@ class SqliteMeta:
         return conn
 
     def get_bucket(self, name: str) -> Bucket | None:
+        if self.cache_buckets and name in self._bucket_cache:
+            return self._bucket_cache[name]
+        gen = self._bucket_gen
         row = self._r().execute("SELECT * FROM buckets WHERE name=?", (name,)).fetchone()
-        return bucket_from_row(row) if row else None
+        bucket = bucket_from_row(row) if row else None
+        if self.cache_buckets and gen == self._bucket_gen:  # no bucket commit raced this read
+            self._bucket_cache[name] = bucket
+        return bucket
 
     def list_buckets(self) -> list[Bucket]:
         return [bucket_from_row(r) for r in self._r().execute("SELECT * FROM buckets ORDER BY name")]

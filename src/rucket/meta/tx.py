@@ -17,6 +17,7 @@ from rucket.meta.rows import VERSION_COLS, attrs_json, bucket_from_row, version_
 class Tx:
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.c = conn
+        self.buckets_changed = False  # tells the store to drop its bucket cache after the commit
 
     # ---- buckets ------------------------------------------------------------
     def bucket(self, name: str) -> Bucket | None:
@@ -24,15 +25,18 @@ class Tx:
         return bucket_from_row(row) if row else None
 
     def insert_bucket(self, b: Bucket) -> None:
+        self.buckets_changed = True
         self.c.execute("INSERT INTO buckets VALUES (?,?,?,?,?,?,?)",
                        (b.name, b.owner, b.created_ms, b.region, b.versioning, int(b.object_lock),
                         json.dumps(b.config)))
 
     def update_bucket(self, b: Bucket) -> None:
+        self.buckets_changed = True
         self.c.execute("UPDATE buckets SET versioning=?, object_lock=?, config=? WHERE name=?",
                        (b.versioning, int(b.object_lock), json.dumps(b.config), b.name))
 
     def delete_bucket(self, name: str) -> None:
+        self.buckets_changed = True
         self.c.execute("DELETE FROM buckets WHERE name=?", (name,))
 
     def bucket_is_empty(self, name: str) -> bool:

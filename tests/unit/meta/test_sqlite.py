@@ -1,0 +1,57 @@
+"""SqliteMeta: group commit isolation, migrations, and the bucket cache staying exact."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from rucket.core.model import Bucket
+from rucket.meta.sqlite import SqliteMeta, migrate
+from rucket.meta.tx import Tx
+
+
+def test_failed_request_in_a_batch_does_not_undo_its_neighbours(tmp_path: Path) -> None:
+    meta = SqliteMeta(tmp_path / "m.db")
+
+    def ok(name: str):  # type: ignore[no-untyped-def]
+        return lambda tx: tx.insert_bucket(Bucket(name, "o", 1, "us-east-1"))
+
+    def bad(tx: Tx) -> None:
+        tx.insert_bucket(Bucket("doomed", "o", 1, "us-east-1"))
+        raise ValueError("boom")
+
+    async def go() -> list[object]:
+        return await asyncio.gather(meta.write(ok("one")), meta.write(bad), meta.write(ok("two")),
+                                    return_exceptions=True)
+
+    results = asyncio.run(go())
+    assert isinstance(results[1], ValueError)
+    assert [b.name for b in meta.list_buckets()] == ["one", "two"]
+    meta.close()
+
+
+def test_migrations_are_idempotent(tmp_path: Path) -> None:
+    meta = SqliteMeta(tmp_path / "m.db")
+    meta.close()
+    conn = sqlite3.connect(tmp_path / "m.db")
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    assert version >= 1 and migrate(conn) == version
+    conn.close()
+
+
+@pytest.mark.parametrize("cache", [True, False])
+def test_bucket_reads_see_every_committed_change(tmp_path: Path, cache: bool) -> None:
+    meta = SqliteMeta(tmp_path / "m.db", cache_buckets=cache)
+    assert meta.get_bucket("b") is None  # a cached miss must not hide the create below
+    meta.write_sync(lambda tx: tx.insert_bucket(Bucket("b", "o", 1, "us-east-1")))
+    b = meta.get_bucket("b")
+    assert b is not None and b.versioning == ""
+    meta.write_sync(lambda tx: tx.update_bucket(dataclasses.replace(b, versioning="Enabled")))
+    assert meta.get_bucket("b").versioning == "Enabled"  # type: ignore[union-attr]
+    meta.write_sync(lambda tx: tx.delete_bucket("b"))
+    assert meta.get_bucket("b") is None
+    meta.close()
