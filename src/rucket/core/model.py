@@ -47,6 +47,7 @@ class ObjectVersion:
     user_meta: dict[str, str] = field(default_factory=dict)  # x-amz-meta-* without the prefix
     checksums: dict[str, str] = field(default_factory=dict)  # "CRC32" -> base64
     extra: dict[str, Any] = field(default_factory=dict)  # parts, placement group, ...
+    data: bytes | None = field(default=None, compare=False, repr=False)  # inline bytes when already fetched
 
     @property
     def inline(self) -> bool:

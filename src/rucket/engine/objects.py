@@ -147,7 +147,8 @@ class Objects:
 
     async def read(self, v: ObjectVersion, start: int, end: int) -> AsyncIterator[bytes]:
         if v.blob_id == INLINE:
-            yield self.s.meta.read_inline(v.row_id)[start:end]
+            data = v.data if v.data is not None else self.s.meta.read_inline(v.row_id)
+            yield data[start:end]
             return
         if v.blob_id is None or start >= end:
             return

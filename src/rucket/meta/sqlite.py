@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import dataclasses
 import queue
 import sqlite3
 import threading
@@ -158,10 +159,14 @@ class SqliteMeta:
         return [bucket_from_row(r) for r in self._r().execute("SELECT * FROM buckets ORDER BY name")]
 
     def get_latest(self, bucket: str, key: str) -> ObjectVersion | None:
+        """The current version; an inline object's bytes come in the same query (one round trip per GET)."""
         row = self._r().execute(
-            f"SELECT {VERSION_COLS} FROM latest l JOIN versions v ON v.id = l.vid "
-            "WHERE l.bucket=? AND l.key=?", (bucket, key)).fetchone()
-        return version_from_row(row, is_latest=True) if row else None
+            f"SELECT {VERSION_COLS}, i.data FROM latest l JOIN versions v ON v.id = l.vid "
+            "LEFT JOIN inline_data i ON i.vid = v.id WHERE l.bucket=? AND l.key=?", (bucket, key)).fetchone()
+        if row is None:
+            return None
+        v = version_from_row(row[:-1], is_latest=True)
+        return dataclasses.replace(v, data=bytes(row[-1])) if row[-1] is not None else v
 
     def get_version(self, bucket: str, key: str, version_id: str) -> ObjectVersion | None:
         row = self._r().execute(
