@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -39,12 +40,16 @@ def main() -> None:
               help="rucket.toml")
 @click.option("--workers", type=int, help="server worker processes [default: 1]")
 @click.option("--no-fsync", is_flag=True, default=False, help="NOT DURABLE: skip fsync (tests only)")
+@click.option("--dev", is_flag=True, default=False,
+              help="NOT DURABLE: temp data dir (unless --data-dir) and no fsync, for tests and demos")
 def serve(address: str | None, port: int | None, data_dir: str | None, config_file: Path | None,
-          workers: int | None, no_fsync: bool) -> None:
+          workers: int | None, no_fsync: bool, dev: bool) -> None:
     """Serve the S3 API."""
     started = time.perf_counter()
+    if dev and data_dir is None:
+        data_dir = tempfile.mkdtemp(prefix="rucket-dev-")
     flags: dict[str, object] = {"address": address, "data_dir": data_dir, "workers": workers}
-    if no_fsync:
+    if no_fsync or dev:
         flags["fsync"] = False
     try:
         cfg = config.load(config_file, flags)
@@ -73,3 +78,14 @@ def _warnings(cfg: config.Config, data_dir_flag: str | None) -> None:
         _warn(f"no --data-dir given: storing data in {Path(cfg.data_dir).resolve()}")
     if not cfg.fsync:
         _warn("fsync is OFF: acknowledged writes can be lost on a crash (test mode, not durable)")
+
+
+@main.command()
+@click.argument("shell", type=click.Choice(["bash", "zsh", "fish"]))
+def completion(shell: str) -> None:
+    """Print the shell completion script: `eval "$(rucket completion bash)"`."""
+    from click.shell_completion import get_completion_class
+
+    cls = get_completion_class(shell)
+    assert cls is not None
+    click.echo(cls(main, {}, "rucket", "_RUCKET_COMPLETE").source())

@@ -25,8 +25,9 @@ def build_engine(cfg: Config) -> Engine:
     root = Path(cfg.data_dir)
     root.mkdir(parents=True, exist_ok=True)
     clock = SystemClock()
-    store = Store(meta=SqliteMeta(root / "meta.db", cache_buckets=cfg.workers == 1), blobs=LocalBlobs(root, fsync=cfg.fsync), clock=clock,
-                  hlc=HLC(clock), placer=SinglePlacement(), region=cfg.region, inline_limit=cfg.inline_limit)
+    meta = SqliteMeta(root / "meta.db", cache_buckets=cfg.workers == 1)
+    store = Store(meta=meta, blobs=LocalBlobs(root, fsync=cfg.fsync), clock=clock, hlc=HLC(clock),
+                  placer=SinglePlacement(), region=cfg.region, inline_limit=cfg.inline_limit)
     return Engine(store)
 
 

@@ -56,3 +56,27 @@ def test_serve_rejects_unknown_config_keys(tmp_path: Path) -> None:
     out = subprocess.run([sys.executable, "-m", "rucket", "serve", "--config", str(cfg), "--data-dir",
                           str(tmp_path / "d")], capture_output=True, text=True, timeout=30)
     assert out.returncode != 0 and "not_a_setting" in out.stderr
+
+
+def test_dev_mode_is_labelled_not_durable(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RUCKET_")}
+    proc = subprocess.Popen([sys.executable, "-m", "rucket", "serve", "--dev", "--port", "0"], cwd=tmp_path,
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
+    try:
+        assert proc.stdout is not None
+        assert "listening on" in proc.stdout.readline()
+        data_line = next(line for line in iter(proc.stdout.readline, "") if "Data:" in line)
+        assert "rucket-dev-" in data_line and not (tmp_path / "data").exists()
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        _, err = proc.communicate(timeout=15)
+    assert "fsync is OFF" in err
+
+
+def test_version_and_completion() -> None:
+    out = subprocess.run([sys.executable, "-m", "rucket", "--version"], capture_output=True, text=True, timeout=30)
+    assert out.returncode == 0 and "version" in out.stdout
+    out = subprocess.run([sys.executable, "-m", "rucket", "completion", "bash"], capture_output=True, text=True,
+                         timeout=30)
+    assert out.returncode == 0 and "_RUCKET_COMPLETE" in out.stdout
