@@ -40,15 +40,17 @@ def main() -> None:
               help="rucket.toml")
 @click.option("--workers", type=int, help="server worker processes [default: 1]")
 @click.option("--no-fsync", is_flag=True, default=False, help="NOT DURABLE: skip fsync (tests only)")
+@click.option("--log-format", type=click.Choice(["text", "json"]), help="request log format [default: text]")
 @click.option("--dev", is_flag=True, default=False,
               help="NOT DURABLE: temp data dir (unless --data-dir) and no fsync, for tests and demos")
 def serve(address: str | None, port: int | None, data_dir: str | None, config_file: Path | None,
-          workers: int | None, no_fsync: bool, dev: bool) -> None:
+          workers: int | None, no_fsync: bool, log_format: str | None, dev: bool) -> None:
     """Serve the S3 API."""
     started = time.perf_counter()
     if dev and data_dir is None:
         data_dir = tempfile.mkdtemp(prefix="rucket-dev-")
-    flags: dict[str, object] = {"address": address, "data_dir": data_dir, "workers": workers}
+    flags: dict[str, object] = {"address": address, "data_dir": data_dir, "workers": workers,
+                                "log_format": log_format}
     if no_fsync or dev:
         flags["fsync"] = False
     try:

@@ -35,6 +35,7 @@ class Config:
     fsync: bool = True
     workers: int = 1
     log_level: str = "info"
+    log_format: str = "text"  # "text" or "json" (one JSON object per line)
     users: tuple[UserConfig, ...] = field(default_factory=tuple)
 
     @property
@@ -70,6 +71,7 @@ _ENV: dict[str, tuple[str, Any]] = {  # env var -> (field, parser)
     "RUCKET_FSYNC": ("fsync", lambda v: v.lower() not in ("0", "false", "no", "off")),
     "RUCKET_WORKERS": ("workers", int),
     "RUCKET_LOG_LEVEL": ("log_level", str),
+    "RUCKET_LOG_FORMAT": ("log_format", str),
 }
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import socket
@@ -45,10 +46,30 @@ def build_app(cfg: Config, engine: Engine | None = None) -> S3App:
     return S3App(engine, users_of(cfg), settings)
 
 
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line; request lines carry their structured fields."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        out = {"time": self.formatTime(record), "level": record.levelname, "logger": record.name,
+               "message": record.getMessage(), **getattr(record, "fields", {})}
+        if record.exc_info:
+            out["exception"] = self.formatException(record.exc_info)
+        return json.dumps(out, ensure_ascii=False)
+
+
+def configure_logging(cfg: Config) -> None:
+    handler = logging.StreamHandler()
+    handler.setFormatter(JsonFormatter() if cfg.log_format == "json" else
+                         logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(cfg.log_level.upper())
+
+
 def create_app() -> S3App:
     """Granian worker factory: the configuration travels from the parent in the environment."""
     cfg = Config.from_json(os.environ[CONFIG_ENV])
-    logging.basicConfig(level=cfg.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    configure_logging(cfg)
     return build_app(cfg)
 
 

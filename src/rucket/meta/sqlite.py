@@ -194,6 +194,15 @@ class SqliteMeta:
         rows = self._r().execute("SELECT DISTINCT blob_id FROM versions WHERE blob_id IS NOT NULL")
         return {r[0] for r in rows}
 
+    def usage(self) -> list[tuple[str, int, int]]:
+        """(bucket, live objects, bytes) for every bucket, for metrics and the admin API."""
+        return list(self._r().execute(
+            "SELECT b.name, count(l.key), coalesce(sum(l.size), 0) FROM buckets b "
+            "LEFT JOIN latest l ON l.bucket = b.name AND l.live = 1 GROUP BY b.name ORDER BY b.name"))
+
+    def last_lsn(self) -> int:
+        return int(self._r().execute("SELECT coalesce(max(lsn), 0) FROM events").fetchone()[0])
+
     def events_after(self, lsn: int, limit: int = 1000) -> list[tuple[Any, ...]]:
         return list(self._r().execute(
             "SELECT lsn, hlc, type, bucket, key, version_id, payload, crc32 FROM events "

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import AsyncIterator, Mapping
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -26,6 +27,7 @@ from rucket.s3.errors import (
     from_domain,
 )
 from rucket.s3.handlers import HANDLERS
+from rucket.s3.metrics import S3Metrics, StorageCollector
 from rucket.s3.ops import Operation
 from rucket.s3.policy import authorize
 from rucket.s3.request import RequestContext, Response, Settings, User
@@ -33,10 +35,23 @@ from rucket.s3.router import resolve
 from rucket.s3.sender import send_response
 
 log = logging.getLogger("rucket.s3")
+access_log = logging.getLogger("rucket.access")
 HEALTH = {"/minio/health/live", "/minio/health/ready", "/health/live", "/health/ready"}
+METRICS_PATH = "/metrics"
 _BODY_METHODS = frozenset({"PUT", "POST"})
 
 Scope = dict[str, Any]
+
+
+@dataclass
+class RequestInfo:
+    """What the access log and the metrics need to know about a request, however it ended."""
+
+    op: Operation | None = None
+    bucket: str = ""
+    key: str = ""
+    principal: str = ""
+    bytes_in: int = 0
 
 
 def _headers(scope: Scope) -> dict[str, str]:
@@ -81,6 +96,9 @@ class S3App:
         self.users_by_key = dict(users)
         self.users_by_id = {u.id: u for u in users.values()}
         self.host_id = ids.host_id()
+        self.metrics = S3Metrics()
+        meta = engine.store.meta
+        self.metrics.add(StorageCollector(meta.usage, meta.last_lsn, lambda: 0.0))
 
     def secret_for(self, access_key: str) -> str | None:
         user = self.users_by_key.get(access_key)
@@ -95,31 +113,46 @@ class S3App:
         request_id = ids.request_id()
         started = time.perf_counter()
         method = scope["method"]
-        if scope["path"] in HEALTH and method in ("GET", "HEAD"):
-            await send_response(send, scope, Response.empty(200), request_id, self.host_id, head=True)
+        if method in ("GET", "HEAD") and (scope["path"] in HEALTH or scope["path"] == METRICS_PATH):
+            resp = Response.empty(200) if scope["path"] in HEALTH else Response(
+                200, [("content-type", "text/plain; version=0.0.4")], self.metrics.render())
+            await send_response(send, scope, resp, request_id, self.host_id, head=method == "HEAD")
             return
-        resp, op = await self._handle(scope, receive, request_id)
+        resp, info = await self._handle(scope, receive, request_id)
         await send_response(send, scope, resp, request_id, self.host_id, head=method == "HEAD")
-        log.info("%s %s %s %s %d %.1fms", request_id, method, scope["path"], op.s3_name if op else "-",
-                 resp.status, (time.perf_counter() - started) * 1000)
+        self._record(scope, resp, info, request_id, time.perf_counter() - started)
 
-    async def _handle(self, scope: Scope, receive: Any, request_id: str) -> tuple[Response, Operation | None]:
+    def _record(self, scope: Scope, resp: Response, info: RequestInfo, request_id: str, seconds: float) -> None:
+        """One metrics observation and one access-log line per request."""
+        op = info.op.s3_name if info.op else "Unknown"
+        sent = 0 if scope["method"] == "HEAD" else (resp.length if resp.length is not None else len(resp.body))
+        self.metrics.observe(op, resp.status, seconds, info.bytes_in, sent)
+        if access_log.isEnabledFor(logging.INFO):
+            fields = {"request_id": request_id, "method": scope["method"], "path": scope["path"], "operation": op,
+                      "bucket": info.bucket, "key": info.key, "status": resp.status, "bytes_in": info.bytes_in,
+                      "bytes_out": sent, "duration_ms": round(seconds * 1000, 3), "principal": info.principal}
+            access_log.info("%s %s %s %s %d %.1fms", request_id, scope["method"], scope["path"], op, resp.status,
+                            seconds * 1000, extra={"fields": fields})
+
+    async def _handle(self, scope: Scope, receive: Any, request_id: str) -> tuple[Response, RequestInfo]:
         headers = _headers(scope)
-        op: Operation | None = None
+        length = headers.get("content-length", "")
+        info = RequestInfo(bytes_in=int(length) if length.isdigit() else 0)
         try:
             ctx = self._context(scope, receive, headers, request_id)
-            op = ctx.op
-            handler = HANDLERS.get(op)
+            info.op, info.bucket, info.key = ctx.op, ctx.bucket, ctx.key
+            info.principal = ctx.user.id if ctx.user else "anonymous"
+            handler = HANDLERS.get(ctx.op)
             if handler is None:
-                raise S3NotImplemented(f"{op.s3_name} is not implemented", resource=scope["path"])
-            return await handler(ctx), op
+                raise S3NotImplemented(f"{ctx.op.s3_name} is not implemented", resource=scope["path"])
+            return await handler(ctx), info
         except S3Error as err:
-            return self._error(err, scope, request_id), op
+            return self._error(err, scope, request_id), info
         except core.DomainError as exc:
-            return self._error(from_domain(exc, scope["path"]), scope, request_id), op
+            return self._error(from_domain(exc, scope["path"]), scope, request_id), info
         except Exception:
             log.exception("%s internal error", request_id)
-            return self._error(InternalError(resource=scope["path"]), scope, request_id), op
+            return self._error(InternalError(resource=scope["path"]), scope, request_id), info
 
     def _context(self, scope: Scope, receive: Any, headers: dict[str, str], request_id: str) -> RequestContext:
         method, path = scope["method"], scope["path"]
