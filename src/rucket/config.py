@@ -21,6 +21,7 @@ class UserConfig:
     secret_key: str
     id: str = ""  # canonical user id; defaults to the access key
     display_name: str = ""
+    email: str = ""  # resolves ACL grants by e-mail address (x-amz-grant-*: emailAddress=...)
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,7 @@ class Config:
     log_level: str = "info"
     log_format: str = "text"  # "text" or "json" (one JSON object per line)
     users: tuple[UserConfig, ...] = field(default_factory=tuple)
+    master_key: str = ""  # base64 of 32 bytes, seals stored secret keys; default: <data_dir>/master.key (0600)
 
     @property
     def host(self) -> str:
@@ -71,6 +73,7 @@ _ENV: dict[str, tuple[str, Any]] = {  # env var -> (field, parser)
     "RUCKET_FSYNC": ("fsync", lambda v: v.lower() not in ("0", "false", "no", "off")),
     "RUCKET_WORKERS": ("workers", int),
     "RUCKET_LOG_LEVEL": ("log_level", str),
+    "RUCKET_MASTER_KEY": ("master_key", str),
     "RUCKET_LOG_FORMAT": ("log_format", str),
 }
 

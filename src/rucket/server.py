@@ -7,15 +7,23 @@ import logging
 import os
 import socket
 from pathlib import Path
+from typing import Any
 
+from rucket.admin import AdminApp, AdminRequest, Services
+from rucket.admin.app import PREFIX as ADMIN_PREFIX
 from rucket.blobs.local import LocalBlobs
 from rucket.config import Config
 from rucket.core.hlc import HLC, SystemClock
 from rucket.engine import Engine
+from rucket.engine import secrets as master_key
+from rucket.engine.iam import BootstrapUser, Iam
 from rucket.engine.store import Store
 from rucket.meta.sqlite import SqliteMeta
 from rucket.placement.single import SinglePlacement
 from rucket.s3.app import S3App
+from rucket.s3.auth.signed_body import verify_signed_body
+from rucket.s3.iam.document import parse as parse_policy
+from rucket.s3.identity import Identities
 from rucket.s3.request import Settings, User
 
 CONFIG_ENV = "RUCKET_SERVE_CONFIG"
@@ -32,18 +40,52 @@ def build_engine(cfg: Config) -> Engine:
     return Engine(store)
 
 
-def users_of(cfg: Config) -> dict[str, User]:
-    users = {cfg.root_user: User(cfg.root_user, cfg.root_user, cfg.root_user, cfg.root_password, is_root=True)}
-    for u in cfg.users:
-        uid = u.id or u.access_key
-        users[u.access_key] = User(uid, u.display_name or uid, u.access_key, u.secret_key)
-    return users
+def root_user(cfg: Config) -> User:
+    """The account admin, from the configuration only (never stored in the database)."""
+    return User(cfg.root_user, cfg.root_user, cfg.root_user, cfg.root_password, is_root=True, name=cfg.root_user,
+                email=f"{cfg.root_user}@example.com")
+
+
+def iam_of(cfg: Config, engine: Engine) -> Iam:
+    return Iam(engine.store, master_key.SecretBox(master_key.load_or_create(Path(cfg.data_dir), cfg.master_key)))
+
+
+def bootstrap_users(cfg: Config, engine: Engine) -> None:
+    """`[[users]]` of rucket.toml become (or stay) users with their key; run once, in the parent."""
+    iam_of(cfg, engine).bootstrap([BootstrapUser(u.access_key, u.secret_key, u.id, u.display_name, u.email)
+                                   for u in cfg.users])
+
+
+def with_admin(app: S3App, cfg: Config) -> Any:
+    """`/admin/...` goes to the admin API, everything else (and the lifespan) to the S3 app."""
+    identities = app.identities
+
+    def secret(access_key: str) -> str | None:
+        user = identities.lookup(access_key)
+        return user.secret if user else None
+
+    def verify(req: AdminRequest) -> str:
+        return verify_signed_body(req.method, req.raw_path, req.raw_query, req.headers, req.body,
+                                  app.engine.store.clock.now_ms(), secret, cfg.region)
+
+    def validate(document: str) -> None:
+        parse_policy(document, bucket_policy=False)
+
+    admin = AdminApp(Services(app.engine, identities.iam, validate), verify, cfg.root_user)
+
+    async def composed(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and scope["path"].startswith(ADMIN_PREFIX):
+            await admin(scope, receive, send)
+        else:
+            await app(scope, receive, send)
+
+    return composed
 
 
 def build_app(cfg: Config, engine: Engine | None = None) -> S3App:
     engine = engine or build_engine(cfg)
     settings = Settings(region=cfg.region, domains=cfg.domains)
-    return S3App(engine, users_of(cfg), settings)
+    return S3App(engine, Identities(iam_of(cfg, engine), root_user(cfg)), settings)
 
 
 class JsonFormatter(logging.Formatter):
@@ -66,17 +108,18 @@ def configure_logging(cfg: Config) -> None:
     root.setLevel(cfg.log_level.upper())
 
 
-def create_app() -> S3App:
+def create_app() -> Any:
     """Granian worker factory: the configuration travels from the parent in the environment."""
     cfg = Config.from_json(os.environ[CONFIG_ENV])
     configure_logging(cfg)
-    return build_app(cfg)
+    return with_admin(build_app(cfg), cfg)
 
 
 def recover(cfg: Config) -> tuple[int, int]:
     """Runs once in the parent before any worker accepts a request."""
     engine = build_engine(cfg)
     try:
+        bootstrap_users(cfg, engine)
         return engine.recover()
     finally:
         engine.close()

@@ -21,6 +21,8 @@ class EventType(Enum):
     OBJECT_DELETED = "ObjectDeleted"
     DELETE_MARKER = "DeleteMarkerCreated"
     VERSION_DELETED = "VersionDeleted"
+    OBJECT_ACL = "ObjectAclChanged"
+    IAM_CHANGED = "IamChanged"  # users, keys, identity policies (bucket "")
 
 
 @dataclass(frozen=True)

@@ -27,10 +27,11 @@ from rucket.s3.errors import (
     from_domain,
 )
 from rucket.s3.handlers import HANDLERS
+from rucket.s3.identity import Directory, Identities
 from rucket.s3.metrics import S3Metrics, StorageCollector
 from rucket.s3.ops import Operation
-from rucket.s3.policy import authorize
-from rucket.s3.request import RequestContext, Response, Settings, User
+from rucket.s3.policy import Authorizer, auth_keys
+from rucket.s3.request import RequestContext, Response, Settings
 from rucket.s3.router import resolve
 from rucket.s3.sender import send_response
 
@@ -90,18 +91,18 @@ def _content_length(method: str, h: Mapping[str, str]) -> int | None:
 
 
 class S3App:
-    def __init__(self, engine: Engine, users: Mapping[str, User], settings: Settings) -> None:
+    def __init__(self, engine: Engine, identities: Identities, settings: Settings) -> None:
         self.engine = engine
         self.settings = settings
-        self.users_by_key = dict(users)
-        self.users_by_id = {u.id: u for u in users.values()}
+        self.identities = identities
+        self.directory = Directory(identities)
         self.host_id = ids.host_id()
         self.metrics = S3Metrics()
         meta = engine.store.meta
         self.metrics.add(StorageCollector(meta.usage, meta.last_lsn, lambda: 0.0))
 
     def secret_for(self, access_key: str) -> str | None:
-        user = self.users_by_key.get(access_key)
+        user = self.identities.lookup(access_key)
         return user.secret if user else None
 
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
@@ -164,13 +165,15 @@ class S3App:
         auth_in = AuthInput(method, raw_path.decode("latin-1"), raw_query, headers,
                             self.engine.store.clock.now_ms(), vhost_bucket=route.bucket if route.virtual_host else "")
         auth = authenticate(auth_in, self.secret_for, self.settings.region)
-        user = self.users_by_key.get(auth.access_key) if auth.access_key else None
-        bucket = self.engine.store.meta.get_bucket(route.bucket) if route.bucket else None
-        authorize(route.op, user, bucket)
+        user = self.identities.lookup(auth.access_key) if auth.access_key else None
+        client = scope.get("client") or ("", 0)
+        authz = Authorizer(self.engine, user, headers, query, str(client[0]), scope.get("scheme") == "https",
+                           *auth_keys(auth.auth_type))
+        authz.require_op(route.op, route.bucket, route.key)
         expected = _content_length(method, headers) if method in _BODY_METHODS else None
         body = verified_body(auth, auth_in, _receive_body(receive, expected))
         return RequestContext(self.engine, self.settings, route.op, route.bucket, route.key, method, path,
-                              headers, query, request_id, user, body, self.users_by_id)
+                              headers, query, request_id, user, body, self.directory, authz=authz)
 
     def _error(self, err: S3Error, scope: Scope, request_id: str) -> Response:
         if not err.resource:

@@ -17,6 +17,7 @@ from rucket.s3.ops import Operation
 if TYPE_CHECKING:
     from rucket.engine import Engine
     from rucket.s3.auth import VerifiedBody
+    from rucket.s3.policy import Authorizer
 
 XML_TYPE = "application/xml"
 
@@ -28,10 +29,17 @@ class User:
     access_key: str
     secret: str
     is_root: bool = False
+    name: str = ""  # IAM user name (ARN arn:aws:iam::000000000000:user/<name>); the access key if unset
+    email: str = ""
+    policies: tuple[str, ...] = ()  # attached identity policy documents (JSON), see s3/iam
 
     @property
     def owner(self) -> Owner:
         return Owner(self.id, self.display_name)
+
+    @property
+    def arn(self) -> str:
+        return f"arn:aws:iam::000000000000:user/{self.name or self.access_key}"
 
 
 @dataclass
@@ -58,6 +66,7 @@ class RequestContext:
     user: User | None
     body_stream: VerifiedBody
     users: Mapping[str, User] = field(default_factory=dict)  # by id, to render owners
+    authz: Authorizer | None = None  # s3/policy.py: for decisions a handler makes (copy source, per key)
 
     @property
     def resource(self) -> str:

@@ -1,0 +1,141 @@
+"""Admin endpoints for identities: users, access keys, identity policies and attachments.
+
+Secrets appear in exactly two answers: creating a key and rotating one. Listing keys never
+shows them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from rucket.admin.routes import AdminError, route
+from rucket.meta.iam import KeyRow, UserRow
+
+if TYPE_CHECKING:
+    from rucket.admin.app import AdminRequest, Services
+
+Params = Mapping[str, str]
+
+
+def _user(u: UserRow, svc: Services) -> dict[str, Any]:
+    return {"name": u.name, "canonical_id": u.canonical_id, "display_name": u.display_name, "email": u.email,
+            "source": u.source, "policies": svc.iam.reads.policy_names_of(u.name),
+            "arn": f"arn:aws:iam::000000000000:user/{u.name}"}
+
+
+def _key(k: KeyRow) -> dict[str, Any]:
+    return {"access_key": k.access_key, "user": k.user_name, "enabled": k.enabled, "created_ms": k.created_ms}
+
+
+def _str(body: Any, name: str, default: str = "") -> str:
+    value = body.get(name, default) if isinstance(body, dict) else default
+    if not isinstance(value, str):
+        raise AdminError(400, "InvalidArgument", f"{name} must be a string")
+    return value
+
+
+@route("GET", "/admin/users")
+async def list_users(req: AdminRequest, p: Params, svc: Services) -> tuple[int, Any]:
+    return 200, {"users": [_user(u, svc) for u in svc.iam.reads.users()]}
+
+
+@route("POST", "/admin/users")
+async def create_user(req: AdminRequest, p: Params, svc: Services) -> tuple[int, Any]:
+    body = req.json()
+    name = _str(body, "name")
+    user = await svc.iam.create_user(name, display_name=_str(body, "display_name"), email=_str(body, "email"),
+                                     canonical_id=_str(body, "canonical_id"))
+    out = _user(user, svc)
+    if body.get("with_key", True):
+        out["access_key"], out["secret_key"] = await svc.iam.create_key(name)
+    return 201, out
+
+
+@route("GET", "/admin/users/{name}")
+async def get_user(req: AdminRequest, p: Params, svc: Services) -> tuple[int, Any]:
+    user = svc.iam.reads.user(p["name"])
+    if user is None:
+        raise AdminError(404, "NotFound", f"no user {p['name']}")
+    return 200, {**_user(user, svc), "keys": [_key(k) for k in svc.iam.reads.keys_of(user.name)]}
+
+
+@route("DELETE", "/admin/users/{name}")
+async def delete_user(req: AdminRequest, p: Params, svc: Services) -> tuple[int, Any]:
+    await svc.iam.delete_user(p["name"])
+    return 200, {"deleted": p["name"]}
+
+
+@route("GET", "/admin/users/{name}/keys")
+async def list_keys(req: AdminRequest, p: Params, svc: Services) -> tuple[int, Any]:
+    return 200, {"keys": [_key(k) for k in svc.iam.reads.keys_of(p["name"])]}
+
+
+@route("POST", "/admin/users/{name}/keys")
+async def create_key(req: AdminRequest, p: Params, svc: Services) -> tuple[int, Any]:
+    body = req.json()
+    ak, sk = await svc.iam.create_key(p["name"], _str(body, "access_key"), _str(body, "secret_key"))
+    return 201, {"access_key": ak, "secret_key": sk, "user": p["name"]}
+
+
+@route("PATCH", "/admin/keys/{access_key}")
+async def update_key(req: AdminRequest, p: Params, svc: Services) -> tuple[int, Any]:
+    enabled = req.json().get("enabled")
+    if not isinstance(enabled, bool):
+        raise AdminError(400, "InvalidArgument", "enabled must be true or false")
+    await svc.iam.set_key_enabled(p["access_key"], enabled)
+    return 200, {"access_key": p["access_key"], "enabled": enabled}
+
+
+@route("POST", "/admin/keys/{access_key}/rotate")
+async def rotate_key(req: AdminRequest, p: Params, svc: Services) -> tuple[int, Any]:
+    ak, sk = await svc.iam.rotate_key(p["access_key"])
+    return 201, {"access_key": ak, "secret_key": sk, "disabled": p["access_key"]}
+
+
+@route("DELETE", "/admin/keys/{access_key}")
+async def delete_key(req: AdminRequest, p: Params, svc: Services) -> tuple[int, Any]:
+    await svc.iam.delete_key(p["access_key"])
+    return 200, {"deleted": p["access_key"]}
+
+
+@route("GET", "/admin/policies")
+async def list_policies(req: AdminRequest, p: Params, svc: Services) -> tuple[int, Any]:
+    return 200, {"policies": [{"name": n, "document": d} for n, d in svc.iam.reads.policies()]}
+
+
+@route("PUT", "/admin/policies/{name}")
+async def put_policy(req: AdminRequest, p: Params, svc: Services) -> tuple[int, Any]:
+    document = req.body.decode("utf-8", "replace")
+    try:
+        svc.validate_policy(document)
+    except ValueError as exc:
+        raise AdminError(400, "MalformedPolicy", str(exc)) from exc
+    await svc.iam.put_policy(p["name"], document)
+    return 200, {"policy": p["name"]}
+
+
+@route("GET", "/admin/policies/{name}")
+async def get_policy(req: AdminRequest, p: Params, svc: Services) -> tuple[int, Any]:
+    document = svc.iam.reads.policy(p["name"])
+    if document is None:
+        raise AdminError(404, "NotFound", f"no policy {p['name']}")
+    return 200, {"name": p["name"], "document": document}
+
+
+@route("DELETE", "/admin/policies/{name}")
+async def delete_policy(req: AdminRequest, p: Params, svc: Services) -> tuple[int, Any]:
+    await svc.iam.delete_policy(p["name"])
+    return 200, {"deleted": p["name"]}
+
+
+@route("PUT", "/admin/users/{name}/policies/{policy}")
+async def attach_policy(req: AdminRequest, p: Params, svc: Services) -> tuple[int, Any]:
+    await svc.iam.attach(p["name"], p["policy"])
+    return 200, {"user": p["name"], "attached": p["policy"]}
+
+
+@route("DELETE", "/admin/users/{name}/policies/{policy}")
+async def detach_policy(req: AdminRequest, p: Params, svc: Services) -> tuple[int, Any]:
+    await svc.iam.attach(p["name"], p["policy"], attach=False)
+    return 200, {"user": p["name"], "detached": p["policy"]}

@@ -1,0 +1,231 @@
+"""Identities: users, their access keys (secrets sealed at rest), identity policies.
+
+Every user is a principal of its own with a canonical id: it owns what it creates and
+reaches other users' resources only through ACL grants, bucket policies or identity
+policies attached by the administrator. The root user comes from the configuration and is
+not stored here. Users listed in `rucket.toml` are bootstrapped on every start (source
+"config"); users created through the admin API have source "api". Policy documents are
+validated by the caller (the policy language lives with the evaluator in `s3/iam`).
+"""
+
+from __future__ import annotations
+
+import secrets
+import string
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from rucket.core import errors
+from rucket.engine.secrets import SecretBox
+from rucket.engine.store import Store, emit
+from rucket.events.records import EventType, StorageEvent
+from rucket.meta import iam as sql
+from rucket.meta.iam import KeyRow, UserRow
+from rucket.meta.tx import Tx
+
+_AK_CHARS = string.ascii_uppercase + string.digits
+_NAME_CHARS = frozenset(string.ascii_letters + string.digits + "+=,.@_-")
+
+
+class IamConflict(errors.DomainError):
+    """A user, key or policy with that name exists, or a policy is still attached."""
+
+
+class IamNotFound(errors.DomainError):
+    """No such user, access key or policy."""
+
+
+class IamInvalid(errors.DomainError):
+    """A name or value the admin API cannot accept."""
+
+
+@dataclass(frozen=True)
+class Identity:
+    """An enabled access key with its user and attached policy documents: one request's principal."""
+
+    name: str
+    canonical_id: str
+    display_name: str
+    email: str
+    access_key: str
+    secret: str
+    policies: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class BootstrapUser:
+    access_key: str
+    secret_key: str
+    canonical_id: str = ""
+    display_name: str = ""
+    email: str = ""
+
+
+def new_access_key() -> str:
+    return "RK" + "".join(secrets.choice(_AK_CHARS) for _ in range(18))
+
+
+def new_secret() -> str:
+    return secrets.token_urlsafe(30)[:40]
+
+
+def check_name(name: str) -> str:
+    if not 1 <= len(name) <= 64 or not set(name) <= _NAME_CHARS:
+        raise IamInvalid("names are 1-64 characters of letters, digits and +=,.@_-")
+    return name
+
+
+class Iam:
+    def __init__(self, store: Store, box: SecretBox) -> None:
+        self.s = store
+        self.box = box
+        self.reads = sql.IamReads(store.meta)
+        self._plain: dict[bytes, str] = {}  # sealed -> secret: one AES-GCM open per key, not per request
+
+    # ---- request path -------------------------------------------------------
+    def lookup(self, access_key: str) -> Identity | None:
+        """The principal of an enabled access key, None if unknown or disabled."""
+        found = self.reads.key_with_user(access_key)
+        if found is None or not found[0].enabled:
+            return None
+        key, user = found
+        secret = self._plain.get(key.secret_enc)
+        if secret is None:
+            secret = self._plain[key.secret_enc] = self.box.open(key.access_key, key.secret_enc)
+        return Identity(user.name, user.canonical_id, user.display_name, user.email, access_key, secret,
+                        tuple(self.reads.policy_documents_of(user.name)))
+
+    def user_by_canonical_id(self, canonical_id: str) -> UserRow | None:
+        return self.reads.user_by_canonical_id(canonical_id)
+
+    def user_by_email(self, email: str) -> UserRow | None:
+        return self.reads.user_by_email(email)
+
+    # ---- users --------------------------------------------------------------
+    async def create_user(self, name: str, *, display_name: str = "", email: str = "",
+                          canonical_id: str = "") -> UserRow:
+        row = UserRow(check_name(name), canonical_id or secrets.token_hex(32), display_name or name, email, "api",
+                      self.s.clock.now_ms())
+
+        def txn(tx: Tx) -> UserRow:
+            if sql.tx_user(tx, name) is not None or sql.tx_user_by_canonical_id(tx, row.canonical_id) is not None:
+                raise IamConflict(f"user {name} exists")
+            sql.tx_upsert_user(tx, row)
+            self._event(tx, "user-created", user=name)
+            return row
+
+        return await self.s.meta.write(txn)
+
+    async def delete_user(self, name: str) -> None:
+        def txn(tx: Tx) -> None:
+            if not sql.tx_delete_user(tx, name):
+                raise IamNotFound(f"no user {name}")
+            self._event(tx, "user-deleted", user=name)
+
+        await self.s.meta.write(txn)
+
+    # ---- keys ---------------------------------------------------------------
+    async def create_key(self, user: str, access_key: str = "", secret: str = "") -> tuple[str, str]:
+        """A new enabled key for `user`; the secret is returned once and stored sealed."""
+        ak, sk = access_key or new_access_key(), secret or new_secret()
+        row = KeyRow(ak, user, self.box.seal(ak, sk), True, self.s.clock.now_ms())
+
+        def txn(tx: Tx) -> tuple[str, str]:
+            if sql.tx_user(tx, user) is None:
+                raise IamNotFound(f"no user {user}")
+            if sql.tx_key(tx, ak) is not None:
+                raise IamConflict(f"access key {ak} exists")
+            sql.tx_put_key(tx, row)
+            self._event(tx, "key-created", user=user, access_key=ak)
+            return ak, sk
+
+        return await self.s.meta.write(txn)
+
+    async def set_key_enabled(self, access_key: str, enabled: bool) -> None:
+        def txn(tx: Tx) -> None:
+            if not sql.tx_set_key_enabled(tx, access_key, enabled):
+                raise IamNotFound(f"no access key {access_key}")
+            self._event(tx, "key-enabled" if enabled else "key-disabled", access_key=access_key)
+
+        await self.s.meta.write(txn)
+
+    async def delete_key(self, access_key: str) -> None:
+        def txn(tx: Tx) -> None:
+            if not sql.tx_delete_key(tx, access_key):
+                raise IamNotFound(f"no access key {access_key}")
+            self._event(tx, "key-deleted", access_key=access_key)
+
+        await self.s.meta.write(txn)
+
+    async def rotate_key(self, access_key: str) -> tuple[str, str]:
+        """A new key for the same user; the old one is disabled (delete it once clients moved)."""
+        ak, sk = new_access_key(), new_secret()
+
+        def txn(tx: Tx) -> tuple[str, str]:
+            old = sql.tx_key(tx, access_key)
+            if old is None:
+                raise IamNotFound(f"no access key {access_key}")
+            sql.tx_put_key(tx, KeyRow(ak, old.user_name, self.box.seal(ak, sk), True, self.s.clock.now_ms()))
+            sql.tx_set_key_enabled(tx, access_key, False)
+            self._event(tx, "key-rotated", user=old.user_name, access_key=access_key, new_access_key=ak)
+            return ak, sk
+
+        return await self.s.meta.write(txn)
+
+    # ---- identity policies --------------------------------------------------
+    async def put_policy(self, name: str, document: str) -> None:
+        def txn(tx: Tx) -> None:
+            sql.tx_put_policy(tx, check_name(name), document, self.s.clock.now_ms())
+            self._event(tx, "policy-set", policy=name)
+
+        await self.s.meta.write(txn)
+
+    async def delete_policy(self, name: str) -> None:
+        def txn(tx: Tx) -> None:
+            if sql.tx_policy_in_use(tx, name):
+                raise IamConflict(f"policy {name} is attached to a user")
+            if not sql.tx_delete_policy(tx, name):
+                raise IamNotFound(f"no policy {name}")
+            self._event(tx, "policy-deleted", policy=name)
+
+        await self.s.meta.write(txn)
+
+    async def attach(self, user: str, policy: str, *, attach: bool = True) -> None:
+        def txn(tx: Tx) -> None:
+            if sql.tx_user(tx, user) is None:
+                raise IamNotFound(f"no user {user}")
+            if not sql.tx_policy_exists(tx, policy):
+                raise IamNotFound(f"no policy {policy}")
+            if attach:
+                sql.tx_attach(tx, user, policy)
+            elif not sql.tx_detach(tx, user, policy):
+                raise IamNotFound(f"policy {policy} is not attached to {user}")
+            self._event(tx, "policy-attached" if attach else "policy-detached", user=user, policy=policy)
+
+        await self.s.meta.write(txn)
+
+    # ---- bootstrap ----------------------------------------------------------
+    def bootstrap(self, users: Sequence[BootstrapUser]) -> None:
+        """Make the stored config users exactly those of the configuration (run once, before serving)."""
+        now = self.s.clock.now_ms()
+        wanted = {u.access_key: u for u in users}
+
+        def txn(tx: Tx) -> None:
+            for row in tx.c.execute("SELECT name FROM iam_users WHERE source='config'").fetchall():
+                if row[0] not in wanted:
+                    sql.tx_delete_user(tx, row[0])
+            for u in users:
+                cid = u.canonical_id or u.access_key
+                other = sql.tx_user_by_canonical_id(tx, cid)
+                if other is not None and other.name != u.access_key:
+                    raise IamConflict(f"canonical id {cid} of {u.access_key} belongs to user {other.name}")
+                sql.tx_upsert_user(tx, UserRow(u.access_key, cid, u.display_name or cid, u.email, "config", now))
+                sql.tx_put_key(tx, KeyRow(u.access_key, u.access_key, self.box.seal(u.access_key, u.secret_key),
+                                          True, now))
+            self._event(tx, "bootstrap", users=sorted(wanted))
+
+        self.s.meta.write_sync(txn)
+
+    def _event(self, tx: Tx, what: str, **detail: object) -> None:
+        """Never carries a secret: the payload names what changed, not the key material."""
+        emit(tx, StorageEvent(EventType.IAM_CHANGED, self.s.hlc.now(), "", payload={"what": what, **detail}))

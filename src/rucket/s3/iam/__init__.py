@@ -1,0 +1,1 @@
+"""Identity and access: policy documents, conditions, ACL grants and the one evaluator."""
