@@ -16,14 +16,14 @@ def bucket_from_row(row: tuple[Any, ...]) -> Bucket:
     return Bucket(name, owner, created_ms, region, versioning, bool(object_lock), json.loads(config))
 
 
-def version_from_row(row: tuple[Any, ...], *, is_latest: bool) -> ObjectVersion:
+def version_from_row(row: tuple[Any, ...], *, is_latest: bool, data: bytes | None = None) -> ObjectVersion:
     (row_id, bucket, key, version_id, dm, blob_id, size, etag, mtime_ms, hlc, owner, sclass, attrs) = row
     a = json.loads(attrs)
     return ObjectVersion(
         bucket=bucket, key=key, version_id=version_id, row_id=row_id, size=size, etag=etag,
         mtime_ms=mtime_ms, hlc=hlc, owner=owner, blob_id=blob_id, delete_marker=bool(dm),
         is_latest=is_latest, storage_class=sclass, headers=a.get("h", {}), user_meta=a.get("m", {}),
-        checksums=a.get("c", {}), extra=a.get("x", {}))
+        checksums=a.get("c", {}), extra=a.get("x", {}), data=data)
 
 
 def attrs_json(v: ObjectVersion) -> str:

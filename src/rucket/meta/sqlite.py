@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
-import dataclasses
 import queue
 import sqlite3
 import threading
@@ -165,8 +164,7 @@ class SqliteMeta:
             "LEFT JOIN inline_data i ON i.vid = v.id WHERE l.bucket=? AND l.key=?", (bucket, key)).fetchone()
         if row is None:
             return None
-        v = version_from_row(row[:-1], is_latest=True)
-        return dataclasses.replace(v, data=bytes(row[-1])) if row[-1] is not None else v
+        return version_from_row(row[:-1], is_latest=True, data=row[-1])
 
     def get_version(self, bucket: str, key: str, version_id: str) -> ObjectVersion | None:
         row = self._r().execute(

@@ -11,13 +11,13 @@ import time
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qsl
 
 from rucket.core import errors as core
 from rucket.core import ids
 from rucket.engine import Engine
 from rucket.s3 import xml
 from rucket.s3.auth import AuthInput, authenticate, verified_body
+from rucket.s3.auth.base import decode, parse_query
 from rucket.s3.errors import (
     IncompleteBody,
     InternalError,
@@ -77,6 +77,14 @@ async def _receive_body(receive: Any, expected: int | None) -> AsyncIterator[byt
             break
     if expected is not None and got != expected:
         raise IncompleteBody()
+
+
+def _query(raw_query: str) -> dict[str, str]:
+    """Decoded query parameters, first value wins; the same decoding the signature check uses."""
+    out: dict[str, str] = {}
+    for name, value in parse_query(raw_query):
+        out.setdefault(decode(name), decode(value or ""))
+    return out
 
 
 def _content_length(method: str, h: Mapping[str, str]) -> int | None:
@@ -158,7 +166,7 @@ class S3App:
     def _context(self, scope: Scope, receive: Any, headers: dict[str, str], request_id: str) -> RequestContext:
         method, path = scope["method"], scope["path"]
         raw_query = scope.get("query_string", b"").decode("latin-1")
-        query = dict(reversed(parse_qsl(raw_query, keep_blank_values=True)))  # first value wins
+        query = _query(raw_query)
         route = resolve(method, headers.get("host", ""), path, query,
                         copy_source="x-amz-copy-source" in headers, domains=self.settings.domains)
         raw_path = scope.get("raw_path") or path.encode("utf-8")

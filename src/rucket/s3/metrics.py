@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily
@@ -22,14 +23,21 @@ class S3Metrics:
                                 registry=self.registry)
         self.sent = Counter("rucket_s3_sent_bytes", "Response body bytes sent", ["operation"],
                             registry=self.registry)
+        self._children: dict[tuple[str, int], tuple[Any, Any, Any, Any]] = {}
 
     def observe(self, operation: str, status: int, seconds: float, bytes_in: int, bytes_out: int) -> None:
-        self.requests.labels(operation, str(status)).inc()
-        self.latency.labels(operation).observe(seconds)
+        children = self._children.get((operation, status))
+        if children is None:  # labels() costs a lock and a dict walk: resolve each series once
+            children = self._children[(operation, status)] = (
+                self.requests.labels(operation, str(status)), self.latency.labels(operation),
+                self.received.labels(operation), self.sent.labels(operation))
+        requests, latency, received, sent = children
+        requests.inc()
+        latency.observe(seconds)
         if bytes_in:
-            self.received.labels(operation).inc(bytes_in)
+            received.inc(bytes_in)
         if bytes_out:
-            self.sent.labels(operation).inc(bytes_out)
+            sent.inc(bytes_out)
 
     def add(self, collector: Collector) -> None:
         self.registry.register(collector)

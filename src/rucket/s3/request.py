@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
@@ -142,11 +143,19 @@ def http_date_now() -> str:
 
 
 def http_date(ms: int) -> str:
-    return formatdate(ms / 1000, usegmt=True)
+    return _http_date_s(ms // 1000)
+
+
+@functools.lru_cache(maxsize=4096)
+def _http_date_s(seconds: int) -> str:
+    """Last-Modified of hot objects repeats: format each second once."""
+    return formatdate(seconds, usegmt=True)
 
 
 def parse_http_date(value: str) -> int | None:
     """Milliseconds since the epoch, or None if unparseable (S3 then ignores the condition)."""
+    if not value:
+        return None
     try:
         return int(parsedate_to_datetime(value).timestamp() * 1000)
     except (TypeError, ValueError, IndexError):

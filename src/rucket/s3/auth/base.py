@@ -147,8 +147,9 @@ def parse_query(raw_query: str) -> list[RawParam]:
     return out
 
 
+@functools.lru_cache(maxsize=8192)
 def decode(raw: str) -> str:
-    """Form decoding, as Garage and MinIO do: "+" is a space, "%2B" a plus."""
+    """Form decoding, as Garage and MinIO do: "+" is a space, "%2B" a plus (cached: names repeat)."""
     return unquote_plus(raw) if ("%" in raw or "+" in raw) else raw
 
 

@@ -85,8 +85,12 @@ def hmac_hex(key: bytes, message: str) -> str:
     return hmac.digest(key, message.encode(), "sha256").hex()
 
 
+@functools.lru_cache(maxsize=8192)
 def uri_encode(raw: str) -> str:
     """Canonical form of one raw query name or value: form-decoded, then RFC 3986 encoded.
+
+    Cached: names, credentials and dates repeat across a client's requests, and this runs for
+    every parameter of every presigned request.
 
     Decoding to bytes (not str) keeps invalid UTF-8 such as "%FF" exactly as the client encoded it.
     """
