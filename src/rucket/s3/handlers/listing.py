@@ -25,8 +25,8 @@ def _encoding(ctx: RequestContext) -> bool:
     return True
 
 
-def _owners(ctx: RequestContext, page: ListPage) -> dict[str, Owner]:
-    return {e.owner: ctx.owner_of(e.owner) for e in page.entries}
+def _owners(ctx: RequestContext, page: ListPage, wanted: bool = True) -> dict[str, Owner]:
+    return {e.owner: ctx.owner_of(e.owner) for e in page.entries} if wanted else {}
 
 
 def encode_token(page: ListPage, delimiter: str) -> str:
@@ -69,7 +69,7 @@ async def list_objects_v2(ctx: RequestContext) -> Response:
     params = xml.ListParams(ctx.bucket, prefix, delimiter, int_param(q, "max-keys", MAX_KEYS), encode,
                             fetch_owner=fetch_owner, v2=True, marker=start_after, token=token,
                             next_token=encode_token(page, delimiter) if page.truncated else "")
-    return Response.xml(xml.render_list_objects(params, page, _owners(ctx, page)))
+    return Response.xml(xml.render_list_objects(params, page, _owners(ctx, page, fetch_owner)))
 
 
 HANDLERS = {Operation.LIST_OBJECTS: list_objects, Operation.LIST_OBJECTS_V2: list_objects_v2}

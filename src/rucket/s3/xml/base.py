@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import xml.etree.ElementTree as ET
 
 from defusedxml import DefusedXmlException
@@ -14,9 +15,24 @@ from rucket.s3.errors import MalformedXML
 S3_NS = "http://s3.amazonaws.com/doc/2006-03-01/"
 
 
+XML_DECL = "<?xml version='1.0' encoding='utf-8'?>\n"  # what ElementTree writes, so documents look alike
+
+
 def iso8601_ms(ms: int) -> str:
-    t = dt.datetime.fromtimestamp(ms / 1000, tz=dt.UTC)
-    return t.strftime("%Y-%m-%dT%H:%M:%S.") + f"{t.microsecond // 1000:03d}Z"
+    return f"{_iso8601_s(ms // 1000)}.{ms % 1000:03d}Z"
+
+
+@functools.lru_cache(maxsize=65536)
+def _iso8601_s(seconds: int) -> str:
+    """Objects written in the same second share this prefix; listings format thousands of them."""
+    return dt.datetime.fromtimestamp(seconds, tz=dt.UTC).strftime("%Y-%m-%dT%H:%M:%S")
+
+
+def escape(text: str) -> str:
+    """XML character data, escaped exactly as ElementTree does (&, <, >)."""
+    if "&" in text or "<" in text or ">" in text:
+        return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return text
 
 
 def sub(parent: ET.Element, tag: str, text: str | None = None) -> ET.Element:
