@@ -99,7 +99,8 @@ class Objects:
                     spec: PutSpec) -> tuple[ObjectVersion, list[str]]:
         if tx.bucket(v.bucket) is None:
             raise errors.BucketNotFound(v.bucket)
-        check_write_conditions(tx.latest(v.bucket, v.key), spec)  # atomic with the write: one winner
+        if spec.if_match is not None or spec.if_none_match:  # atomic with the write: one winner
+            check_write_conditions(tx.latest(v.bucket, v.key), spec)
         dropped = self._drop_null(tx, v.bucket, v.key) if v.version_id == NULL_VERSION else []
         stored = tx.insert_version(v)
         if w.inline is not None:
