@@ -63,7 +63,8 @@ class Objects:
     async def put(self, bucket_name: str, key: str, body: AsyncIterable[bytes], spec: PutSpec) -> ObjectVersion:
         names.validate_key(key)
         bucket = self._bucket(bucket_name)
-        check_write_conditions(self.s.meta.get_latest(bucket_name, key), spec)  # fail before the body
+        if spec.if_match is not None or spec.if_none_match:  # fail before reading the body
+            check_write_conditions(self.s.meta.get_latest(bucket_name, key), spec)
         hashers = {"MD5": checksums.md5(), **{a: checksums.new(a) for a in spec.checksum_algorithms}}
         writer = self.s.blobs.writer(hashers, self.s.inline_limit)
         try:
