@@ -26,11 +26,12 @@ class Buckets:
         return [b for b in self.s.meta.list_buckets() if owner is None or b.owner == owner]
 
     async def create(self, name: str, owner: str, *, region: str | None = None,
-                     object_lock: bool = False) -> Bucket:
+                     object_lock: bool = False, config: dict[str, Any] | None = None) -> Bucket:
+        """`config`: sub-resources set at creation (x-amz-acl, x-amz-object-ownership), in the same commit."""
         names.validate_bucket_name(name)
         hlc = self.s.hlc.now()
         bucket = Bucket(name, owner, self.s.clock.now_ms(), region or self.s.region,
-                        versioning="Enabled" if object_lock else "", object_lock=object_lock)
+                        versioning="Enabled" if object_lock else "", object_lock=object_lock, config=dict(config or {}))
 
         def txn(tx: Tx) -> Bucket:
             existing = tx.bucket(name)

@@ -205,6 +205,42 @@ class ServiceUnavailable(S3Error):
     status, default_message = 503, "Service is unable to handle request."
 
 
+# ---- identity and access (issue 6) ----------------------------------------------------
+class MalformedPolicy(S3Error):
+    status, default_message = 400, "Policies must be valid JSON and the first byte must be '{'"
+
+
+class NoSuchBucketPolicy(S3Error):
+    status, default_message = 404, "The bucket policy does not exist"
+
+
+class MalformedACLError(S3Error):
+    status = 400
+    default_message = "The XML you provided was not well-formed or did not validate against our published schema"
+
+
+class UnresolvableGrantByEmailAddress(S3Error):
+    status = 400
+    default_message = "The e-mail address you provided does not match any account on record."
+
+
+class AccessControlListNotSupported(S3Error):
+    status, default_message = 400, "The bucket does not allow ACLs"
+
+
+class InvalidBucketAclWithObjectOwnership(S3Error):
+    status = 400
+    default_message = "Bucket cannot have ACLs set with ObjectOwnership's BucketOwnerEnforced setting"
+
+
+class UnexpectedContent(S3Error):
+    status, default_message = 400, "This request does not support content"
+
+
+class InvalidPolicyDocument(S3Error):
+    status, default_message = 400, "Invalid Policy: the policy document is not valid"
+
+
 DOMAIN_TO_S3: Mapping[type[core.DomainError], type[S3Error]] = {
     core.InvalidBucketName: InvalidBucketName,
     core.KeyTooLong: KeyTooLongError,

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping
 
 from rucket.s3.handlers import bucket, listing, object, service
+from rucket.s3.handlers.acl import HANDLERS as ACL_HANDLERS
+from rucket.s3.handlers.policy import HANDLERS as POLICY_HANDLERS
 from rucket.s3.ops import Operation
 from rucket.s3.request import RequestContext, Response
 
@@ -15,4 +17,6 @@ HANDLERS: Mapping[Operation, Handler] = {
     **bucket.HANDLERS,
     **listing.HANDLERS,
     **object.HANDLERS,
+    **ACL_HANDLERS,
+    **POLICY_HANDLERS,
 }

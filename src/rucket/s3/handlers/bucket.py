@@ -14,7 +14,9 @@ from rucket.s3.errors import (
     S3Error,
     from_domain,
 )
+from rucket.s3.handlers.acl import bucket_create_config, check_recreate
 from rucket.s3.ops import Operation
+from rucket.s3.policy import authorize_object
 from rucket.s3.request import RequestContext, Response
 
 
@@ -27,9 +29,11 @@ async def create_bucket(ctx: RequestContext) -> Response:
             location == "" and ctx.settings.region == "us-east-1"):
         raise InvalidLocationConstraint(LocationConstraint=location)
     lock = ctx.headers.get("x-amz-bucket-object-lock-enabled", "").lower() == "true"
+    config = bucket_create_config(ctx, ctx.user.id)  # x-amz-acl, x-amz-grant-*, x-amz-object-ownership
     try:
-        await ctx.engine.buckets.create(ctx.bucket, ctx.user.id, region=region, object_lock=lock)
+        await ctx.engine.buckets.create(ctx.bucket, ctx.user.id, region=region, object_lock=lock, config=config)
     except core.BucketAlreadyOwnedByYou:
+        check_recreate(ctx, ctx.user.id)  # a different ACL than the existing one: BucketAlreadyExists
         if region != "us-east-1":
             raise
         # AWS's legacy us-east-1 behaviour: re-creating your own bucket succeeds and changes nothing
@@ -73,6 +77,8 @@ async def delete_objects(ctx: RequestContext) -> Response:
 
 
 async def _delete_one(ctx: RequestContext, key: str, version_id: str | None) -> xml.DeleteOutcome:
+    if not authorize_object(ctx, "s3:DeleteObject", key, version_id):  # one decision per key, as AWS
+        return xml.DeleteOutcome(key, version_id, error_code="AccessDenied", error_message="Access Denied")
     try:
         result = await ctx.engine.objects.delete(ctx.bucket, key, version_id)
     except core.DomainError as exc:

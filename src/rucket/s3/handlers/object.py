@@ -18,23 +18,20 @@ from rucket.s3.errors import (
     NotModified,
     S3NotImplemented,
 )
+from rucket.s3.handlers.acl import new_object_acl
 from rucket.s3.ops import Operation
 from rucket.s3.request import RequestContext, Response, http_date, parse_range
 
 # Headers whose features are not built yet: refuse rather than silently ignore them.
 _UNSUPPORTED = ("x-amz-server-side-encryption", "x-amz-server-side-encryption-customer-algorithm",
                 "x-amz-object-lock-mode", "x-amz-object-lock-retain-until-date", "x-amz-object-lock-legal-hold",
-                "x-amz-tagging", "x-amz-grant-read", "x-amz-grant-write", "x-amz-grant-read-acp",
-                "x-amz-grant-write-acp", "x-amz-grant-full-control")
+                "x-amz-tagging", )
 
 
 def _refuse_unsupported(ctx: RequestContext) -> None:
     for name in _UNSUPPORTED:
         if name in ctx.headers:
             raise S3NotImplemented(f"{name} is not implemented yet", resource=ctx.resource)
-    acl = ctx.headers.get("x-amz-acl")
-    if acl not in (None, "private", "bucket-owner-full-control"):
-        raise S3NotImplemented("canned ACLs other than private are not implemented yet", resource=ctx.resource)
 
 
 def _owner_id(ctx: RequestContext) -> str:
@@ -48,8 +45,9 @@ async def put_object(ctx: RequestContext) -> Response:
     h = ctx.headers
     hdr.check_content_md5_syntax(h)
     algorithms = hdr.requested_checksums(h)
+    owner, acl_extra = new_object_acl(ctx, ctx.engine.buckets.get(ctx.bucket))  # x-amz-acl, x-amz-grant-*
     spec = PutSpec(
-        owner=_owner_id(ctx), headers=hdr.stored_headers(h), user_meta=hdr.user_meta(h),
+        owner=owner, extra=acl_extra, headers=hdr.stored_headers(h), user_meta=hdr.user_meta(h),
         checksum_algorithms=algorithms, storage_class=hdr.storage_class(h),
         verify=lambda w: hdr.verify_written(h, ctx.body_stream.trailers, w, algorithms),
         if_match=h.get("if-match"), if_none_match=_if_none_match_star(h))
