@@ -128,10 +128,14 @@ async def get_object(ctx: RequestContext) -> Response:
         path = ctx.engine.objects.blob_path(v)
         if path is not None:
             return Response(200, headers, file=path, length=v.size)
+        if v.data is not None:  # inline bytes already in hand: one send, no stream
+            return Response(200, headers, v.data)
         return Response(200, headers, stream=ctx.engine.objects.read(v, 0, v.size), length=v.size)
     start, end = rng
     headers.append(("content-range", f"bytes {start}-{end - 1}/{v.size}"))
     headers = [(k, val) for k, val in headers if not k.startswith("x-amz-checksum-")]
+    if v.data is not None:
+        return Response(206, headers, v.data[start:end])
     return Response(206, headers, stream=ctx.engine.objects.read(v, start, end), length=end - start)
 
 
