@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 
 from rucket import __version__, config, server
+from rucket.cli_admin import admin as admin_group
 
 _BANNER = """\
 Rucket {version} — S3-compatible object store
@@ -30,6 +31,9 @@ def _warn(message: str) -> None:
 @click.version_option(__version__, prog_name="rucket")
 def main() -> None:
     """Rucket: an S3-compatible object store."""
+
+
+main.add_command(admin_group)  # rucket admin user|key|policy ... (talks to a running server)
 
 
 @main.command()

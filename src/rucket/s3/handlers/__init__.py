@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from rucket.s3.handlers import bucket, listing, object, service
 from rucket.s3.handlers.acl import HANDLERS as ACL_HANDLERS
 from rucket.s3.handlers.policy import HANDLERS as POLICY_HANDLERS
+from rucket.s3.handlers.post_object import HANDLERS as POST_OBJECT_HANDLERS
 from rucket.s3.ops import Operation
 from rucket.s3.request import RequestContext, Response
 
@@ -19,4 +20,5 @@ HANDLERS: Mapping[Operation, Handler] = {
     **object.HANDLERS,
     **ACL_HANDLERS,
     **POLICY_HANDLERS,
+    **POST_OBJECT_HANDLERS,
 }

@@ -1,0 +1,169 @@
+"""`rucket admin ...`: manage users, keys and identity policies of a running server.
+
+Talks to the server's admin API over HTTP, SigV4-signed with the root credentials (the
+server's database is never opened from here). Endpoint and credentials come from flags or
+RUCKET_ENDPOINT / RUCKET_ROOT_USER / RUCKET_ROOT_PASSWORD.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+import click
+
+from rucket.s3.auth.sigv4 import ALGORITHM, canonical_request, hmac_hex, signing_key, string_to_sign
+
+
+def signed_request(endpoint: str, access_key: str, secret: str, region: str, method: str, path: str,
+                   body: bytes = b"") -> tuple[int, Any]:
+    """One SigV4-signed admin call; returns (status, decoded JSON)."""
+    now = dt.datetime.now(dt.UTC)
+    stamp, date = now.strftime("%Y%m%dT%H%M%SZ"), now.strftime("%Y%m%d")
+    digest = hashlib.sha256(body).hexdigest()
+    host = urlsplit(endpoint).netloc
+    raw_path = quote(path, safe="/")
+    headers = {"host": host, "x-amz-content-sha256": digest, "x-amz-date": stamp}
+    signed = sorted(headers)
+    canonical = canonical_request(method, raw_path, "", headers, signed, digest)
+    scope = f"{date}/{region}/s3/aws4_request"
+    signature = hmac_hex(signing_key(secret, date, region, "s3"), string_to_sign(stamp, scope, canonical.encode()))
+    auth = f"{ALGORITHM} Credential={access_key}/{scope}, SignedHeaders={';'.join(signed)}, Signature={signature}"
+    req = urllib.request.Request(endpoint.rstrip("/") + raw_path, data=body or None, method=method,
+                                 headers={**{k: v for k, v in headers.items() if k != "host"}, "Authorization": auth})
+    try:
+        with urllib.request.urlopen(req, timeout=30) as resp:
+            return resp.status, json.loads(resp.read() or b"{}")
+    except urllib.error.HTTPError as err:
+        return err.code, json.loads(err.read() or b"{}")
+
+
+@click.group()
+@click.option("--endpoint", envvar="RUCKET_ENDPOINT", default="http://127.0.0.1:9000", show_default=True)
+@click.option("--access-key", envvar="RUCKET_ROOT_USER", default="rucketadmin", show_default=True)
+@click.option("--secret-key", envvar="RUCKET_ROOT_PASSWORD", default="rucketadmin")
+@click.option("--region", envvar="RUCKET_REGION", default="us-east-1", show_default=True)
+@click.pass_context
+def admin(ctx: click.Context, endpoint: str, access_key: str, secret_key: str, region: str) -> None:
+    """Manage users, access keys and identity policies of a running server."""
+    ctx.obj = (endpoint, access_key, secret_key, region)
+
+
+def _call(method: str, path: str, body: Any = None, raw: bytes | None = None) -> Any:
+    endpoint, ak, sk, region = click.get_current_context().obj
+    data = raw if raw is not None else (json.dumps(body).encode() if body is not None else b"")
+    status, out = signed_request(endpoint, ak, sk, region, method, path, data)
+    if status >= 300:
+        raise click.ClickException(f"{status} {out.get('error', '')}: {out.get('message', '')}")
+    click.echo(json.dumps(out, indent=2))
+    return out
+
+
+@admin.group()
+def user() -> None:
+    """Users (each with one or more access keys)."""
+
+
+@user.command("add")
+@click.argument("name")
+@click.option("--display-name", default="")
+@click.option("--email", default="")
+def user_add(name: str, display_name: str, email: str) -> None:
+    """Create a user and its first access key (the secret is shown once)."""
+    _call("POST", "/admin/users", {"name": name, "display_name": display_name, "email": email})
+
+
+@user.command("ls")
+def user_ls() -> None:
+    _call("GET", "/admin/users")
+
+
+@user.command("rm")
+@click.argument("name")
+def user_rm(name: str) -> None:
+    _call("DELETE", f"/admin/users/{name}")
+
+
+@admin.group()
+def key() -> None:
+    """Access keys: add, list, disable/enable, rotate, remove."""
+
+
+@key.command("add")
+@click.argument("user_name")
+def key_add(user_name: str) -> None:
+    _call("POST", f"/admin/users/{user_name}/keys", {})
+
+
+@key.command("ls")
+@click.argument("user_name")
+def key_ls(user_name: str) -> None:
+    _call("GET", f"/admin/users/{user_name}/keys")
+
+
+@key.command("rm")
+@click.argument("access_key")
+def key_rm(access_key: str) -> None:
+    _call("DELETE", f"/admin/keys/{access_key}")
+
+
+@key.command("disable")
+@click.argument("access_key")
+def key_disable(access_key: str) -> None:
+    _call("PATCH", f"/admin/keys/{access_key}", {"enabled": False})
+
+
+@key.command("enable")
+@click.argument("access_key")
+def key_enable(access_key: str) -> None:
+    _call("PATCH", f"/admin/keys/{access_key}", {"enabled": True})
+
+
+@key.command("rotate")
+@click.argument("access_key")
+def key_rotate(access_key: str) -> None:
+    """A new key for the same user; the old one is disabled."""
+    _call("POST", f"/admin/keys/{access_key}/rotate", {})
+
+
+@admin.group()
+def policy() -> None:
+    """Identity policies: add (from a JSON file), ls, rm, attach, detach."""
+
+
+@policy.command("add")
+@click.argument("name")
+@click.argument("document", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def policy_add(name: str, document: Path) -> None:
+    _call("PUT", f"/admin/policies/{name}", raw=document.read_bytes())
+
+
+@policy.command("ls")
+def policy_ls() -> None:
+    _call("GET", "/admin/policies")
+
+
+@policy.command("rm")
+@click.argument("name")
+def policy_rm(name: str) -> None:
+    _call("DELETE", f"/admin/policies/{name}")
+
+
+@policy.command("attach")
+@click.argument("name")
+@click.argument("user_name")
+def policy_attach(name: str, user_name: str) -> None:
+    _call("PUT", f"/admin/users/{user_name}/policies/{name}")
+
+
+@policy.command("detach")
+@click.argument("name")
+@click.argument("user_name")
+def policy_detach(name: str, user_name: str) -> None:
+    _call("DELETE", f"/admin/users/{user_name}/policies/{name}")
