@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import secrets
 import time
@@ -14,8 +15,13 @@ def blob_id() -> str:
     return secrets.token_hex(16)
 
 
+_REQUEST_PREFIX = secrets.token_hex(3).upper()  # per process, so two workers never collide
+_request_counter = itertools.count(secrets.randbelow(1 << 20))
+
+
 def request_id() -> str:
-    return secrets.token_hex(8).upper()
+    """16 hex digits, unique per process without a syscall per request (os.urandom showed in profiles)."""
+    return f"{_REQUEST_PREFIX}{next(_request_counter) & 0xFFFFFFFFFF:010X}"
 
 
 def host_id() -> str:
