@@ -19,6 +19,16 @@ _REQUEST_PREFIX = secrets.token_hex(3).upper()  # per process, so two workers ne
 _request_counter = itertools.count(secrets.randbelow(1 << 20))
 
 
+def _reseed() -> None:
+    """Granian forks its workers from the parent: each child needs its own prefix."""
+    global _REQUEST_PREFIX, _request_counter
+    _REQUEST_PREFIX = secrets.token_hex(3).upper()
+    _request_counter = itertools.count(secrets.randbelow(1 << 20))
+
+
+os.register_at_fork(after_in_child=_reseed)
+
+
 def request_id() -> str:
     """16 hex digits, unique per process without a syscall per request (os.urandom showed in profiles)."""
     return f"{_REQUEST_PREFIX}{next(_request_counter) & 0xFFFFFFFFFF:010X}"
