@@ -37,6 +37,7 @@ class Config:
     workers: int = 1
     log_level: str = "info"
     log_format: str = "text"  # "text" or "json" (one JSON object per line)
+    lifecycle_time_scale: float = 0.0  # > 0: a lifecycle "day" lasts this many seconds (demos, tests)
     users: tuple[UserConfig, ...] = field(default_factory=tuple)
     master_key: str = ""  # base64 of 32 bytes, seals stored secret keys; default: <data_dir>/master.key (0600)
 
@@ -75,6 +76,7 @@ _ENV: dict[str, tuple[str, Any]] = {  # env var -> (field, parser)
     "RUCKET_LOG_LEVEL": ("log_level", str),
     "RUCKET_MASTER_KEY": ("master_key", str),
     "RUCKET_LOG_FORMAT": ("log_format", str),
+    "RUCKET_LIFECYCLE_TIME_SCALE": ("lifecycle_time_scale", float),
 }
 
 

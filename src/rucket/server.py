@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+import fcntl
 import json
 import logging
 import os
 import socket
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +20,8 @@ from rucket.core.hlc import HLC, SystemClock
 from rucket.engine import Engine
 from rucket.engine import secrets as master_key
 from rucket.engine.iam import BootstrapUser, Iam
+from rucket.engine.lifecycle import Lifecycle
+from rucket.engine.lifecycle_rules import DAY_MS
 from rucket.engine.store import Store
 from rucket.meta.sqlite import SqliteMeta
 from rucket.placement.single import SinglePlacement
@@ -85,7 +90,28 @@ def with_admin(app: S3App, cfg: Config) -> Any:
 def build_app(cfg: Config, engine: Engine | None = None) -> S3App:
     engine = engine or build_engine(cfg)
     settings = Settings(region=cfg.region, domains=cfg.domains)
-    return S3App(engine, Identities(iam_of(cfg, engine), root_user(cfg)), settings)
+    app = S3App(engine, Identities(iam_of(cfg, engine), root_user(cfg)), settings)
+    app.background.append(lifecycle_worker(cfg, engine))
+    return app
+
+
+def lifecycle_worker(cfg: Config, engine: Engine) -> Callable[[], Awaitable[None]]:
+    """The lifecycle loop, on the system clock; with several worker processes only the one holding
+    `data/lifecycle.lock` runs it (the others keep trying, so it survives a worker restart)."""
+    day_ms = int(cfg.lifecycle_time_scale * 1000) if cfg.lifecycle_time_scale > 0 else DAY_MS
+    worker = Lifecycle(engine, day_ms=day_ms)
+
+    async def run() -> None:
+        lock = open(Path(cfg.data_dir) / "lifecycle.lock", "a")  # noqa: SIM115 - held for the process lifetime
+        while True:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except OSError:
+                await asyncio.sleep(worker.interval_s)
+        await worker.run_forever()
+
+    return run
 
 
 class JsonFormatter(logging.Formatter):

@@ -58,6 +58,7 @@ def bucket(s3: BaseClient) -> Iterator[str]:
 
 
 def _empty(s3: BaseClient, name: str) -> None:
-    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=name):
-        for obj in page.get("Contents", []):
-            s3.delete_object(Bucket=name, Key=obj["Key"])
+    """Every version and delete marker, so versioned buckets can be deleted too."""
+    for page in s3.get_paginator("list_object_versions").paginate(Bucket=name):
+        for obj in page.get("Versions", []) + page.get("DeleteMarkers", []):
+            s3.delete_object(Bucket=name, Key=obj["Key"], VersionId=obj["VersionId"])

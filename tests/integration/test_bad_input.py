@@ -125,7 +125,7 @@ def test_head_error_has_no_body(server: ServerProcess, bucket: str) -> None:
 
 def test_unsupported_operation_is_501(server: ServerProcess, bucket: str) -> None:
     conn = _conn(server)
-    conn.request("GET", f"/{bucket}?website", headers=signed(server, "GET", f"/{bucket}?website"))
+    conn.request("GET", f"/{bucket}/k?torrent", headers=signed(server, "GET", f"/{bucket}/k?torrent"))
     r = conn.getresponse()
     assert (r.status, _code(r.read())) == (501, "NotImplemented")
 

@@ -77,3 +77,19 @@ class CorruptBlob(DomainError):
 
 class Unavailable(DomainError):
     """Timeout, overload or lost quorum: the client should retry."""
+
+
+class InvalidArgument(DomainError):
+    """A configuration value breaks a documented limit (lifecycle days, rule ids, dates)."""
+
+
+class InvalidTag(DomainError):
+    """Too many tags, a key or value too long, or a duplicate key."""
+
+
+class InvalidBucketState(DomainError):
+    """The bucket's state forbids the change (e.g. suspending versioning under Object Lock)."""
+
+
+class InvalidRequest(DomainError):
+    """A configuration that is well-formed but not acceptable (e.g. an unsupported CORS method)."""

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from rucket.core.model import ListPage
+from rucket.engine.bucket_config import BucketConfig
 from rucket.engine.buckets import Buckets
 from rucket.engine.listing import ListQuery, list_objects
 from rucket.engine.objects import Objects
 from rucket.engine.store import Store
+from rucket.engine.tagging import Tagging
+from rucket.engine.versioning import Versioning
 
 
 class Engine:
@@ -14,6 +17,9 @@ class Engine:
         self.store = store
         self.buckets = Buckets(store)
         self.objects = Objects(store)
+        self.versioning = Versioning(store, self.buckets)
+        self.tagging = Tagging(store)
+        self.bucket_config = BucketConfig(self.buckets)
 
     def list_objects(self, q: ListQuery) -> ListPage:
         self.buckets.get(q.bucket)

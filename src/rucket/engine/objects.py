@@ -17,6 +17,7 @@ from rucket.blobs.base import WrittenBlob
 from rucket.core import checksums, errors, faults, ids, names
 from rucket.core.model import INLINE, NULL_VERSION, ObjectVersion
 from rucket.engine.store import Store, emit
+from rucket.engine.tagging import attach_tags
 from rucket.events.records import EventType, StorageEvent
 from rucket.meta.tx import Tx
 
@@ -34,6 +35,7 @@ class PutSpec:
     if_none_match: bool = False  # conditional write: `If-None-Match: *`
     storage_class: str = "STANDARD"
     extra: dict[str, object] = field(default_factory=dict)
+    tags: tuple[tuple[str, str], ...] = ()  # x-amz-tagging: a separate record, see engine/tagging.py
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,11 @@ def check_write_conditions(current: ObjectVersion | None, spec: PutSpec) -> None
         raise errors.PreconditionFailed("If-None-Match")
     if spec.if_match is not None and (not live or not etag_matches(spec.if_match, current.etag if current else "")):
         raise (errors.PreconditionFailed if live else errors.KeyNotFound)("If-Match")
+
+
+def same_version(a: ObjectVersion | None, b: ObjectVersion) -> bool:
+    """Row ids can be reused (a replaced "null" version), so the HLC of the write is compared too."""
+    return a is not None and (a.row_id, a.hlc) == (b.row_id, b.hlc)
 
 
 def etag_matches(condition: str, etag: str) -> bool:
@@ -108,6 +115,8 @@ class Objects:
             tx.put_inline(stored.row_id, w.inline)
         emit(tx, StorageEvent(EventType.OBJECT_PUT, v.hlc, v.bucket, v.key, v.version_id,
                               {"size": v.size, "etag": v.etag, "blob": v.blob_id}))
+        if spec.tags:
+            attach_tags(tx, stored, spec.tags)
         return stored, dropped
 
     @staticmethod
@@ -159,12 +168,15 @@ class Objects:
 
     # ---- delete -------------------------------------------------------------
     async def delete(self, bucket_name: str, key: str, version_id: str | None = None,
-                     if_match: str | None = None) -> DeleteResult:
+                     if_match: str | None = None, if_latest: ObjectVersion | None = None) -> DeleteResult:
+        """`if_latest`: act only if that version is still the key's latest (lifecycle decided on it)."""
         names.validate_key(key)
         bucket = self._bucket(bucket_name)
         hlc, now = self.s.hlc.now(), self.s.clock.now_ms()
 
         def txn(tx: Tx) -> tuple[DeleteResult, list[str]]:
+            if if_latest is not None and not same_version(tx.latest(bucket_name, key), if_latest):
+                raise errors.PreconditionFailed("the key changed since it was evaluated")
             if if_match is not None:
                 cur = tx.latest(bucket_name, key)
                 if cur is None or cur.delete_marker:

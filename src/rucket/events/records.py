@@ -23,6 +23,7 @@ class EventType(Enum):
     VERSION_DELETED = "VersionDeleted"
     OBJECT_ACL = "ObjectAclChanged"
     IAM_CHANGED = "IamChanged"  # users, keys, identity policies (bucket "")
+    OBJECT_TAGS = "ObjectTagsChanged"
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from rucket.core import faults
 from rucket.core.model import Bucket, ListEntry, ObjectVersion
 from rucket.meta.rows import VERSION_COLS, bucket_from_row, version_from_row
 from rucket.meta.tx import Tx
+from rucket.meta.versions import VersionReads
 
 T = TypeVar("T")
 MAX_BATCH = 256
@@ -49,7 +50,7 @@ def migrate(conn: sqlite3.Connection) -> int:
     return int(current)
 
 
-class SqliteMeta:
+class SqliteMeta(VersionReads):
     def __init__(self, path: Path, *, cache_buckets: bool = True) -> None:
         self.path = path
         # Bucket records are read on every request but change rarely. Only this process's writer

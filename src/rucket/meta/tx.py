@@ -12,9 +12,10 @@ from typing import Any
 
 from rucket.core.model import Bucket, ObjectVersion
 from rucket.meta.rows import VERSION_COLS, attrs_json, bucket_from_row, version_from_row
+from rucket.meta.versions import TagWrites
 
 
-class Tx:
+class Tx(TagWrites):
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.c = conn
         self.buckets_changed = False  # tells the store to drop its bucket cache after the commit

@@ -6,9 +6,10 @@ same callable runs under granian (with zero-copy `http.response.pathsend`) or uv
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,7 +18,7 @@ from rucket.core import ids
 from rucket.engine import Engine
 from rucket.s3 import xml
 from rucket.s3.auth import AuthInput, authenticate, verified_body
-from rucket.s3.auth.base import decode, parse_query
+from rucket.s3.auth.base import anonymous, decode, parse_query
 from rucket.s3.errors import (
     IncompleteBody,
     InternalError,
@@ -27,6 +28,7 @@ from rucket.s3.errors import (
     from_domain,
 )
 from rucket.s3.handlers import HANDLERS
+from rucket.s3.handlers.cors import PREFLIGHT, actual_headers
 from rucket.s3.identity import Directory, Identities
 from rucket.s3.metrics import S3Metrics, StorageCollector
 from rucket.s3.ops import Operation
@@ -105,6 +107,7 @@ class S3App:
         self.identities = identities
         self.directory = Directory(identities)
         self.host_id = ids.host_id()
+        self.background: list[Callable[[], Awaitable[None]]] = []  # started by ASGI lifespan (lifecycle worker)
         self.metrics = S3Metrics()
         meta = engine.store.meta
         self.metrics.add(StorageCollector(meta.usage, meta.last_lsn, lambda: 0.0))
@@ -115,7 +118,7 @@ class S3App:
 
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
         if scope["type"] == "lifespan":
-            await _lifespan(receive, send)
+            await _lifespan(receive, send, self.background)
             return
         if scope["type"] != "http":
             return
@@ -128,8 +131,15 @@ class S3App:
             await send_response(send, scope, resp, request_id, self.host_id, head=method == "HEAD")
             return
         resp, info = await self._handle(scope, receive, request_id)
+        self._cors(scope, resp, info)
         await send_response(send, scope, resp, request_id, self.host_id, head=method == "HEAD")
         self._record(scope, resp, info, request_id, time.perf_counter() - started)
+
+    def _cors(self, scope: Scope, resp: Response, info: RequestInfo) -> None:
+        """Access-Control-* headers on actual responses (the preflight handler answers its own)."""
+        if info.op not in PREFLIGHT and any(name == b"origin" for name, _ in scope["headers"]):
+            resp.headers += actual_headers(self.engine, _headers(scope), scope["method"], scope["path"],
+                                           self.settings.domains)
 
     def _record(self, scope: Scope, resp: Response, info: RequestInfo, request_id: str, seconds: float) -> None:
         """One metrics observation and one access-log line per request."""
@@ -172,7 +182,8 @@ class S3App:
         raw_path = scope.get("raw_path") or path.encode("utf-8")
         auth_in = AuthInput(method, raw_path.decode("latin-1"), raw_query, headers,
                             self.engine.store.clock.now_ms(), vhost_bucket=route.bucket if route.virtual_host else "")
-        auth = authenticate(auth_in, self.secret_for, self.settings.region)
+        preflight = route.op in PREFLIGHT  # browsers send OPTIONS unsigned, even for presigned URLs
+        auth = anonymous(auth_in) if preflight else authenticate(auth_in, self.secret_for, self.settings.region)
         user = self.identities.lookup(auth.access_key) if auth.access_key else None
         client = scope.get("client") or ("", 0)
         authz = Authorizer(self.engine, user, headers, query, str(client[0]), scope.get("scheme") == "https",
@@ -193,12 +204,16 @@ class S3App:
         return Response(err.status, [("content-type", "application/xml"), *headers], body)
 
 
-async def _lifespan(receive: Any, send: Any) -> None:
+async def _lifespan(receive: Any, send: Any, background: list[Callable[[], Awaitable[None]]]) -> None:
+    tasks: list[asyncio.Task[None]] = []
     while True:
         msg = await receive()
         if msg["type"] == "lifespan.startup":
+            tasks = [asyncio.ensure_future(start()) for start in background]
             await send({"type": "lifespan.startup.complete"})
         elif msg["type"] == "lifespan.shutdown":
+            for task in tasks:
+                task.cancel()
             await send({"type": "lifespan.shutdown.complete"})
             return
 

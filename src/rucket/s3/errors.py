@@ -241,6 +241,55 @@ class InvalidPolicyDocument(S3Error):
     status, default_message = 400, "Invalid Policy: the policy document is not valid"
 
 
+# ---- bucket configuration, versioning, tagging, CORS (issue 5) -------------------------
+class InvalidTag(S3Error):
+    status, default_message = 400, "The tag provided was not a valid tag."
+
+
+class InvalidBucketState(S3Error):
+    status, default_message = 409, "The request is not valid with the current state of the bucket."
+
+
+class NoSuchTagSet(S3Error):
+    status, default_message = 404, "The TagSet does not exist"
+
+
+class NoSuchCORSConfiguration(S3Error):
+    status, default_message = 404, "The CORS configuration does not exist"
+
+
+class NoSuchLifecycleConfiguration(S3Error):
+    status, default_message = 404, "The lifecycle configuration does not exist"
+
+
+class NoSuchPublicAccessBlockConfiguration(S3Error):
+    status, default_message = 404, "The public access block configuration was not found"
+
+
+class OwnershipControlsNotFoundError(S3Error):
+    status, default_message = 404, "The bucket ownership controls were not found"
+
+
+class ServerSideEncryptionConfigurationNotFoundError(S3Error):
+    status, default_message = 404, "The server side encryption configuration was not found"
+
+
+class NoSuchWebsiteConfiguration(S3Error):
+    status, default_message = 404, "The specified bucket does not have a website configuration"
+
+
+class NoSuchConfiguration(S3Error):
+    status, default_message = 404, "The specified configuration does not exist."
+
+
+class AccessForbidden(S3Error):  # CORS preflight refused
+    status, default_message = 403, "CORSResponse: This CORS request is not allowed."
+
+
+class BadRequest(S3Error):  # CORS preflight without Origin / Access-Control-Request-Method
+    status, default_message = 400, "Insufficient information. Origin request header needed."
+
+
 DOMAIN_TO_S3: Mapping[type[core.DomainError], type[S3Error]] = {
     core.InvalidBucketName: InvalidBucketName,
     core.KeyTooLong: KeyTooLongError,
@@ -259,6 +308,10 @@ DOMAIN_TO_S3: Mapping[type[core.DomainError], type[S3Error]] = {
     core.EntityTooLarge: EntityTooLarge,
     core.CorruptBlob: InternalError,
     core.Unavailable: ServiceUnavailable,
+    core.InvalidArgument: InvalidArgument,
+    core.InvalidRequest: InvalidRequest,
+    core.InvalidTag: InvalidTag,
+    core.InvalidBucketState: InvalidBucketState,
 }
 
 

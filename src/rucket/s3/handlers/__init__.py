@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
 
-from rucket.s3.handlers import bucket, listing, object, service
+from rucket.s3.handlers import bucket, bucket_config, cors, lifecycle, listing, object, service, tagging, versioning
 from rucket.s3.handlers.acl import HANDLERS as ACL_HANDLERS
 from rucket.s3.handlers.policy import HANDLERS as POLICY_HANDLERS
 from rucket.s3.handlers.post_object import HANDLERS as POST_OBJECT_HANDLERS
@@ -18,6 +18,11 @@ HANDLERS: Mapping[Operation, Handler] = {
     **bucket.HANDLERS,
     **listing.HANDLERS,
     **object.HANDLERS,
+    **versioning.HANDLERS,
+    **tagging.HANDLERS,
+    **cors.HANDLERS,
+    **lifecycle.HANDLERS,
+    **bucket_config.HANDLERS,
     **ACL_HANDLERS,
     **POLICY_HANDLERS,
     **POST_OBJECT_HANDLERS,

@@ -19,13 +19,14 @@ from rucket.s3.errors import (
     S3NotImplemented,
 )
 from rucket.s3.handlers.acl import new_object_acl
+from rucket.s3.handlers.tagging import tags_from_header
 from rucket.s3.ops import Operation
 from rucket.s3.request import RequestContext, Response, http_date, parse_range
 
 # Headers whose features are not built yet: refuse rather than silently ignore them.
 _UNSUPPORTED = ("x-amz-server-side-encryption", "x-amz-server-side-encryption-customer-algorithm",
                 "x-amz-object-lock-mode", "x-amz-object-lock-retain-until-date", "x-amz-object-lock-legal-hold",
-                "x-amz-tagging", )
+                )
 
 
 def _refuse_unsupported(ctx: RequestContext) -> None:
@@ -50,7 +51,7 @@ async def put_object(ctx: RequestContext) -> Response:
         owner=owner, extra=acl_extra, headers=hdr.stored_headers(h), user_meta=hdr.user_meta(h),
         checksum_algorithms=algorithms, storage_class=hdr.storage_class(h),
         verify=lambda w: hdr.verify_written(h, ctx.body_stream.trailers, w, algorithms),
-        if_match=h.get("if-match"), if_none_match=_if_none_match_star(h))
+        if_match=h.get("if-match"), if_none_match=_if_none_match_star(h), tags=tags_from_header(h))
     v = await ctx.engine.objects.put(ctx.bucket, ctx.key, ctx.body_stream, spec)
     out = [("etag", v.etag), *hdr.checksum_headers(v)]
     if v.version_id != "null":
@@ -94,6 +95,8 @@ def _read_headers(ctx: RequestContext, v: ObjectVersion) -> list[tuple[str, str]
     out = hdr.object_headers(v, bucket.versioning != "")
     if ctx.headers.get("x-amz-checksum-mode", "").upper() == "ENABLED":
         out += hdr.checksum_headers(v)
+    if tag_count := ctx.engine.tagging.count(v):
+        out.append(("x-amz-tagging-count", str(tag_count)))
     return hdr.apply_overrides(out, ctx.query)
 
 

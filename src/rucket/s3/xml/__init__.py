@@ -26,3 +26,37 @@ __all__ = [
     "parse_delete", "parse_root", "render_delete_result", "render_error", "render_list_buckets",
     "render_list_objects", "render_location", "sub",
 ]
+
+# versioning, tagging, CORS, lifecycle and the smaller bucket sub-resources (issue 5)
+from rucket.s3.xml.bucket_config import (
+    notification_targets,
+    parse_encryption,
+    parse_logging_enabled,
+    parse_ownership,
+    parse_public_access_block,
+    parse_request_payment,
+    render_empty,
+    render_empty_list,
+    render_encryption,
+    render_ownership,
+    render_public_access_block,
+    render_request_payment,
+)
+from rucket.s3.xml.cors import parse_cors, render_cors
+from rucket.s3.xml.lifecycle import parse_lifecycle, render_lifecycle
+from rucket.s3.xml.tagging import parse_tagging, render_tagging
+from rucket.s3.xml.versioning import (
+    VersioningRequest,
+    VersionListParams,
+    parse_versioning,
+    render_list_versions,
+    render_versioning,
+)
+
+__all__ += [
+    "VersionListParams", "VersioningRequest", "notification_targets", "parse_cors", "parse_encryption",
+    "parse_lifecycle", "parse_logging_enabled", "parse_ownership", "parse_public_access_block",
+    "parse_request_payment", "parse_tagging", "parse_versioning", "render_cors", "render_empty",
+    "render_empty_list", "render_encryption", "render_lifecycle", "render_list_versions", "render_ownership",
+    "render_public_access_block", "render_request_payment", "render_tagging", "render_versioning",
+]
