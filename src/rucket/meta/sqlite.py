@@ -173,6 +173,12 @@ class SqliteMeta(VersionReads):
             "FROM versions v WHERE bucket=? AND key=? AND version_id=?", (bucket, key, version_id)).fetchone()
         return version_from_row(row[:-1], is_latest=row[-1] == row[0]) if row else None
 
+    def latest_owner(self, bucket: str, key: str) -> str | None:
+        """Owner of the current live version (None: absent or a delete marker); authorization's fast path."""
+        row = self._r().execute("SELECT owner FROM latest WHERE bucket=? AND key=? AND live=1",
+                                (bucket, key)).fetchone()
+        return str(row[0]) if row else None
+
     def list_latest(self, bucket: str, lower: str, below: str | None, limit: int) -> list[ListEntry]:
         """Live keys with lower <= key < below, in UTF-8 byte order (SQLite BINARY collation)."""
         sql = "SELECT key, size, etag, mtime_ms, storage_class, owner FROM latest WHERE bucket=? AND key>=? "

@@ -79,6 +79,13 @@ class _ObjectFacts:
         v = self._v()
         return None if v is None else ObjectFacts(v.owner, Acls(self.engine.store).of_object(v))
 
+    def owner_id(self) -> str | None:
+        """The latest version's owner is in the `latest` index row: one cheap read, no version load."""
+        if self.version_id is None and not self._loaded:
+            return self.engine.store.meta.latest_owner(self.bucket, self.key)
+        v = self._v()
+        return None if v is None else v.owner
+
     def tags(self) -> list[tuple[str, str]]:
         v = self._v()
         get_tags = getattr(self.engine.store.meta, "get_tags", None)  # object tags: engine/tagging.py (issue 5)

@@ -31,6 +31,9 @@ class Facts:
     def object(self) -> ObjectFacts | None:
         return self.obj
 
+    def owner_id(self) -> str | None:
+        return self.obj.owner if self.obj else None
+
     def tags(self) -> list[tuple[str, str]]:
         return self.tag_list
 

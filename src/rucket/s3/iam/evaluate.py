@@ -96,10 +96,10 @@ def _ownership(req: AccessRequest) -> str | None:
         return "bucket owner" if bucket.owner == user.id else None
     if bucket.owner == user.id and (req.action in BUCKET_OWNER_OBJECT_ACTIONS or ownership_of(bucket) == ENFORCED):
         return "bucket owner"
-    obj = req.facts.object()
-    if obj is not None and obj.owner == user.id:
+    owner = req.facts.owner_id()
+    if owner is not None and owner == user.id:
         return "object owner"
-    if obj is None and bucket.owner == user.id:
+    if owner is None and bucket.owner == user.id:
         return "bucket owner (no such object)"
     return None
 
@@ -159,7 +159,8 @@ def _bucket_policy_allow(req: AccessRequest, policy: Policy, pab: PublicAccessBl
 
 def _missing_object(req: AccessRequest) -> Decision | None:
     """Reads of an absent object: allowed (the handler answers 404) iff the caller may list the key."""
-    if req.target is not Target.OBJECT or req.action in BUCKET_OWNER_OBJECT_ACTIONS or req.facts.object() is not None:
+    if req.target is not Target.OBJECT or req.action in BUCKET_OWNER_OBJECT_ACTIONS or \
+            req.facts.owner_id() is not None:
         return None
     listing = dataclasses.replace(req, action="s3:listbucket", target=Target.BUCKET,
                                   context=_PrefixContext(req.context, req.key))

@@ -42,6 +42,9 @@ class Facts(Protocol):
     def object(self) -> ObjectFacts | None:
         """The target version's owner and ACL; None when it does not exist."""
 
+    def owner_id(self) -> str | None:
+        """Just the owner (None when absent): answers the common case without loading the ACL."""
+
     def tags(self) -> list[tuple[str, str]]:
         """The target version's tags ([] when absent or tags are not stored)."""
 
