@@ -8,7 +8,14 @@ from __future__ import annotations
 
 import os
 
-_ACTIVE = os.environ.get("RUCKET_FAULTPOINT", "")
+_ACTIVE = ""
+
+
+def arm() -> None:
+    """Called by each serving worker once it is up: start-up work (recovery, user bootstrap)
+    must not trip the fault meant for a request."""
+    global _ACTIVE
+    _ACTIVE = os.environ.get("RUCKET_FAULTPOINT", "")
 
 
 def point(name: str) -> None:
