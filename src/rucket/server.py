@@ -42,7 +42,8 @@ def build_engine(cfg: Config) -> Engine:
     clock = SystemClock()
     meta = SqliteMeta(root / "meta.db", cache_buckets=cfg.workers == 1)
     store = Store(meta=meta, blobs=LocalBlobs(root, fsync=cfg.fsync), clock=clock, hlc=HLC(clock),
-                  placer=SinglePlacement(), region=cfg.region, inline_limit=cfg.inline_limit)
+                  placer=SinglePlacement(), region=cfg.region, inline_limit=cfg.inline_limit,
+                  lifecycle_day_ms=int(cfg.lifecycle_time_scale * 1000) if cfg.lifecycle_time_scale > 0 else DAY_MS)
     return Engine(store)
 
 
@@ -99,8 +100,7 @@ def build_app(cfg: Config, engine: Engine | None = None) -> S3App:
 def lifecycle_worker(cfg: Config, engine: Engine) -> Callable[[], Awaitable[None]]:
     """The lifecycle loop, on the system clock; with several worker processes only the one holding
     `data/lifecycle.lock` runs it (the others keep trying, so it survives a worker restart)."""
-    day_ms = int(cfg.lifecycle_time_scale * 1000) if cfg.lifecycle_time_scale > 0 else DAY_MS
-    worker = Lifecycle(engine, day_ms=day_ms)
+    worker = Lifecycle(engine)  # the day length is the store's (RUCKET_LIFECYCLE_TIME_SCALE)
 
     async def run() -> None:
         lock = open(Path(cfg.data_dir) / "lifecycle.lock", "a")  # noqa: SIM115 - held for the process lifetime

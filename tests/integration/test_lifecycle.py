@@ -119,3 +119,21 @@ def test_worker_expires_noncurrent_versions_on_a_real_server(fast_server: Server
         {"ID": "nc", "Filter": {}, "Status": "Enabled", "NoncurrentVersionExpiration": {"NoncurrentDays": 1}}]})
     assert wait_for(lambda: len(s3.list_object_versions(Bucket="lc-versions").get("Versions", [])) == 1)
     assert s3.get_object(Bucket="lc-versions", Key="k")["Body"].read() == b"3"
+
+
+def test_x_amz_expiration_on_put_get_and_head(s3: BaseClient, bucket: str) -> None:
+    s3.put_bucket_lifecycle_configuration(Bucket=bucket, LifecycleConfiguration={"Rules": [
+        {"ID": "logs", "Filter": {"Prefix": "logs/"}, "Status": "Enabled", "Expiration": {"Days": 30}}]})
+    put = s3.put_object(Bucket=bucket, Key="logs/a", Body=b"x")
+    assert put["Expiration"].startswith('expiry-date="') and put["Expiration"].endswith('rule-id="logs"')
+    assert "00:00:00 GMT" in put["Expiration"]  # due at a midnight UTC
+    assert s3.head_object(Bucket=bucket, Key="logs/a")["Expiration"] == put["Expiration"]
+    assert s3.get_object(Bucket=bucket, Key="logs/a")["Expiration"] == put["Expiration"]
+    assert "Expiration" not in s3.put_object(Bucket=bucket, Key="other", Body=b"x")
+
+
+def test_filter_with_several_bare_predicates_reads_as_and(s3: BaseClient, bucket: str) -> None:
+    rule = {"ID": "r", "Filter": {"Prefix": "days1/", "Tag": {"Key": "tom", "Value": "sawyer"}}, "Status": "Enabled",
+            "Expiration": {"Days": 1}}
+    s3.put_bucket_lifecycle_configuration(Bucket=bucket, LifecycleConfiguration={"Rules": [rule]})
+    assert s3.get_bucket_lifecycle_configuration(Bucket=bucket)["Rules"] == [rule]

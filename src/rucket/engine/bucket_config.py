@@ -8,9 +8,10 @@ turns that into the AWS "not configured" error of that sub-resource. Each change
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from rucket.core.model import ObjectVersion
 from rucket.engine import cors, lifecycle_rules
 from rucket.engine.buckets import Buckets
 from rucket.engine.tagging import Tagging
@@ -57,3 +58,11 @@ class BucketConfig:
 
     def lifecycle_rules(self, bucket: str) -> list[lifecycle_rules.Rule]:
         return lifecycle_rules.rules_of(self.buckets.get(bucket).config)
+
+    def expiration(self, v: ObjectVersion, tags: Sequence[tuple[str, str]]) -> tuple[int, str] | None:
+        """When the bucket's lifecycle rules will expire current version `v`, and by which rule."""
+        config = self.buckets.get(v.bucket).config
+        if not config.get(LIFECYCLE) or v.delete_marker:
+            return None
+        day_ms = self.buckets.s.lifecycle_day_ms
+        return lifecycle_rules.expiration_of(lifecycle_rules.rules_of(config), v, tags, day_ms)

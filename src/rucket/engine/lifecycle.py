@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from rucket.core import errors
 from rucket.core.model import ObjectVersion
-from rucket.engine.lifecycle_rules import DAY_MS, Rule, due_ms, parse_date_ms, rules_of
+from rucket.engine.lifecycle_rules import Rule, due_ms, parse_date_ms, rules_of
 
 if TYPE_CHECKING:
     from rucket.engine import Engine
@@ -45,10 +45,10 @@ class PassReport:
 
 
 class Lifecycle:
-    def __init__(self, engine: Engine, *, day_ms: int = DAY_MS, uploads: Uploads | None = None) -> None:
+    def __init__(self, engine: Engine, *, day_ms: int | None = None, uploads: Uploads | None = None) -> None:
         self.engine = engine
         self.s = engine.store
-        self.day_ms = day_ms
+        self.day_ms = day_ms or self.s.lifecycle_day_ms
         self.uploads = uploads  # None until the multipart engine provides `Uploads` (issue 9)
 
     @property

@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 from rucket.core import errors
+from rucket.core.model import ObjectVersion
 from rucket.engine.tagging import validate_tags
 
 DAY_MS = 86_400_000
@@ -143,6 +144,21 @@ def _check_rule(r: Rule) -> None:
             raise errors.InvalidArgument("Object size filters must not be negative")
     if f.size_gt is not None and f.size_lt is not None and f.size_gt >= f.size_lt:
         raise errors.InvalidArgument("ObjectSizeGreaterThan must be less than ObjectSizeLessThan")
+
+
+def expiration_of(rules: Sequence[Rule], v: ObjectVersion, tags: Sequence[tuple[str, str]],
+                  day_ms: int = DAY_MS) -> tuple[int, str] | None:
+    """(when, rule id) of the earliest Expiration that applies to current version `v`: what S3
+    reports in `x-amz-expiration` on PUT, GET and HEAD."""
+    due: list[tuple[int, str]] = []
+    for r in rules:
+        if not r.enabled or not r.effective.matches(v.key, v.size, tags):
+            continue
+        if r.expiration_days is not None:
+            due.append((due_ms(v.mtime_ms, r.expiration_days, day_ms), r.id))
+        elif r.expiration_date is not None:
+            due.append((parse_date_ms(r.expiration_date), r.id))
+    return min(due) if due else None
 
 
 def rules_of(config: dict[str, Any]) -> list[Rule]:

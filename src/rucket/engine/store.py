@@ -21,6 +21,7 @@ class Store:
     placer: Placer
     region: str = "us-east-1"
     inline_limit: int = 64 * 1024
+    lifecycle_day_ms: int = 86_400_000  # a lifecycle "day"; RUCKET_LIFECYCLE_TIME_SCALE shortens it
 
 
 def emit(tx: Tx, event: StorageEvent) -> int:

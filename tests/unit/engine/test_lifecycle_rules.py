@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from rucket.core import errors
-from rucket.engine.lifecycle_rules import Filter, Rule, parse_date_ms, rules_of, validate
+from rucket.core.model import ObjectVersion
+from rucket.engine.lifecycle_rules import DAY_MS, Filter, Rule, expiration_of, parse_date_ms, rules_of, validate
 
 
 def rule(**kw: object) -> Rule:
@@ -47,3 +48,14 @@ def test_missing_ids_are_generated_and_the_shape_is_kept() -> None:
 @pytest.mark.parametrize("text", ["2017-09-27", "2017-09-27T00:00:00Z", "2017-09-27T00:00:00.000Z"])
 def test_dates_at_midnight_utc(text: str) -> None:
     assert parse_date_ms(text) == 1506470400000
+
+
+def test_expiration_of_reports_the_earliest_applicable_rule() -> None:
+    v = ObjectVersion(bucket="b", key="logs/a", version_id="null", row_id=1, size=5, etag='"e"', mtime_ms=DAY_MS + 1,
+                      hlc=0, owner="o")
+    rules = [rule(id="late", expiration_days=30), rule(id="early", filter=Filter(prefix="logs/"), expiration_days=3),
+             Rule(id="off", status="Disabled", expiration_days=1),
+             rule(id="tagged", filter=Filter(tags=(("t", "1"),)), expiration_days=1)]
+    assert expiration_of(rules, v, []) == (5 * DAY_MS, "early")
+    assert expiration_of(rules, v, [("t", "1")]) == (3 * DAY_MS, "tagged")
+    assert expiration_of([rule(noncurrent_days=1)], v, []) is None

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from urllib.parse import quote
+
+from rucket.core.model import ObjectVersion
 from rucket.engine.bucket_config import LIFECYCLE
 from rucket.s3 import xml
 from rucket.s3.errors import NoSuchLifecycleConfiguration
 from rucket.s3.ops import Operation
-from rucket.s3.request import RequestContext, Response
+from rucket.s3.request import RequestContext, Response, http_date
 
 
 async def get_bucket_lifecycle(ctx: RequestContext) -> Response:
@@ -25,6 +29,15 @@ async def put_bucket_lifecycle(ctx: RequestContext) -> Response:
 async def delete_bucket_lifecycle(ctx: RequestContext) -> Response:
     await ctx.engine.bucket_config.delete(ctx.bucket, LIFECYCLE)
     return Response.empty(204)
+
+
+def expiration_header(ctx: RequestContext, v: ObjectVersion, tags: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
+    """`x-amz-expiration` for PUT, GET and HEAD of a current version that a rule will expire."""
+    found = ctx.engine.bucket_config.expiration(v, tags) if v.is_latest else None
+    if found is None:
+        return []
+    when, rule_id = found
+    return [("x-amz-expiration", f'expiry-date="{http_date(when)}", rule-id="{quote(rule_id)}"')]
 
 
 HANDLERS = {

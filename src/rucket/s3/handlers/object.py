@@ -19,6 +19,7 @@ from rucket.s3.errors import (
     S3NotImplemented,
 )
 from rucket.s3.handlers.acl import new_object_acl
+from rucket.s3.handlers.lifecycle import expiration_header
 from rucket.s3.handlers.tagging import tags_from_header
 from rucket.s3.ops import Operation
 from rucket.s3.request import RequestContext, Response, http_date, parse_range
@@ -56,6 +57,7 @@ async def put_object(ctx: RequestContext) -> Response:
     out = [("etag", v.etag), *hdr.checksum_headers(v)]
     if v.version_id != "null":
         out.append(("x-amz-version-id", v.version_id))
+    out += expiration_header(ctx, v, spec.tags)
     return Response.empty(200, out)
 
 
@@ -95,8 +97,10 @@ def _read_headers(ctx: RequestContext, v: ObjectVersion) -> list[tuple[str, str]
     out = hdr.object_headers(v, bucket.versioning != "")
     if ctx.headers.get("x-amz-checksum-mode", "").upper() == "ENABLED":
         out += hdr.checksum_headers(v)
-    if tag_count := ctx.engine.tagging.count(v):
-        out.append(("x-amz-tagging-count", str(tag_count)))
+    tags = ctx.engine.tagging.get(v)
+    if tags:
+        out.append(("x-amz-tagging-count", str(len(tags))))
+    out += expiration_header(ctx, v, tags)
     return hdr.apply_overrides(out, ctx.query)
 
 

@@ -38,10 +38,14 @@ def _predicates(el: ET.Element, *, use_and: bool) -> Filter:
 
 
 def _filter(el: ET.Element) -> Filter:
+    """S3 documents one predicate or an <And>; several bare predicates are read as an And
+    (Ceph accepts them too, and they cannot mean anything else)."""
     children = [c.tag for c in el]
-    if len(children) > 1 or (children and children[0] not in {"Prefix", "Tag", "And", *dict(_SIZES)}):
+    if any(tag not in {"Prefix", "Tag", "And", *dict(_SIZES)} for tag in children) or children.count("Prefix") > 1:
         raise MalformedXML()
     and_el = el.find("And")
+    if and_el is not None and len(children) > 1:
+        raise MalformedXML()
     return _predicates(and_el, use_and=True) if and_el is not None else _predicates(el, use_and=False)
 
 
