@@ -3,32 +3,43 @@
 A crash before the metadata commit leaves at most an unreferenced file, which `recover()`
 removes at start-up; a crash after it leaves a complete object. Hashing and writing run in
 a worker thread per 1 MiB batch (hashlib, awscrt and os.write release the GIL), so a large
-upload neither blocks the event loop nor costs a thread hop per network chunk.
+upload neither blocks the event loop nor costs a thread hop per network chunk. Every blob's
+name carries its CRC64NVME and every read checks it: see `blobs/integrity.py`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import os
 import threading
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncGenerator, Awaitable, Callable, Iterable, Iterator
 from pathlib import Path
 
+from rucket.blobs import integrity as ig
 from rucket.blobs.base import WrittenBlob
 from rucket.core import faults, ids
 from rucket.core.checksums import Hasher
+from rucket.core.errors import CorruptBlob
 
 FLUSH_BYTES = 1 << 20
-READ_CHUNK = 1 << 20
+READ_CHUNK = ig.BLOCK
+INLINE_READ = 65536  # preads up to this size run on the event loop (a thread hop costs more)
+log = logging.getLogger("rucket.blobs")
+Pace = Callable[[int], Awaitable[None]]  # the scrubber's rate limiter: awaited after each block
 
 
 class LocalBlobs:
-    def __init__(self, root: Path, *, fsync: bool = True) -> None:
+    def __init__(self, root: Path, *, fsync: bool = True, trust_window_ms: int = 3_600_000,
+                 now_ms: Callable[[], int] | None = None) -> None:
         self.root = root
         self.tmp = root / "tmp"
         self.blobs = root / "blobs"
         self.fsync = fsync
+        self.trust_window_ms = trust_window_ms  # see integrity.py: how long a verification allows pathsend
+        self.verified = ig.VerifiedCache(now_ms=now_ms)
+        self.stats = ig.IntegrityStats()
         self._known_dirs: set[Path] = set()
         self._dir_lock = threading.Lock()
         for d in (self.tmp, self.blobs):
@@ -42,23 +53,122 @@ class LocalBlobs:
 
     def delete(self, blob_id: str) -> None:
         """Unlink without fsync: a resurrected file after a crash is just an orphan for recovery."""
+        self.verified.drop(blob_id)
         with contextlib.suppress(FileNotFoundError):
             os.unlink(self.path(blob_id))
 
-    async def read(self, blob_id: str, start: int, end: int) -> AsyncIterator[bytes]:
-        """Bytes [start, end) of a blob, read in 1 MiB steps off the event loop."""
+    # ---- verified reads (blobs/integrity.py explains the rules) ---------------
+    async def read(self, blob_id: str, start: int, end: int) -> AsyncGenerator[bytes, None]:
+        """Bytes [start, end) of a blob, read in 1 MiB steps off the event loop, checked against
+        the CRC64NVME in its name; raises CorruptBlob rather than yield a wrong last byte."""
         fd = os.open(self.path(blob_id), os.O_RDONLY)
         try:
-            pos = start
-            while pos < end:
-                n = min(READ_CHUNK, end - pos)
-                data = os.pread(fd, n, pos) if n <= 65536 else await asyncio.to_thread(os.pread, fd, n, pos)
-                if not data:
-                    raise OSError(f"blob {blob_id} shorter than recorded")
-                pos += len(data)
-                yield data
+            expected = ig.expected_crc(blob_id)
+            st = os.fstat(fd)
+            if expected is None:
+                self.stats.unverifiable_reads += 1
+                reader = _plain(fd, blob_id, start, end)
+            elif start == 0 and end == st.st_size:
+                reader = self._whole(fd, blob_id, expected, ig.Identity.of(st))
+            else:
+                reader = self._range(fd, blob_id, expected, ig.Identity.of(st), start, end)
+            async for chunk in reader:
+                yield chunk
         finally:
             os.close(fd)
+
+    async def _whole(self, fd: int, blob_id: str, expected: int, ident: ig.Identity) -> AsyncGenerator[bytes, None]:
+        """Stream every block, holding the last one back until the whole CRC is known to match."""
+        crcs: list[int] = []
+        held: bytes | None = None
+        pos = 0
+        while pos < ident.size:
+            data, crc = await _read_block(fd, min(READ_CHUNK, ident.size - pos), pos)
+            if not data:
+                break
+            if held is not None:
+                yield held
+            held, pos = data, pos + len(data)
+            crcs.append(crc)
+        self._check(blob_id, expected, crcs, ident)
+        if held is not None:
+            yield held
+
+    async def _range(self, fd: int, blob_id: str, expected: int, ident: ig.Identity, start: int,
+                     end: int) -> AsyncGenerator[bytes, None]:
+        """Serve [start, end) block by block, each block checked against a verified pass's CRC."""
+        known = self.verified.get(blob_id, ident)
+        if known is None:
+            crcs = await asyncio.to_thread(ig.scan, fd, ident.size)
+            self._check(blob_id, expected, crcs, ident)
+            blocks: tuple[int, ...] = tuple(crcs)
+        else:
+            blocks = known.blocks
+        if end > ident.size:
+            self._corrupt(blob_id, f"{ident.size} bytes on disk, {end} expected")
+        for i in range(start // READ_CHUNK, (end + READ_CHUNK - 1) // READ_CHUNK):
+            base = i * READ_CHUNK
+            data, crc = await _read_block(fd, min(READ_CHUNK, ident.size - base), base)
+            if crc != blocks[i]:
+                self._corrupt(blob_id, f"block {i} CRC64NVME {crc:016x}, verified as {blocks[i]:016x}")
+            yield data[max(start, base) - base: min(end, base + len(data)) - base]
+
+    def _check(self, blob_id: str, expected: int, crcs: list[int], ident: ig.Identity) -> None:
+        actual = ig.combine(crcs, ident.size)
+        if actual != expected:
+            self._corrupt(blob_id, f"CRC64NVME {actual:016x}, name says {expected:016x}")
+        self.stats.verified_reads += 1
+        self.verified.put(blob_id, ident, crcs)
+
+    def _corrupt(self, blob_id: str, reason: str) -> None:
+        self.stats.corrupt_reads += 1
+        self.verified.drop(blob_id)
+        log.error("corrupt blob %s (%s): %s; refusing to serve it", blob_id, self.path(blob_id), reason)
+        raise CorruptBlob(f"blob {blob_id}: {reason}")
+
+    def trusted(self, blob_id: str) -> bool:
+        """May a whole-blob GET skip verification (pathsend)? Only above one block, only for a
+        blob this process verified within the trust window and that nothing wrote since."""
+        if self.trust_window_ms <= 0 or ig.expected_crc(blob_id) is None:
+            return False
+        try:
+            ident = ig.Identity.of(os.stat(self.path(blob_id)))
+        except OSError:
+            return False
+        known = self.verified.get(blob_id, ident)
+        return (ident.size > READ_CHUNK and known is not None
+                and self.verified.now_ms() - known.at_ms < self.trust_window_ms)
+
+    async def check(self, blob_id: str, pace: Pace | None = None) -> str:
+        """Re-read one blob for the scrubber/fsck: "ok", "corrupt", "missing" or "unverifiable"."""
+        expected = ig.expected_crc(blob_id)
+        try:
+            fd = os.open(self.path(blob_id), os.O_RDONLY)
+        except FileNotFoundError:
+            return "missing"
+        try:
+            if expected is None:
+                return "unverifiable"
+            ident = ig.Identity.of(os.fstat(fd))
+            crcs, pos = [], 0
+            while pos < ident.size:
+                n = min(READ_CHUNK, ident.size - pos)
+                _, crc = await asyncio.to_thread(ig.read_block, fd, n, pos)
+                crcs.append(crc)
+                pos += n
+                if pace is not None:
+                    await pace(n)
+        finally:
+            os.close(fd)
+        if ig.combine(crcs, ident.size) != expected:
+            self.verified.drop(blob_id)
+            return "corrupt"
+        self.verified.put(blob_id, ident, crcs)
+        return "ok"
+
+    def files(self) -> Iterator[str]:
+        """Names of every blob file on disk (any order)."""
+        return (f.name for f in self.blobs.glob("*/*/*"))
 
     def recover(self, referenced: Iterable[str]) -> tuple[int, int]:
         """Start-up only: remove temp files and blobs no version references."""
@@ -86,13 +196,13 @@ class LocalBlobs:
                         fsync_dir(p)
             self._known_dirs.add(d)
 
-    def install(self, tmp_path: Path, fd: int) -> str:
-        """fsync the temp file, rename it to its final name, fsync the directory."""
+    def install(self, tmp_path: Path, fd: int, crc: int) -> str:
+        """fsync the temp file, rename it to its final name (which carries `crc`), fsync the directory."""
         if self.fsync:
             os.fsync(fd)
         os.close(fd)
         faults.point("blob.after_fsync")
-        blob_id = ids.blob_id()
+        blob_id = ig.name_for(ids.blob_id(), crc)
         dest = self.path(blob_id)
         self._ensure_dir(dest.parent)
         os.rename(tmp_path, dest)
@@ -100,6 +210,22 @@ class LocalBlobs:
             fsync_dir(dest.parent)
         faults.point("blob.after_rename")
         return blob_id
+
+
+async def _read_block(fd: int, n: int, pos: int) -> tuple[bytes, int]:
+    return ig.read_block(fd, n, pos) if n <= INLINE_READ else await asyncio.to_thread(ig.read_block, fd, n, pos)
+
+
+async def _plain(fd: int, blob_id: str, start: int, end: int) -> AsyncGenerator[bytes, None]:
+    """A blob named before checksums: served unchecked (fsck counts these)."""
+    pos = start
+    while pos < end:
+        n = min(READ_CHUNK, end - pos)
+        data = os.pread(fd, n, pos) if n <= INLINE_READ else await asyncio.to_thread(os.pread, fd, n, pos)
+        if not data:
+            raise CorruptBlob(f"blob {blob_id} shorter than recorded")
+        pos += len(data)
+        yield data
 
 
 def fsync_dir(d: Path) -> None:
@@ -118,6 +244,7 @@ class BlobWriter:
         self._buf = bytearray()
         self._fd: int | None = None
         self._tmp: Path | None = None
+        self._crc = 0  # CRC64NVME of the bytes written to the file so far: becomes part of the name
         self.size = 0
 
     async def write(self, data: bytes) -> None:
@@ -134,6 +261,7 @@ class BlobWriter:
         view = memoryview(buf)
         for h in self._hashers.values():
             h.update(view)
+        self._crc = ig.crc64(view, self._crc)
         assert self._fd is not None
         while view:
             n = os.write(self._fd, view)
@@ -149,7 +277,7 @@ class BlobWriter:
         await asyncio.to_thread(self._flush, buf)
         fd, self._fd = self._fd, None
         assert self._tmp is not None
-        blob_id = await asyncio.to_thread(self._store.install, self._tmp, fd)
+        blob_id = await asyncio.to_thread(self._store.install, self._tmp, fd, self._crc)
         self._tmp = None
         return WrittenBlob(self.size, self._digests(), blob_id=blob_id)
 

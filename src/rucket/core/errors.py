@@ -93,3 +93,16 @@ class InvalidBucketState(DomainError):
 
 class InvalidRequest(DomainError):
     """A configuration that is well-formed but not acceptable (e.g. an unsupported CORS method)."""
+
+
+# ---- object lock (engine/lock.py) -------------------------------------------------------
+class ObjectLocked(DomainError):
+    """A retention or legal hold forbids deleting the version or weakening its retention."""
+
+
+class InvalidRetentionPeriod(DomainError):
+    pass
+
+
+class MalformedConfiguration(DomainError):
+    """A configuration document is well-formed XML but not a valid one (S3 says MalformedXML)."""

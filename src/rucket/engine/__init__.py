@@ -6,6 +6,7 @@ from rucket.core.model import ListPage
 from rucket.engine.bucket_config import BucketConfig
 from rucket.engine.buckets import Buckets
 from rucket.engine.listing import ListQuery, list_objects
+from rucket.engine.lock import ObjectLock
 from rucket.engine.objects import Objects
 from rucket.engine.store import Store
 from rucket.engine.tagging import Tagging
@@ -20,6 +21,7 @@ class Engine:
         self.versioning = Versioning(store, self.buckets)
         self.tagging = Tagging(store)
         self.bucket_config = BucketConfig(self.buckets)
+        self.lock = ObjectLock(store)
 
     def list_objects(self, q: ListQuery) -> ListPage:
         self.buckets.get(q.bucket)

@@ -16,6 +16,7 @@ from pathlib import Path
 from rucket.blobs.base import WrittenBlob
 from rucket.core import checksums, errors, faults, ids, names
 from rucket.core.model import INLINE, NULL_VERSION, ObjectVersion
+from rucket.engine.lock import guard_delete
 from rucket.engine.store import Store, emit
 from rucket.engine.tagging import attach_tags
 from rucket.events.records import EventType, StorageEvent
@@ -154,7 +155,10 @@ class Objects:
         return v
 
     def blob_path(self, v: ObjectVersion) -> Path | None:
-        return None if v.blob_id in (None, INLINE) else self.s.blobs.path(v.blob_id)
+        """The file a whole-object GET may send unverified (pathsend): only a recently verified blob."""
+        if v.blob_id in (None, INLINE) or not self.s.blobs.trusted(v.blob_id):
+            return None
+        return self.s.blobs.path(v.blob_id)
 
     async def read(self, v: ObjectVersion, start: int, end: int) -> AsyncIterator[bytes]:
         if v.blob_id == INLINE:
@@ -168,7 +172,8 @@ class Objects:
 
     # ---- delete -------------------------------------------------------------
     async def delete(self, bucket_name: str, key: str, version_id: str | None = None,
-                     if_match: str | None = None, if_latest: ObjectVersion | None = None) -> DeleteResult:
+                     if_match: str | None = None, if_latest: ObjectVersion | None = None,
+                     bypass_governance: bool = False) -> DeleteResult:
         """`if_latest`: act only if that version is still the key's latest (lifecycle decided on it)."""
         names.validate_key(key)
         bucket = self._bucket(bucket_name)
@@ -183,7 +188,9 @@ class Objects:
                     raise errors.KeyNotFound(key)
                 if not etag_matches(if_match, cur.etag):
                     raise errors.PreconditionFailed("If-Match")
+            faults.point("object.delete.txn")
             if version_id is not None:
+                guard_delete(tx, bucket_name, key, version_id, now, bypass_governance)  # Object Lock
                 return self._delete_version(tx, bucket_name, key, version_id, hlc)
             if bucket.versioning == "":
                 dropped = self._drop_null(tx, bucket_name, key)

@@ -290,6 +290,19 @@ class BadRequest(S3Error):  # CORS preflight without Origin / Access-Control-Req
     status, default_message = 400, "Insufficient information. Origin request header needed."
 
 
+# ---- object lock (issue 7) ------------------------------------------------------------
+class InvalidRetentionPeriod(S3Error):
+    status, default_message = 400, "The retention period specified is invalid."
+
+
+class ObjectLockConfigurationNotFoundError(S3Error):
+    status, default_message = 404, "Object Lock configuration does not exist for this bucket"
+
+
+class NoSuchObjectLockConfiguration(S3Error):
+    status, default_message = 404, "The specified object does not have a ObjectLock configuration"
+
+
 DOMAIN_TO_S3: Mapping[type[core.DomainError], type[S3Error]] = {
     core.InvalidBucketName: InvalidBucketName,
     core.KeyTooLong: KeyTooLongError,
@@ -312,6 +325,9 @@ DOMAIN_TO_S3: Mapping[type[core.DomainError], type[S3Error]] = {
     core.InvalidRequest: InvalidRequest,
     core.InvalidTag: InvalidTag,
     core.InvalidBucketState: InvalidBucketState,
+    core.ObjectLocked: AccessDenied,
+    core.InvalidRetentionPeriod: InvalidRetentionPeriod,
+    core.MalformedConfiguration: MalformedXML,
 }
 
 

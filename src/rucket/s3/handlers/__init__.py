@@ -6,6 +6,7 @@ from collections.abc import Awaitable, Callable, Mapping
 
 from rucket.s3.handlers import bucket, bucket_config, cors, lifecycle, listing, object, service, tagging, versioning
 from rucket.s3.handlers.acl import HANDLERS as ACL_HANDLERS
+from rucket.s3.handlers.lock import HANDLERS as LOCK_HANDLERS
 from rucket.s3.handlers.policy import HANDLERS as POLICY_HANDLERS
 from rucket.s3.handlers.post_object import HANDLERS as POST_OBJECT_HANDLERS
 from rucket.s3.ops import Operation
@@ -26,4 +27,5 @@ HANDLERS: Mapping[Operation, Handler] = {
     **ACL_HANDLERS,
     **POLICY_HANDLERS,
     **POST_OBJECT_HANDLERS,
+    **LOCK_HANDLERS,
 }

@@ -15,6 +15,7 @@ from rucket.s3.errors import (
     from_domain,
 )
 from rucket.s3.handlers.acl import bucket_create_config, check_recreate
+from rucket.s3.handlers.lock import bypass_governance
 from rucket.s3.ops import Operation
 from rucket.s3.policy import authorize_object
 from rucket.s3.request import RequestContext, Response
@@ -80,7 +81,8 @@ async def _delete_one(ctx: RequestContext, key: str, version_id: str | None) -> 
     if not authorize_object(ctx, "s3:DeleteObject", key, version_id):  # one decision per key, as AWS
         return xml.DeleteOutcome(key, version_id, error_code="AccessDenied", error_message="Access Denied")
     try:
-        result = await ctx.engine.objects.delete(ctx.bucket, key, version_id)
+        result = await ctx.engine.objects.delete(ctx.bucket, key, version_id,
+                                                 bypass_governance=bypass_governance(ctx, key, version_id))
     except core.DomainError as exc:
         err = from_domain(exc)
         return xml.DeleteOutcome(key, version_id, error_code=err.code, error_message=err.message)

@@ -60,3 +60,16 @@ __all__ += [
     "render_empty_list", "render_encryption", "render_lifecycle", "render_list_versions", "render_ownership",
     "render_public_access_block", "render_request_payment", "render_tagging", "render_versioning",
 ]
+
+# Object Lock (issue 7)
+from rucket.s3.xml.lock import (  # noqa: E402
+    parse_legal_hold,
+    parse_lock_configuration,
+    parse_retention,
+    render_legal_hold,
+    render_lock_configuration,
+    render_retention,
+)
+
+__all__ += ["parse_legal_hold", "parse_lock_configuration", "parse_retention", "render_legal_hold",
+            "render_lock_configuration", "render_retention"]
