@@ -112,3 +112,12 @@ def test_configs_of_a_missing_bucket(s3: BaseClient) -> None:
     assert fails(lambda: s3.get_public_access_block(Bucket="no-such-bucket-h5")) == (404, "NoSuchBucket")
     assert fails(lambda: s3.put_bucket_website(Bucket="no-such-bucket-h5", WebsiteConfiguration={
         "IndexDocument": {"Suffix": "index.html"}})) == (404, "NoSuchBucket")
+
+
+def test_bucket_owner_enforced_needs_a_private_bucket_acl(s3: BaseClient, bucket: str) -> None:
+    enforced = {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]}
+    s3.put_bucket_acl(Bucket=bucket, ACL="public-read")
+    assert fails(lambda: s3.put_bucket_ownership_controls(Bucket=bucket, OwnershipControls=enforced)) \
+        == (400, "InvalidBucketAclWithObjectOwnership")
+    s3.put_bucket_acl(Bucket=bucket, ACL="private")
+    s3.put_bucket_ownership_controls(Bucket=bucket, OwnershipControls=enforced)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+import requests
 from botocore.client import BaseClient
 from botocore.exceptions import ClientError
 
@@ -95,3 +96,11 @@ def test_bucket_allows_fifty_tags_not_fifty_one(s3: BaseClient, bucket: str) -> 
     with pytest.raises(ClientError) as exc:
         s3.put_bucket_tagging(Bucket=bucket, Tagging=tagset(**{f"k{i}": "v" for i in range(51)}))
     assert code(exc) == (400, "InvalidTag")
+
+
+def test_post_upload_tagging_field(s3: BaseClient, bucket: str) -> None:
+    tagging = "<Tagging><TagSet><Tag><Key>a</Key><Value>1</Value></Tag></TagSet></Tagging>"
+    post = s3.generate_presigned_post(bucket, "posted", Fields={"tagging": tagging}, Conditions=[{"tagging": tagging}])
+    r = requests.post(post["url"], data=post["fields"], files={"file": ("f", b"x")}, timeout=10)
+    assert r.status_code == 204
+    assert s3.get_object_tagging(Bucket=bucket, Key="posted")["TagSet"] == [{"Key": "a", "Value": "1"}]

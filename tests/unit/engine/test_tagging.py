@@ -11,6 +11,7 @@ from tests.fakes import chunks, make_engine
 
 from rucket.core import errors
 from rucket.engine import Engine
+from rucket.engine.bucket_config import TAGGING
 from rucket.engine.objects import PutSpec
 from rucket.engine.tagging import validate_tags
 
@@ -87,3 +88,17 @@ def test_put_tags_on_a_replaced_version_fails(engine: Engine) -> None:
     run(engine.objects.put("bkt", "k", chunks(b"y"), PutSpec(owner="o")))  # replaces the null version
     with pytest.raises(errors.VersionNotFound):
         run(engine.tagging.put(v, [("a", "1")]))
+
+
+def test_bucket_tags_are_a_config_change_with_an_event(engine: Engine) -> None:
+    def events() -> list[str]:
+        return [e[2] for e in engine.store.meta.events_after(0)]
+
+    before = len(events())
+    run(engine.bucket_config.put("bkt", TAGGING, [("team", "storage")]))
+    assert engine.bucket_config.get("bkt", TAGGING) == [["team", "storage"]]
+    run(engine.bucket_config.delete("bkt", TAGGING))
+    run(engine.bucket_config.delete("bkt", TAGGING))  # nothing to delete: no mutation, no event
+    assert events()[before:] == ["BucketConfigChanged", "BucketConfigChanged"]
+    with pytest.raises(errors.InvalidTag):
+        run(engine.bucket_config.put("bkt", TAGGING, [(f"k{i}", "v") for i in range(51)]))

@@ -15,8 +15,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from rucket.engine import bucket_config as bc
+from rucket.engine.acl import bucket_acl, private
 from rucket.s3 import xml
 from rucket.s3.errors import (
+    InvalidBucketAclWithObjectOwnership,
     NoSuchConfiguration,
     NoSuchPublicAccessBlockConfiguration,
     NoSuchWebsiteConfiguration,
@@ -25,12 +27,14 @@ from rucket.s3.errors import (
     S3NotImplemented,
     ServerSideEncryptionConfigurationNotFoundError,
 )
+from rucket.s3.handlers.acl import same_acl
 from rucket.s3.ops import Operation
 from rucket.s3.request import RequestContext, Response
 
 Handler = Callable[[RequestContext], Awaitable[Response]]
 XML_LIMIT = 64 * 1024
 SSE_SUPPORTED = ("AES256",)
+ENFORCED_OWNERSHIP = "BucketOwnerEnforced"
 
 
 @dataclass(frozen=True)
@@ -96,6 +100,16 @@ def _answer(render: Callable[[RequestContext], bytes], status: int = 200) -> Han
     return handler
 
 
+async def put_bucket_ownership(ctx: RequestContext) -> Response:
+    """BucketOwnerEnforced turns ACLs off, so S3 refuses it while the bucket ACL grants anyone else."""
+    value = xml.parse_ownership(await ctx.body(limit=XML_LIMIT))
+    bucket = ctx.engine.buckets.get(ctx.bucket)
+    if value == ENFORCED_OWNERSHIP and not same_acl(bucket_acl(bucket), private(bucket.owner)):
+        raise InvalidBucketAclWithObjectOwnership(resource=ctx.resource)
+    await ctx.engine.bucket_config.put(ctx.bucket, bc.OWNERSHIP, value)
+    return Response.empty(200)
+
+
 async def get_bucket_request_payment(ctx: RequestContext) -> Response:
     payer = ctx.engine.bucket_config.get(ctx.bucket, bc.REQUEST_PAYMENT) or "BucketOwner"
     return Response.xml(xml.render_request_payment(payer))
@@ -143,7 +157,7 @@ HANDLERS: dict[Operation, Handler] = {
     Operation.PUT_PUBLIC_ACCESS_BLOCK: _put(PUBLIC_ACCESS_BLOCK),
     Operation.DELETE_PUBLIC_ACCESS_BLOCK: _delete(PUBLIC_ACCESS_BLOCK),
     Operation.GET_BUCKET_OWNERSHIP: _get(OWNERSHIP),
-    Operation.PUT_BUCKET_OWNERSHIP: _put(OWNERSHIP),
+    Operation.PUT_BUCKET_OWNERSHIP: put_bucket_ownership,
     Operation.DELETE_BUCKET_OWNERSHIP: _delete(OWNERSHIP),
     Operation.GET_BUCKET_ENCRYPTION: _get(ENCRYPTION),
     Operation.PUT_BUCKET_ENCRYPTION: _put(ENCRYPTION),

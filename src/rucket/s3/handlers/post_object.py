@@ -16,9 +16,11 @@ from urllib.parse import quote
 
 from rucket.blobs.base import WrittenBlob
 from rucket.engine.objects import PutSpec
+from rucket.engine.tagging import validate_tags
 from rucket.s3 import headers as hdr
+from rucket.s3 import xml
 from rucket.s3.auth.post_policy import check_policy, parse_policy, verify_signature
-from rucket.s3.errors import EntityTooLarge, EntityTooSmall, InvalidArgument, S3NotImplemented
+from rucket.s3.errors import EntityTooLarge, EntityTooSmall, InvalidArgument
 from rucket.s3.form import FormReader, MalformedPOSTRequest, boundary_of
 from rucket.s3.handlers.acl import new_object_acl
 from rucket.s3.ops import Operation, Target
@@ -92,8 +94,8 @@ async def post_object(ctx: RequestContext) -> Response:
     key = fields["key"] = fields["key"].replace("${filename}", filename)  # the policy sees the final key
     user, rng = _principal(ctx, fields)
     headers = _headers(fields)
-    if "x-amz-tagging-xml" in headers:
-        raise S3NotImplemented("the tagging field of POST uploads is not implemented yet")
+    tags = tuple(validate_tags(xml.parse_tagging(headers["x-amz-tagging-xml"].encode()))) \
+        if "x-amz-tagging-xml" in headers else ()  # the form's `tagging` field is a <Tagging> document
     bucket = ctx.engine.buckets.get(ctx.bucket)
     assert ctx.authz is not None
     authz = dataclasses.replace(ctx.authz, user=user, headers=headers, auth_type="POST")
@@ -102,7 +104,7 @@ async def post_object(ctx: RequestContext) -> Response:
     owner, extra = new_object_acl(as_writer, bucket)
     algorithms = hdr.requested_checksums(headers)
     spec = PutSpec(owner=owner, headers=hdr.stored_headers(headers), user_meta=hdr.user_meta(headers),
-                   checksum_algorithms=algorithms, extra=extra, verify=_verify(headers, algorithms, rng))
+                   checksum_algorithms=algorithms, extra=extra, verify=_verify(headers, algorithms, rng), tags=tags)
     v = await ctx.engine.objects.put(ctx.bucket, key, _bounded(form.stream(), rng[1] if rng else None), spec)
     await form.drain()
     return _answer(ctx, fields, key, v.etag, v.version_id)
