@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: serve test lint bench bench-quick clean
+.PHONY: serve test lint bench bench-quick clean browser-deps
 
 $(VENV)/bin/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "need $(PYTHON)"; exit 1; }
@@ -18,8 +18,21 @@ $(STAMP): $(VENV)/bin/python pyproject.toml
 serve: $(STAMP)
 	$(VENV)/bin/rucket serve --data-dir ./data $(ARGS)
 
-test: $(STAMP)
+test: $(STAMP) browser-deps
 	$(PY) -m pytest -q $(PYTEST_ARGS)
+
+# The console's browser tests drive Debian chromium + chromium-driver: installed here when running
+# as root with apt and the binaries are missing (CI); otherwise those tests skip locally, fail in CI.
+browser-deps:
+	@if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
+	    ! { command -v chromium && command -v chromedriver; } >/dev/null 2>&1; then \
+	  echo "installing chromium + chromium-driver (apt)"; \
+	  for i in 1 2 3; do \
+	    apt-get update -q >/tmp/rucket-apt.log 2>&1 && \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium chromium-driver >>/tmp/rucket-apt.log 2>&1 \
+	    && break; sleep 5; done; \
+	  command -v chromedriver >/dev/null 2>&1 || { tail -20 /tmp/rucket-apt.log; echo "chromium install failed"; }; \
+	fi
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check src tests bench

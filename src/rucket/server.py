@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import fcntl
 import json
 import logging
@@ -12,10 +13,14 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+from rucket import __version__
 from rucket.admin import AdminApp, AdminRequest, Services
 from rucket.admin.app import PREFIX as ADMIN_PREFIX
+from rucket.admin.status import StatusFile, record_passes
 from rucket.blobs.local import LocalBlobs
 from rucket.config import Config
+from rucket.console import ConsoleApp, Credential, sandboxed, wants_console
+from rucket.console import build as build_console
 from rucket.core import faults
 from rucket.core.hlc import HLC, SystemClock
 from rucket.engine import Engine
@@ -78,15 +83,41 @@ def with_admin(app: S3App, cfg: Config) -> Any:
     def validate(document: str) -> None:
         parse_policy(document, bucket_policy=False)
 
-    admin = AdminApp(Services(app.engine, identities.iam, validate), verify, cfg.root_user)
+    services = Services(app.engine, identities.iam, validate, server_info(cfg, app.engine.store.clock.now_ms()),
+                        StatusFile(Path(cfg.data_dir)).read)
+    admin = AdminApp(services, verify, cfg.root_user)
+    console = console_of(app, admin, cfg)
 
     async def composed(scope: dict[str, Any], receive: Any, send: Any) -> None:
-        if scope["type"] == "http" and scope["path"].startswith(ADMIN_PREFIX):
-            await admin(scope, receive, send)
-        else:
+        if scope["type"] != "http":
             await app(scope, receive, send)
+        elif scope["path"].startswith(ADMIN_PREFIX):
+            await admin(scope, receive, send)
+        elif wants_console(scope):
+            await console(scope, receive, send)
+        else:
+            await app(scope, receive, sandboxed(scope, send))
 
     return composed
+
+
+def server_info(cfg: Config, now_ms: int) -> dict[str, Any]:
+    """What `GET /admin/info` reports; never a secret (root password, master key, user secrets)."""
+    public = {k: v for k, v in dataclasses.asdict(cfg).items() if k not in ("root_password", "master_key", "users")}
+    return {"version": __version__, "started_ms": now_ms, "pid": os.getpid(), "region": cfg.region,
+            "data_dir": str(Path(cfg.data_dir).resolve()),
+            "config": {**public, "users": [u.access_key for u in cfg.users],
+                       "master_key": "configured" if cfg.master_key else "data-dir file"}}
+
+
+def console_of(app: S3App, admin: AdminApp, cfg: Config) -> ConsoleApp:
+    """The web console at /console; it acts only through in-process S3/admin requests signed as the user."""
+    def lookup(access_key: str) -> Credential | None:
+        user = app.identities.lookup(access_key)
+        return Credential(user.access_key, user.secret, user.is_root, user.name) if user else None
+
+    key = master_key.load_or_create(Path(cfg.data_dir), cfg.master_key)
+    return build_console(app, admin, lookup, key, cfg.region, app.engine.store.clock.now_ms)
 
 
 def build_app(cfg: Config, engine: Engine | None = None) -> S3App:
@@ -101,6 +132,7 @@ def lifecycle_worker(cfg: Config, engine: Engine) -> Callable[[], Awaitable[None
     """The lifecycle loop, on the system clock; with several worker processes only the one holding
     `data/lifecycle.lock` runs it (the others keep trying, so it survives a worker restart)."""
     worker = Lifecycle(engine)  # the day length is the store's (RUCKET_LIFECYCLE_TIME_SCALE)
+    record_passes(worker, StatusFile(Path(cfg.data_dir)), engine.store.clock.now_ms)  # for GET /admin/lifecycle
 
     async def run() -> None:
         lock = open(Path(cfg.data_dir) / "lifecycle.lock", "a")  # noqa: SIM115 - held for the process lifetime

@@ -10,10 +10,10 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-from rucket.admin import handlers  # noqa: F401 - registers the IAM routes
+from rucket.admin import handlers, views  # noqa: F401 - register the IAM and view routes
 from rucket.admin.routes import AdminError, match
 from rucket.core.errors import DomainError
 from rucket.engine import Engine
@@ -50,6 +50,8 @@ class Services:
     engine: Engine
     iam: Iam
     validate_policy: Callable[[str], None]  # raises ValueError with the reason
+    info: dict[str, Any] = field(default_factory=dict)  # version, start time, config without secrets (views.py)
+    lifecycle_status: Callable[[], dict[str, Any]] | None = None  # the worker's last pass (status.py)
 
 
 _DOMAIN_STATUS: dict[type[DomainError], tuple[int, str]] = {

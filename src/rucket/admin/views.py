@@ -1,0 +1,103 @@
+"""Read-only admin views for operators and the web console: server info, storage usage,
+buckets with their sizes, lifecycle status and the event-log tail.
+
+Everything is read at request time from the metadata store (no counters to drift); the
+server facts that only the composition root knows (version, start time, configuration
+without secrets, the lifecycle worker's last pass) arrive in `Services.info` and
+`Services.lifecycle_status`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qs
+
+from rucket.admin.routes import AdminError, route
+from rucket.core.model import Bucket
+from rucket.engine.lifecycle_rules import rules_of
+from rucket.events.records import CorruptEvent, decode
+
+if TYPE_CHECKING:
+    from rucket.admin.app import AdminRequest, Services
+
+Params = Mapping[str, str]
+MAX_EVENTS = 1000
+DEFAULT_EVENTS = 100
+# bucket.config keys the bucket list reports as "configured" (their values can be large or sensitive)
+CONFIG_FLAGS = ("policy", "cors", "lifecycle", "tagging", "public_access_block", "encryption")
+
+
+def _query_int(req: AdminRequest, name: str, default: int, lo: int, hi: int) -> int:
+    values = parse_qs(req.raw_query).get(name)
+    if not values:
+        return default
+    try:
+        value = int(values[0])
+    except ValueError as exc:
+        raise AdminError(400, "InvalidArgument", f"{name} must be an integer") from exc
+    if not lo <= value <= hi:
+        raise AdminError(400, "InvalidArgument", f"{name} must be between {lo} and {hi}")
+    return value
+
+
+@route("GET", "/admin/info")
+async def server_info(req: AdminRequest, p: Params, svc: Services) -> tuple[int, Any]:
+    now = svc.engine.store.clock.now_ms()
+    started = int(svc.info.get("started_ms", now))
+    return 200, {**svc.info, "now_ms": now, "uptime_s": round((now - started) / 1000, 3),
+                 "last_lsn": svc.engine.store.meta.last_lsn()}
+
+
+@route("GET", "/admin/usage")
+async def usage(req: AdminRequest, p: Params, svc: Services) -> tuple[int, Any]:
+    rows = svc.engine.store.meta.usage()
+    buckets = [{"name": name, "objects": objects, "bytes": size} for name, objects, size in rows]
+    total = {"buckets": len(rows), "objects": sum(r[1] for r in rows), "bytes": sum(r[2] for r in rows)}
+    return 200, {"total": total, "buckets": buckets}
+
+
+def _bucket(b: Bucket, objects: int, size: int) -> dict[str, Any]:
+    return {"name": b.name, "owner": b.owner, "created_ms": b.created_ms, "region": b.region,
+            "versioning": b.versioning or "Unversioned", "object_lock": b.object_lock, "objects": objects,
+            "bytes": size, "configured": [k for k in CONFIG_FLAGS if b.config.get(k)]}
+
+
+@route("GET", "/admin/buckets")
+async def buckets(req: AdminRequest, p: Params, svc: Services) -> tuple[int, Any]:
+    meta = svc.engine.store.meta
+    sizes = {name: (objects, size) for name, objects, size in meta.usage()}
+    return 200, {"buckets": [_bucket(b, *sizes.get(b.name, (0, 0))) for b in meta.list_buckets()]}
+
+
+@route("GET", "/admin/lifecycle")
+async def lifecycle_status(req: AdminRequest, p: Params, svc: Services) -> tuple[int, Any]:
+    """The worker's last pass (from the process that runs it) and every bucket's rule counts."""
+    per_bucket = []
+    for b in svc.engine.store.meta.list_buckets():
+        rules = rules_of(b.config)
+        if rules:
+            per_bucket.append({"bucket": b.name, "rules": len(rules), "enabled": sum(r.enabled for r in rules)})
+    status = svc.lifecycle_status() if svc.lifecycle_status is not None else {"running": False}
+    return 200, {"worker": status, "buckets": per_bucket}
+
+
+def _event(row: tuple[Any, ...]) -> dict[str, Any]:
+    try:
+        ev = decode(row)
+    except CorruptEvent:
+        return {"lsn": row[0], "corrupt": True}
+    return {"lsn": ev.lsn, "hlc": ev.hlc, "type": ev.type.value, "bucket": ev.bucket, "key": ev.key,
+            "version_id": ev.version_id, "payload": ev.payload}
+
+
+@route("GET", "/admin/events")
+async def events(req: AdminRequest, p: Params, svc: Services) -> tuple[int, Any]:
+    """`?after=LSN` pages forward; without it, the last `limit` events (the tail)."""
+    meta = svc.engine.store.meta
+    limit = _query_int(req, "limit", DEFAULT_EVENTS, 1, MAX_EVENTS)
+    last = meta.last_lsn()
+    after = _query_int(req, "after", max(0, last - limit), 0, 2**63 - 1)
+    rows = meta.events_after(after, limit)
+    out = [_event(r) for r in rows]
+    return 200, {"events": out, "last_lsn": last, "next_after": out[-1]["lsn"] if out else after}

@@ -1,0 +1,57 @@
+"""The web console, served at `/console` beside the S3 API on the same port.
+
+It owns no data and grants nothing: every action is an S3 or admin request signed with the
+logged-in user's key and passed in-process to the same apps SDKs talk to (`client.py`),
+and uploads and downloads are presigned requests the browser sends to the S3 API itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from rucket.console.app import PREFIX, ConsoleApp
+from rucket.console.client import Asgi, Caller
+from rucket.console.context import Services
+from rucket.console.session import Sessions
+from rucket.console.sign import Credential
+
+__all__ = ["PREFIX", "ConsoleApp", "Credential", "build", "sandboxed", "wants_console"]
+
+_SIGNED_QUERY = (b"X-Amz-Credential=", b"AWSAccessKeyId=", b"X-Amz-Signature=")
+_DOCUMENT_DESTS = frozenset({b"document", b"iframe", b"frame", b"embed", b"object"})
+_SANDBOX = (b"content-security-policy", b"sandbox")
+
+
+def build(s3: Asgi, admin: Asgi, lookup: Callable[[str], Credential | None], master_key: bytes | None,
+          region: str, now_ms: Callable[[], int]) -> ConsoleApp:
+    return ConsoleApp(Services(Caller(s3, region, now_ms), Caller(admin, region, now_ms), lookup,
+                               Sessions(master_key), region, now_ms))
+
+
+def wants_console(scope: dict[str, Any]) -> bool:
+    """`/console...` without S3 credentials: SDK requests (signed) to a bucket named "console"
+    still reach the S3 API."""
+    path: str = scope["path"]
+    if path != PREFIX and not path.startswith(PREFIX + "/"):
+        return False
+    if any(name == b"authorization" for name, _ in scope["headers"]):
+        return False
+    query: bytes = scope.get("query_string", b"")
+    return not any(marker in query for marker in _SIGNED_QUERY)
+
+
+def sandboxed(scope: dict[str, Any], send: Any) -> Any:
+    """`send`, adding `Content-Security-Policy: sandbox` when a browser opens an S3 response as a
+    page (Sec-Fetch-Dest document/iframe/...): an uploaded HTML or SVG file then runs in an
+    opaque origin and cannot script the console, which shares this origin."""
+    dest = next((v for k, v in scope["headers"] if k == b"sec-fetch-dest"), None)
+    if dest not in _DOCUMENT_DESTS:
+        return send
+
+    async def wrapped(msg: dict[str, Any]) -> None:
+        if msg["type"] == "http.response.start":
+            msg = {**msg, "headers": [*msg.get("headers", []), _SANDBOX]}
+        await send(msg)
+
+    return wrapped

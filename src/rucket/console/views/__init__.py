@@ -1,0 +1,7 @@
+"""Console pages, one module per area; importing them registers their routes."""
+
+from __future__ import annotations
+
+from rucket.console.views import admin, auth, buckets, objects, settings, users
+
+__all__ = ["admin", "auth", "buckets", "objects", "settings", "users"]

@@ -1,0 +1,139 @@
+"""Bucket settings: versioning, lifecycle, CORS and the bucket policy, and deleting the bucket.
+
+Each editor shows the current document (JSON) and saves through the S3 API as the user:
+an invalid document comes back as the server's error code and message, shown next to the
+text the user typed so it can be fixed in place. An empty editor deletes the configuration.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from rucket.console.client import Reply
+from rucket.console.context import Ctx
+from rucket.console.shapes import CORS, LIFECYCLE, Shape, ShapeError, from_xml, to_xml
+from rucket.console.sign import object_path
+from rucket.console.web import Page, page, url
+
+
+@dataclass(frozen=True)
+class Editor:
+    title: str
+    subresource: str  # the S3 query keyword
+    missing: str  # error code of "not configured", shown as an empty editor
+    shape: Shape | None  # None: the document is JSON on the wire too (policy)
+    example: str
+
+    def encode(self, text: str) -> bytes:
+        if self.shape is None:
+            try:
+                json.loads(text)
+            except ValueError as exc:
+                raise ShapeError(f"not valid JSON: {exc}") from exc
+            return text.encode()
+        return to_xml(text, self.shape)
+
+    def decode(self, reply: Reply) -> str:
+        if self.shape is None:
+            try:
+                return json.dumps(json.loads(reply.body), indent=2)
+            except ValueError:
+                return reply.body.decode("utf-8", "replace")
+        return from_xml(reply.xml(), self.shape)
+
+
+EDITORS: dict[str, Editor] = {
+    "policy": Editor("Bucket policy", "policy", "NoSuchBucketPolicy", None,
+                     '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": "*", '
+                     '"Action": "s3:GetObject", "Resource": "arn:aws:s3:::BUCKET/*"}]}'),
+    "lifecycle": Editor("Lifecycle rules", "lifecycle", "NoSuchLifecycleConfiguration", LIFECYCLE,
+                        '{"Rules": [{"ID": "expire-logs", "Status": "Enabled", "Filter": {"Prefix": "logs/"}, '
+                        '"Expiration": {"Days": 30}}]}'),
+    "cors": Editor("CORS", "cors", "NoSuchCORSConfiguration", CORS,
+                   '{"CORSRules": [{"AllowedMethods": ["GET"], "AllowedOrigins": ["*"], "MaxAgeSeconds": 3000}]}'),
+}
+
+
+async def _current(ctx: Ctx, bucket: str, editor: Editor) -> dict[str, Any]:
+    reply = await ctx.s3("GET", object_path(bucket), [(editor.subresource, "")])
+    if reply.ok:
+        return {"text": editor.decode(reply), "error": "", "readable": True}
+    if reply.code() == editor.missing:
+        return {"text": "", "error": "", "readable": True}
+    return {"text": "", "error": reply.error(), "readable": False}
+
+
+async def _versioning(ctx: Ctx, bucket: str) -> dict[str, Any]:
+    reply = await ctx.s3("GET", object_path(bucket), [("versioning", "")])
+    if not reply.ok:
+        return {"status": "", "error": reply.error(), "readable": False}
+    return {"status": reply.xml().findtext("Status") or "Unversioned", "error": "", "readable": True}
+
+
+async def settings_page(ctx: Ctx, bucket: str, status: int = 200, **override: dict[str, Any]) -> Page:
+    """The page with every editor's current state; `override` replaces one editor's state
+    (the user's rejected text and the server's error)."""
+    editors = {name: override.get(name) or await _current(ctx, bucket, e) for name, e in EDITORS.items()}
+    versioning = override.get("versioning") or await _versioning(ctx, bucket)
+    return ctx.render("settings.html", status, bucket=bucket, editors=editors, meta=EDITORS, versioning=versioning,
+                      saved=ctx.req.query.get("saved", ""), delete_error=override.get("delete", {}).get("error", ""))
+
+
+@page("GET", "/console/b/{bucket}/settings")
+async def show_settings(ctx: Ctx) -> Page:
+    return await settings_page(ctx, ctx.params["bucket"])
+
+
+def _md5(body: bytes) -> dict[str, str]:
+    return {"content-md5": base64.b64encode(hashlib.md5(body).digest()).decode()}
+
+
+@page("POST", "/console/b/{bucket}/settings/versioning")
+async def save_versioning(ctx: Ctx) -> Page:
+    bucket, status = ctx.params["bucket"], ctx.req.form().get("status", "")
+    body = (f'<VersioningConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Status>{status}</Status>'
+            "</VersioningConfiguration>").encode() if status in ("Enabled", "Suspended") else b"<bad/>"
+    reply = await ctx.s3("PUT", object_path(bucket), [("versioning", "")], body, _md5(body))
+    if not reply.ok:
+        return await settings_page(ctx, bucket, reply.status,
+                                   versioning={"status": status, "error": reply.error(), "readable": True})
+    return Page.redirect(url(f"/console/b/{bucket}/settings", saved="versioning"))
+
+
+async def _save(ctx: Ctx, bucket: str, editor: Editor, text: str) -> Reply | str:
+    """The S3 reply, or the reason the text could not even be turned into a request."""
+    if not text.strip():
+        return await ctx.s3("DELETE", object_path(bucket), [(editor.subresource, "")])
+    try:
+        body = editor.encode(text)
+    except ShapeError as exc:
+        return str(exc)
+    return await ctx.s3("PUT", object_path(bucket), [(editor.subresource, "")], body, _md5(body))
+
+
+@page("POST", "/console/b/{bucket}/settings/{kind}")
+async def save_document(ctx: Ctx) -> Page:
+    bucket, kind = ctx.params["bucket"], ctx.params["kind"]
+    editor = EDITORS.get(kind)
+    if editor is None:
+        return Page.text("no such setting", 404)
+    text = ctx.req.form().get("document", "")
+    result = await _save(ctx, bucket, editor, text)
+    if isinstance(result, str) or not result.ok:
+        error, status = (result, 400) if isinstance(result, str) else (result.error(), result.status)
+        return await settings_page(ctx, bucket, status, **{kind: {"text": text, "error": error, "readable": True}})
+    return Page.redirect(url(f"/console/b/{bucket}/settings", saved=kind))
+
+
+@page("POST", "/console/b/{bucket}/delete")
+async def delete_bucket(ctx: Ctx) -> Page:
+    bucket = ctx.params["bucket"]
+    reply = await ctx.s3("DELETE", object_path(bucket))
+    if not reply.ok:
+        return await settings_page(ctx, bucket, reply.status, delete={"error": reply.error()})
+    return Page.redirect("/console/buckets")
+

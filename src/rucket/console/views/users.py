@@ -1,0 +1,110 @@
+"""Users, access keys and identity policies (root only), through the admin API as the root user.
+
+A new secret is shown once, on the page that answers the request that created it.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from urllib.parse import quote
+
+from rucket.console.context import Ctx
+from rucket.console.web import Page, page
+
+USERS = "/console/users"
+
+
+def _seg(name: str) -> str:
+    return quote(name, safe="")
+
+
+async def users_page(ctx: Ctx, status: int = 200, **extra: Any) -> Page:
+    users, policies, error = [], [], ""
+    listed = await ctx.admin("GET", "/admin/users")
+    if listed.ok:
+        for u in listed.json()["users"]:
+            detail = await ctx.admin("GET", f"/admin/users/{_seg(u['name'])}")
+            users.append({**u, "keys": detail.json().get("keys", []) if detail.ok else []})
+    else:
+        error = listed.error()
+    got = await ctx.admin("GET", "/admin/policies")
+    if got.ok:
+        policies = got.json()["policies"]
+    return ctx.render("users.html", status, users=users, policies=policies,
+                      **{"error": error, "new_secret": None, "policy_form": {}, **extra})
+
+
+async def _act(ctx: Ctx, method: str, path: str, body: Any = None, **on_error: Any) -> Page:
+    """One admin call; back to the list, or the list with the error."""
+    data = json.dumps(body).encode() if body is not None else b""
+    reply = await ctx.admin(method, path, data)
+    if not reply.ok:
+        return await users_page(ctx, reply.status, error=reply.error(), **on_error)
+    return Page.redirect(USERS)
+
+
+@page("GET", USERS, root=True)
+async def list_users(ctx: Ctx) -> Page:
+    return await users_page(ctx)
+
+
+@page("POST", USERS, root=True)
+async def create_user(ctx: Ctx) -> Page:
+    name = ctx.req.form().get("name", "").strip()
+    reply = await ctx.admin("POST", "/admin/users", json.dumps({"name": name}).encode())
+    if not reply.ok:
+        return await users_page(ctx, reply.status, error=reply.error())
+    data = reply.json()
+    return await users_page(ctx, 201, new_secret={"user": name, "access_key": data["access_key"],
+                                                  "secret_key": data["secret_key"]})
+
+
+@page("POST", "/console/users/{name}/delete", root=True)
+async def delete_user(ctx: Ctx) -> Page:
+    return await _act(ctx, "DELETE", f"/admin/users/{_seg(ctx.params['name'])}")
+
+
+@page("POST", "/console/users/{name}/keys", root=True)
+async def create_key(ctx: Ctx) -> Page:
+    name = ctx.params["name"]
+    reply = await ctx.admin("POST", f"/admin/users/{_seg(name)}/keys", b"{}")
+    if not reply.ok:
+        return await users_page(ctx, reply.status, error=reply.error())
+    data = reply.json()
+    return await users_page(ctx, 201, new_secret={"user": name, "access_key": data["access_key"],
+                                                  "secret_key": data["secret_key"]})
+
+
+@page("POST", "/console/keys/{access_key}/state", root=True)
+async def set_key_state(ctx: Ctx) -> Page:
+    enabled = ctx.req.form().get("enabled") == "true"
+    return await _act(ctx, "PATCH", f"/admin/keys/{_seg(ctx.params['access_key'])}", {"enabled": enabled})
+
+
+@page("POST", "/console/keys/{access_key}/delete", root=True)
+async def delete_key(ctx: Ctx) -> Page:
+    return await _act(ctx, "DELETE", f"/admin/keys/{_seg(ctx.params['access_key'])}")
+
+
+@page("POST", "/console/users/{name}/policies", root=True)
+async def attach(ctx: Ctx) -> Page:
+    form = ctx.req.form()
+    method = "DELETE" if form.get("action") == "detach" else "PUT"
+    return await _act(ctx, method, f"/admin/users/{_seg(ctx.params['name'])}/policies/{_seg(form.get('policy', ''))}")
+
+
+@page("POST", "/console/policies", root=True)
+async def put_policy(ctx: Ctx) -> Page:
+    form = ctx.req.form()
+    name, document = form.get("name", "").strip(), form.get("document", "")
+    reply = await ctx.admin("PUT", f"/admin/policies/{_seg(name or '-')}", document.encode())
+    if not reply.ok:
+        return await users_page(ctx, reply.status, policy_form={"name": name, "document": document,
+                                                                "error": reply.error()})
+    return Page.redirect(USERS)
+
+
+@page("POST", "/console/policies/{name}/delete", root=True)
+async def delete_policy(ctx: Ctx) -> Page:
+    return await _act(ctx, "DELETE", f"/admin/policies/{_seg(ctx.params['name'])}")
