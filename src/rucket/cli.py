@@ -15,6 +15,7 @@ from rucket.cli_admin import admin as admin_group
 _BANNER = """\
 Rucket {version} — S3-compatible object store
   Endpoint:   {endpoint}
+  Console:    {endpoint}/console
   Region:     {region}
   AccessKey:  {user}
   SecretKey:  {password}
