@@ -48,7 +48,8 @@ def build_engine(cfg: Config) -> Engine:
     meta = SqliteMeta(root / "meta.db", cache_buckets=cfg.workers == 1)
     store = Store(meta=meta, blobs=LocalBlobs(root, fsync=cfg.fsync), clock=clock, hlc=HLC(clock),
                   placer=SinglePlacement(), region=cfg.region, inline_limit=cfg.inline_limit,
-                  lifecycle_day_ms=int(cfg.lifecycle_time_scale * 1000) if cfg.lifecycle_time_scale > 0 else DAY_MS)
+                  lifecycle_day_ms=int(cfg.lifecycle_time_scale * 1000) if cfg.lifecycle_time_scale > 0 else DAY_MS,
+                  master_key=cfg.master_key)
     return Engine(store)
 
 

@@ -95,6 +95,19 @@ class InvalidRequest(DomainError):
     """A configuration that is well-formed but not acceptable (e.g. an unsupported CORS method)."""
 
 
+# ---- server-side encryption (engine/encryption.py, engine/kms.py) -----------------------
+class EncryptionKeyMismatch(DomainError):
+    """An SSE-C key that is not the one the object was stored with (AWS: 403 AccessDenied)."""
+
+
+class KmsKeyNotFound(DomainError):
+    """No KMS key (or key version) of that id."""
+
+
+class KmsKeyDisabled(DomainError):
+    pass
+
+
 # ---- object lock (engine/lock.py) -------------------------------------------------------
 class ObjectLocked(DomainError):
     """A retention or legal hold forbids deleting the version or weakening its retention."""

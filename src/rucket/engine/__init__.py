@@ -5,6 +5,7 @@ from __future__ import annotations
 from rucket.core.model import ListPage
 from rucket.engine.bucket_config import BucketConfig
 from rucket.engine.buckets import Buckets
+from rucket.engine.encryption import Encryption
 from rucket.engine.listing import ListQuery, list_objects
 from rucket.engine.lock import ObjectLock
 from rucket.engine.objects import Objects
@@ -18,6 +19,7 @@ class Engine:
         self.store = store
         self.buckets = Buckets(store)
         self.objects = Objects(store)
+        self.encryption = Encryption(store)  # SSE data keys and the built-in KMS
         self.versioning = Versioning(store, self.buckets)
         self.tagging = Tagging(store)
         self.bucket_config = BucketConfig(self.buckets)

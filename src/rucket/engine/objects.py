@@ -16,6 +16,8 @@ from pathlib import Path
 from rucket.blobs.base import WrittenBlob
 from rucket.core import checksums, errors, faults, ids, names
 from rucket.core.model import INLINE, NULL_VERSION, ObjectVersion
+from rucket.engine import sealed
+from rucket.engine.encryption import DataKey
 from rucket.engine.lock import guard_delete
 from rucket.engine.store import Store, emit
 from rucket.engine.tagging import attach_tags
@@ -37,6 +39,7 @@ class PutSpec:
     storage_class: str = "STANDARD"
     extra: dict[str, object] = field(default_factory=dict)
     tags: tuple[tuple[str, str], ...] = ()  # x-amz-tagging: a separate record, see engine/tagging.py
+    sse: DataKey | None = None  # server-side encryption: the new version's data key (engine/encryption.py)
 
 
 @dataclass(frozen=True)
@@ -74,7 +77,7 @@ class Objects:
         if spec.if_match is not None or spec.if_none_match:  # fail before reading the body
             check_write_conditions(self.s.meta.get_latest(bucket_name, key), spec)
         hashers = {"MD5": checksums.md5(), **{a: checksums.new(a) for a in spec.checksum_algorithms}}
-        writer = self.s.blobs.writer(hashers, self.s.inline_limit)
+        writer = sealed.writer(self.s.blobs, hashers, self.s.inline_limit, spec.sse)
         try:
             async for chunk in body:
                 await writer.write(chunk)
@@ -99,10 +102,11 @@ class Objects:
         return ObjectVersion(
             bucket=bucket, key=key, row_id=0,
             version_id=ids.version_id(now) if versioning == "Enabled" else NULL_VERSION,
-            size=w.size, etag=checksums.quoted_etag(w.digests["MD5"]), mtime_ms=now, hlc=self.s.hlc.now(),
+            size=w.size, etag=sealed.etag_of(w, spec.sse), mtime_ms=now, hlc=self.s.hlc.now(),
             owner=spec.owner, blob_id=INLINE if w.inline is not None else w.blob_id,
             storage_class=spec.storage_class, headers=spec.headers, user_meta=spec.user_meta,
-            checksums=stored, extra={"pg": self.s.placer.place(bucket, key).pg, **spec.extra})
+            checksums=stored,
+            extra={"pg": self.s.placer.place(bucket, key).pg, **spec.extra, **sealed.extra_of(spec.sse)})
 
     def _commit_put(self, tx: Tx, v: ObjectVersion, w: WrittenBlob,
                     spec: PutSpec) -> tuple[ObjectVersion, list[str]]:
@@ -155,12 +159,20 @@ class Objects:
         return v
 
     def blob_path(self, v: ObjectVersion) -> Path | None:
-        """The file a whole-object GET may send unverified (pathsend): only a recently verified blob."""
+        """The file a whole-object GET may send unverified (pathsend): only a recently verified blob,
+        never an encrypted one (the file is ciphertext)."""
+        if sealed.encrypted(v):
+            return None
         if v.blob_id in (None, INLINE) or not self.s.blobs.trusted(v.blob_id):
             return None
         return self.s.blobs.path(v.blob_id)
 
-    async def read(self, v: ObjectVersion, start: int, end: int) -> AsyncIterator[bytes]:
+    async def read(self, v: ObjectVersion, start: int, end: int, dk: DataKey | None = None) -> AsyncIterator[bytes]:
+        """`dk`: an encrypted version's data key (engine/encryption.py); without it such reads fail closed."""
+        if dk is not None or sealed.encrypted(v):
+            async for chunk in sealed.read_version(self.s, v, start, end, dk):
+                yield chunk
+            return
         if v.blob_id == INLINE:
             data = v.data if v.data is not None else self.s.meta.read_inline(v.row_id)
             yield data[start:end]

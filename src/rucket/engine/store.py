@@ -22,6 +22,7 @@ class Store:
     region: str = "us-east-1"
     inline_limit: int = 64 * 1024
     lifecycle_day_ms: int = 86_400_000  # a lifecycle "day"; RUCKET_LIFECYCLE_TIME_SCALE shortens it
+    master_key: str = ""  # configured base64 master key; "" = data/master.key (engine/secrets.py)
 
 
 def emit(tx: Tx, event: StorageEvent) -> int:

@@ -24,6 +24,7 @@ class EventType(Enum):
     OBJECT_ACL = "ObjectAclChanged"
     IAM_CHANGED = "IamChanged"  # users, keys, identity policies (bucket "")
     OBJECT_TAGS = "ObjectTagsChanged"
+    KMS_CHANGED = "KmsKeyChanged"  # built-in KMS key created / rotated (bucket ""): engine/kms.py
     OBJECT_LOCK = "ObjectLockChanged"  # retention / legal hold after the write: engine/lock.py
 
 

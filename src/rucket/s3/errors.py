@@ -303,6 +303,19 @@ class NoSuchObjectLockConfiguration(S3Error):
     status, default_message = 404, "The specified object does not have a ObjectLock configuration"
 
 
+# ---- server-side encryption (s3/handlers/encryption.py) ---------------------------------
+class InvalidEncryptionAlgorithmError(S3Error):
+    status, default_message = 400, "The encryption request you specified is not valid. The valid value is AES256."
+
+
+class KmsNotFound(S3Error):
+    status, code, default_message = 400, "KMS.NotFoundException", "Invalid keyId"
+
+
+class KmsDisabled(S3Error):
+    status, code, default_message = 400, "KMS.DisabledException", "The KMS key is disabled"
+
+
 DOMAIN_TO_S3: Mapping[type[core.DomainError], type[S3Error]] = {
     core.InvalidBucketName: InvalidBucketName,
     core.KeyTooLong: KeyTooLongError,
@@ -328,6 +341,9 @@ DOMAIN_TO_S3: Mapping[type[core.DomainError], type[S3Error]] = {
     core.ObjectLocked: AccessDenied,
     core.InvalidRetentionPeriod: InvalidRetentionPeriod,
     core.MalformedConfiguration: MalformedXML,
+    core.EncryptionKeyMismatch: AccessDenied,  # SSE-C: another key than the object's, as AWS answers
+    core.KmsKeyNotFound: KmsNotFound,
+    core.KmsKeyDisabled: KmsDisabled,
 }
 
 

@@ -33,7 +33,7 @@ from rucket.s3.request import RequestContext, Response
 
 Handler = Callable[[RequestContext], Awaitable[Response]]
 XML_LIMIT = 64 * 1024
-SSE_SUPPORTED = ("AES256",)
+SSE_SUPPORTED = ("AES256", "aws:kms")  # SSE-KMS with the built-in KMS (engine/kms.py)
 ENFORCED_OWNERSHIP = "BucketOwnerEnforced"
 
 
@@ -49,7 +49,7 @@ class Stored:
 
 def _check_encryption(conf: dict[str, Any]) -> dict[str, Any]:
     if conf["algorithm"] not in SSE_SUPPORTED:
-        raise S3NotImplemented(f"Default encryption with {conf['algorithm']} is not supported (SSE-S3 only)")
+        raise S3NotImplemented(f"Default encryption with {conf['algorithm']} is not supported (AES256, aws:kms)")
     return conf
 
 

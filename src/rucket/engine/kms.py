@@ -1,0 +1,140 @@
+"""The built-in KMS: named keys with versioned material, for SSE-KMS.
+
+A key is created, listed and rotated by an administrator (`rucket admin kms create|ls|
+rotate`). Each version's 32 bytes of material are random and stored wrapped under a KEK
+derived from the server master key (HKDF label `rucket/kms/material/v1`); the key id,
+version and purpose are the associated data, so a wrapped version cannot be replayed under
+another key or version. Rotation appends a version: new objects use the latest, while an
+object records the version that wrapped its data key, so old objects keep opening. Keys
+are never deleted (that would make objects unreadable); unwrapped material is cached in
+memory for the life of the process.
+
+Key ids are names (`testkey-1`); requests may also name a key as `alias/<name>` or by an
+ARN ending in `key/<name>` or `alias/<name>`, as clients copied from AWS do.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import threading
+from dataclasses import dataclass
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from rucket.core import errors
+from rucket.engine.store import Store, emit
+from rucket.events.records import EventType, StorageEvent
+from rucket.meta import kms as sql
+from rucket.meta.tx import Tx
+
+KEY_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,127}")
+_ARN = re.compile(r"arn:aws:kms:[^:]*:[^:]*:(?:key|alias)/(.+)")
+_NONCE = 12
+
+
+@dataclass(frozen=True)
+class KmsKey:
+    key_id: str
+    description: str
+    enabled: bool
+    created_ms: int
+    versions: int
+
+    @property
+    def arn(self) -> str:
+        return f"arn:aws:kms:local:000000000000:key/{self.key_id}"
+
+
+def canonical_id(requested: str) -> str:
+    """`name`, `alias/name` or an ARN naming it -> `name` (no lookup)."""
+    text = requested.strip()
+    m = _ARN.fullmatch(text)
+    if m:
+        text = m.group(1)
+    return text.removeprefix("alias/")
+
+
+class Kms:
+    def __init__(self, store: Store, kek: bytes) -> None:
+        self.s = store
+        self.reads = sql.KmsReads(store.meta)
+        self._aead = AESGCM(kek)
+        self._cache: dict[tuple[str, int], bytes] = {}
+        self._lock = threading.Lock()
+
+    # ---- administration -------------------------------------------------------
+    async def create(self, key_id: str, description: str = "") -> KmsKey:
+        if not KEY_ID.fullmatch(key_id):
+            raise errors.InvalidArgument("a KMS key id is 1-128 of A-Z a-z 0-9 _ . - (starting alphanumeric)")
+        now, hlc = self.s.clock.now_ms(), self.s.hlc.now()
+
+        def txn(tx: Tx) -> None:
+            if sql.tx_key(tx, key_id) is not None:
+                raise errors.InvalidRequest(f"KMS key {key_id} already exists")
+            sql.tx_insert_key(tx, key_id, description, now)
+            self._add_version(tx, key_id, now, hlc, "created")
+
+        await self.s.meta.write(txn)
+        return self.key(key_id)
+
+    async def rotate(self, key_id: str) -> KmsKey:
+        """A new version for new objects; every older version stays (old objects still open)."""
+        now, hlc = self.s.clock.now_ms(), self.s.hlc.now()
+
+        def txn(tx: Tx) -> None:
+            if sql.tx_key(tx, key_id) is None:
+                raise errors.KmsKeyNotFound(key_id)
+            self._add_version(tx, key_id, now, hlc, "rotated")
+
+        await self.s.meta.write(txn)
+        return self.key(key_id)
+
+    def _add_version(self, tx: Tx, key_id: str, now: int, hlc: int, what: str) -> None:
+        version = sql.tx_next_version(tx, key_id)
+        sql.tx_add_version(tx, key_id, version, self._wrap(key_id, version, secrets.token_bytes(32)), now)
+        emit(tx, StorageEvent(EventType.KMS_CHANGED, hlc, "", None, None,
+                              {"key": key_id, "version": version, "change": what}))
+
+    def all_keys(self) -> list[KmsKey]:
+        return [KmsKey(r.key_id, r.description, r.enabled, r.created_ms, r.versions) for r in self.reads.all_keys()]
+
+    def key(self, requested: str) -> KmsKey:
+        row = self.reads.key(canonical_id(requested))
+        if row is None:
+            raise errors.KmsKeyNotFound(requested)
+        return KmsKey(row.key_id, row.description, row.enabled, row.created_ms, row.versions)
+
+    # ---- use by SSE-KMS ---------------------------------------------------------
+    def current(self, requested: str) -> tuple[str, int, bytes]:
+        """(key id, latest version, material) for sealing a new data key."""
+        key = self.key(requested)
+        if not key.enabled:
+            raise errors.KmsKeyDisabled(key.key_id)
+        return key.key_id, key.versions, self.material(key.key_id, key.versions)
+
+    def material(self, key_id: str, version: int) -> bytes:
+        cached = self._cache.get((key_id, version))
+        if cached is not None:
+            return cached
+        row = self.reads.version(key_id, version)
+        if row is None:
+            raise errors.KmsKeyNotFound(f"{key_id} version {version}")
+        plain = self._unwrap(key_id, version, row.material)
+        with self._lock:
+            self._cache[(key_id, version)] = plain
+        return plain
+
+    def _aad(self, key_id: str, version: int) -> bytes:
+        return f"rucket/kms/material/v1\0{key_id}\0{version}".encode()
+
+    def _wrap(self, key_id: str, version: int, material: bytes) -> bytes:
+        nonce = secrets.token_bytes(_NONCE)
+        return nonce + self._aead.encrypt(nonce, material, self._aad(key_id, version))
+
+    def _unwrap(self, key_id: str, version: int, sealed: bytes) -> bytes:
+        try:
+            return self._aead.decrypt(sealed[:_NONCE], sealed[_NONCE:], self._aad(key_id, version))
+        except InvalidTag as exc:
+            raise errors.CorruptBlob(f"KMS key {key_id} v{version} does not open: wrong master key?") from exc

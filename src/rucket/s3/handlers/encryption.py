@@ -1,0 +1,165 @@
+"""Server-side encryption headers: validation, the data key a request needs, response headers.
+
+Used by the object, multipart and copy handlers. Writes: `x-amz-server-side-encryption`
+(`AES256` | `aws:kms`), `-aws-kms-key-id`, `-context` (base64 JSON), `-bucket-key-enabled`,
+or SSE-C's `-customer-algorithm` / `-customer-key` / `-customer-key-MD5`; with none of them
+the bucket's default encryption applies (engine/encryption.py `resolve`). Reads: an SSE-C
+object needs its key again (also as `x-amz-copy-source-server-side-encryption-customer-*`
+for a copy source); `x-amz-server-side-encryption` itself is refused on GET/HEAD, as AWS does.
+
+SSE-C over plain HTTP: AWS refuses it; we accept it, since the server is commonly run on a
+laptop or behind a TLS-terminating proxy, and the Ceph s3-tests use plain HTTP. Put TLS in
+front of any deployment that sends customer keys across a network.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import json
+from collections.abc import Mapping
+
+from rucket.core.model import Bucket, ObjectVersion
+from rucket.engine.encryption import (
+    MODE_C,
+    MODE_KMS,
+    MODE_S3,
+    CustomerKey,
+    DataKey,
+    Envelope,
+    SseRequest,
+    canonical_context,
+    record_of,
+)
+from rucket.s3.errors import InvalidArgument, InvalidEncryptionAlgorithmError, S3NotImplemented
+from rucket.s3.request import RequestContext
+
+SSE = "x-amz-server-side-encryption"
+KMS_KEY_ID = f"{SSE}-aws-kms-key-id"
+CONTEXT = f"{SSE}-context"
+BUCKET_KEY = f"{SSE}-bucket-key-enabled"
+C_ALGORITHM = f"{SSE}-customer-algorithm"
+C_KEY = f"{SSE}-customer-key"
+C_KEY_MD5 = f"{SSE}-customer-key-md5"
+COPY_SOURCE = "x-amz-copy-source-"
+MODES = {"AES256": MODE_S3, "aws:kms": MODE_KMS}
+UNSUPPORTED_MODES = frozenset({"aws:kms:dsse"})
+_C_NEEDS = "Requests specifying Server Side Encryption with Customer provided keys must provide "
+
+
+def _invalid(message: str, name: str, value: str | None = None) -> InvalidArgument:
+    extra = {"ArgumentName": name} if value is None else {"ArgumentName": name, "ArgumentValue": value}
+    return InvalidArgument(message, **extra)
+
+
+def customer_key(h: Mapping[str, str], prefix: str = "") -> CustomerKey | None:
+    """The SSE-C key of a request (or of its copy source, `prefix` COPY_SOURCE); None if absent."""
+    alg, key, md5 = h.get(prefix + C_ALGORITHM), h.get(prefix + C_KEY), h.get(prefix + C_KEY_MD5)
+    if alg is None and key is None and md5 is None:
+        return None
+    if alg is None:
+        raise _invalid(_C_NEEDS + "a valid encryption algorithm.", prefix + C_ALGORITHM)
+    if alg != "AES256":
+        raise InvalidEncryptionAlgorithmError(ArgumentName=prefix + C_ALGORITHM, ArgumentValue=alg)
+    if key is None:
+        raise _invalid(_C_NEEDS + "an appropriate secret key.", prefix + C_KEY)
+    raw = _b64(key)
+    if raw is None or len(raw) != 32:
+        raise _invalid("The secret key was invalid for the specified algorithm.", prefix + C_KEY)
+    if md5 is None:
+        raise _invalid(_C_NEEDS + "the client calculated MD5 of the secret key.", prefix + C_KEY_MD5)
+    sent = _b64(md5)
+    if sent is None or not hmac.compare_digest(sent, hashlib.md5(raw).digest()):
+        raise _invalid("The calculated MD5 hash of the key did not match the hash that was provided.",
+                       prefix + C_KEY_MD5)
+    return CustomerKey(raw, md5)
+
+
+def _b64(text: str) -> bytes | None:
+    try:
+        return base64.b64decode(text.strip(), validate=True)
+    except (binascii.Error, ValueError):
+        return None
+
+
+def _context(text: str) -> str:
+    """x-amz-server-side-encryption-context: base64 of a JSON object of strings -> canonical JSON."""
+    raw = _b64(text)
+    try:
+        obj = json.loads(raw) if raw is not None else None
+    except (UnicodeDecodeError, ValueError):
+        obj = None
+    if not isinstance(obj, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in obj.items()):
+        raise _invalid("The encryption context must be base64 of a JSON object of strings.", CONTEXT)
+    return canonical_context(obj)
+
+
+def write_request(h: Mapping[str, str]) -> SseRequest:
+    """What a PutObject / CreateMultipartUpload / CopyObject destination asks for."""
+    text, customer = h.get(SSE), customer_key(h)
+    if text is not None and customer is not None:
+        raise _invalid("Server Side Encryption with Customer provided key is incompatible with the "
+                       "encryption method specified", SSE, text)
+    if text in UNSUPPORTED_MODES:
+        raise S3NotImplemented(f"{SSE}: {text} is not implemented")
+    if text is not None and text not in MODES:
+        raise _invalid("The encryption method specified is not supported", SSE, text)
+    mode = MODES[text] if text is not None else MODE_C if customer is not None else ""
+    kms_key, context = h.get(KMS_KEY_ID), h.get(CONTEXT)
+    if (kms_key is not None or context is not None) and mode != MODE_KMS:
+        raise _invalid("Server Side Encryption with AWS KMS managed key requires HTTP header "
+                       f"{SSE} : aws:kms", KMS_KEY_ID if kms_key is not None else CONTEXT)
+    return SseRequest(mode, (kms_key or "").strip(), _context(context) if context else "", customer,
+                      h.get(BUCKET_KEY, "").strip().lower() == "true")
+
+
+def new_key(ctx: RequestContext, bucket: Bucket) -> DataKey | None:
+    """The data key a new version gets (None: stored in the clear)."""
+    enc = ctx.engine.encryption
+    return enc.new_key(enc.resolve(write_request(ctx.headers), bucket))
+
+
+def refuse_write_headers(h: Mapping[str, str]) -> None:
+    """GET/HEAD: only SSE-C headers belong on a read."""
+    for name in (SSE, KMS_KEY_ID, CONTEXT):
+        if name in h:
+            raise _invalid(f"{name} is only valid on writes", name, h[name])
+
+
+def read_key(ctx: RequestContext, v: ObjectVersion) -> DataKey | None:
+    """GET/HEAD: the data key of `v`, checking the SSE-C key the request brought (or did not)."""
+    refuse_write_headers(ctx.headers)
+    return ctx.engine.encryption.open(record_of(v.extra), customer_key(ctx.headers))
+
+
+def source_key(ctx: RequestContext, src: ObjectVersion) -> DataKey | None:
+    """CopyObject / UploadPartCopy: the source's data key (SSE-C as x-amz-copy-source-...-customer-*)."""
+    return ctx.engine.encryption.open(record_of(src.extra), customer_key(ctx.headers, COPY_SOURCE))
+
+
+def response_headers(dk: DataKey | None, *, context: bool = False) -> list[tuple[str, str]]:
+    """`x-amz-server-side-encryption*` of a response; `context` on writes (PUT, create, copy)."""
+    if dk is None:
+        return []
+    return _envelope_headers(dk.envelope, dk.customer_md5, context)
+
+
+def stored_headers(v: ObjectVersion, h: Mapping[str, str]) -> list[tuple[str, str]]:
+    """The same, for a stored version (GET/HEAD, after `read_key` checked the request)."""
+    rec = record_of(v.extra)
+    return [] if rec is None else _envelope_headers(Envelope.of(rec), h.get(C_KEY_MD5, ""), False)
+
+
+def _envelope_headers(env: Envelope, customer_md5: str, context: bool) -> list[tuple[str, str]]:
+    if env.mode == MODE_C:
+        return [(C_ALGORITHM, "AES256"), (C_KEY_MD5, customer_md5)]
+    out = [(SSE, env.mode)]
+    if env.mode == MODE_KMS:
+        out.append((KMS_KEY_ID, env.kms_key))
+        if context and env.context:
+            out.append((CONTEXT, base64.b64encode(env.context.encode()).decode()))
+    if env.bucket_key:
+        out.append((BUCKET_KEY, "true"))
+    return out
