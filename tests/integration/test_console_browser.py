@@ -73,6 +73,21 @@ def browser(server: ServerProcess, tmp_path_factory: pytest.TempPathFactory) -> 
         driver.quit()
 
 
+@pytest.fixture(scope="module", autouse=True)
+def demo_buckets(server: ServerProcess) -> Iterator[None]:
+    """The buckets the flows create are removed afterwards, so other tests see a clean server."""
+    yield
+    from tests.integration.conftest import _empty, make_client
+
+    s3 = make_client(server)
+    for name in ("console-demo", "photos", "logs"):
+        try:
+            _empty(s3, name)
+            s3.delete_bucket(Bucket=name)
+        except s3.exceptions.ClientError:
+            pass
+
+
 @pytest.fixture(scope="module")
 def files(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("uploads")
