@@ -6,7 +6,7 @@ features extend with `@route("POST", "/admin/lifecycle/run")`.
 
 from __future__ import annotations
 
-from rucket.admin import kms  # noqa: F401 - registers the /admin/kms routes
+from rucket.admin import kms, lifecycle  # noqa: F401 - register the /admin/kms and /admin/lifecycle/run routes
 from rucket.admin.app import AdminApp, AdminRequest, Services
 from rucket.admin.routes import ROUTES, AdminError, route
 

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
-from rucket.core import errors
+from rucket.core import errors, faults
 from rucket.core.model import ObjectVersion
 from rucket.engine.lifecycle_rules import Rule, due_ms, parse_date_ms, rules_of
 
@@ -119,6 +119,7 @@ class Lifecycle:
 
     async def _delete(self, bucket: str, v: ObjectVersion, version_id: str | None, latest: ObjectVersion,
                       report: PassReport, counter: str) -> int:
+        faults.point("lifecycle.before_delete")
         try:
             await self.engine.objects.delete(bucket, v.key, version_id, if_latest=latest)
         except errors.DomainError:  # changed meanwhile (PreconditionFailed) or bucket gone
