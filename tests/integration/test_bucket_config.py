@@ -60,9 +60,13 @@ def test_default_encryption_sse_s3_is_stored(s3: BaseClient, bucket: str) -> Non
     assert fails(lambda: s3.get_bucket_encryption(Bucket=bucket)) == missing
 
 
-def test_default_encryption_with_kms_is_not_implemented(s3: BaseClient, bucket: str) -> None:
-    assert fails(lambda: s3.put_bucket_encryption(Bucket=bucket, ServerSideEncryptionConfiguration=sse("aws:kms"))) \
-        == (501, "NotImplemented")
+def test_default_encryption_with_kms_is_stored_and_unknown_algorithms_refused(s3: BaseClient, bucket: str) -> None:
+    s3.put_bucket_encryption(Bucket=bucket, ServerSideEncryptionConfiguration=sse("aws:kms"))  # built-in KMS
+    rule = s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"]["Rules"][0]
+    assert rule["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"] == "aws:kms"
+    status, _ = fails(lambda: s3.put_bucket_encryption(Bucket=bucket,
+                                                       ServerSideEncryptionConfiguration=sse("aws:kms:dsse")))
+    assert status in (400, 501)
 
 
 def test_request_payment(s3: BaseClient, bucket: str) -> None:
