@@ -121,30 +121,26 @@ class Cipher:
     def _aad(self, index: int, final: bool) -> bytes:
         return self._packed + index.to_bytes(8, "big") + (b"\1" if final else b"\0")
 
-    def seal_blocks(self, plain: bytes | bytearray | memoryview, first: int, final_last: bool) -> bytearray:
-        """Seal `plain` as blocks first, first+1, ...; only the last may be short (and then final)."""
-        block, view = self.header.block, memoryview(plain)
-        count = blocks_of(len(view), block)
-        out = bytearray(len(view) + TAG * count)
-        dst = memoryview(out)
-        pos = 0
+    def seal_into(self, plain: memoryview, first: int, final_last: bool, dst: memoryview) -> int:
+        """Seal `plain` as blocks first, first+1, ... into `dst`; only the last may be short (and
+        then final). Returns the bytes written."""
+        block, pos = self.header.block, 0
+        count = blocks_of(len(plain), block)
         for k in range(count):
-            chunk = view[k * block:(k + 1) * block]
+            chunk = plain[k * block:(k + 1) * block]
             self._aead.encrypt_into(self._nonce(first + k), chunk, self._aad(first + k, final_last and k == count - 1),
                                     dst[pos:pos + len(chunk) + TAG])
             pos += len(chunk) + TAG
-        return out
+        return pos
 
-    def open_blocks(self, sealed: bytes | bytearray | memoryview, first: int, final_index: int) -> bytearray:
-        """Open consecutive sealed blocks starting at `first`; `final_index` is the object's last block."""
-        frame, view = self.header.block + TAG, memoryview(sealed)
-        count = -(-len(view) // frame) if view else 0
-        out = bytearray(len(view) - TAG * count)
-        dst = memoryview(out)
-        pos = 0
+    def open_into(self, sealed: memoryview, first: int, final_index: int, dst: memoryview) -> int:
+        """Open consecutive sealed blocks starting at `first` into `dst`; `final_index` is the
+        object's last block. Returns the plaintext bytes written."""
+        frame, pos, k = self.header.block + TAG, 0, 0
+        count = -(-len(sealed) // frame) if sealed else 0
         try:
             for k in range(count):
-                chunk = view[k * frame:(k + 1) * frame]
+                chunk = sealed[k * frame:(k + 1) * frame]
                 if len(chunk) < TAG:
                     raise InvalidTag
                 i = first + k
@@ -153,6 +149,18 @@ class Cipher:
                 pos += len(chunk) - TAG
         except InvalidTag as exc:
             raise TamperedBlob(f"block {first + k} fails authentication") from exc
+        return pos
+
+    def seal_blocks(self, plain: bytes | bytearray | memoryview, first: int, final_last: bool) -> bytearray:
+        view = memoryview(plain)
+        out = bytearray(len(view) + TAG * blocks_of(len(view), self.header.block))
+        self.seal_into(view, first, final_last, memoryview(out))
+        return out
+
+    def open_blocks(self, sealed: bytes | bytearray | memoryview, first: int, final_index: int) -> bytearray:
+        view = memoryview(sealed)
+        out = bytearray(len(view) - TAG * (-(-len(view) // (self.header.block + TAG)) if view else 0))
+        self.open_into(view, first, final_index, memoryview(out))
         return out
 
 
@@ -172,17 +180,30 @@ class Sealer:
         self._started = True
         return self.cipher.header.pack()
 
-    def update(self, data: bytes | bytearray | memoryview) -> bytes:
-        self._pending += data
-        block = self.cipher.header.block
-        ready = (len(self._pending) - 1) // block if self._pending else 0  # keep 1..block bytes back
+    def update(self, data: bytes | bytearray | memoryview) -> bytes | bytearray:
+        """Seals straight from `data`; only a partial block is copied (to join the next call's)."""
+        view, block = memoryview(data), self.cipher.header.block
+        total = len(self._pending) + len(view)
+        ready = (total - 1) // block if total else 0  # keep 1..block bytes back: the last block is final
+        head = self._prologue()
         if ready <= 0:
-            return self._prologue()
-        cut = ready * block
-        sealed = self.cipher.seal_blocks(memoryview(self._pending)[:cut], self._next, False)
-        del self._pending[:cut]
+            self._pending += view
+            return head
+        out = bytearray(len(head) + ready * (block + TAG))
+        dst = memoryview(out)
+        dst[:len(head)] = head
+        pos, done = len(head), 0
+        if self._pending:
+            need = block - len(self._pending)
+            self._pending += view[:need]
+            view = view[need:]
+            pos += self.cipher.seal_into(memoryview(self._pending), self._next, False, dst[pos:])
+            done = 1
+        rest = (ready - done) * block
+        self.cipher.seal_into(view[:rest], self._next + done, False, dst[pos:])
+        self._pending = bytearray(view[rest:])
         self._next += ready
-        return self._prologue() + sealed
+        return out
 
     def finish(self) -> bytes:
         sealed = self.cipher.seal_blocks(self._pending, self._next, True)
@@ -205,17 +226,28 @@ class Opener:
         self._next = self.span.first
 
     def update(self, data: bytes | bytearray | memoryview) -> bytes:
-        """Opens every complete block but the span's last, which `finish()` checks for length."""
-        self._pending += data
-        frame = self.cipher.header.block + TAG
-        whole = min(len(self._pending) // frame, self.span.last - self._next)
-        if whole <= 0:
+        """Opens every complete block but the span's last, which `finish()` checks for length.
+        Opens straight from `data`; only a partial block is copied (to join the next call's)."""
+        view, block = memoryview(data), self.cipher.header.block
+        frame = block + TAG
+        ready = min((len(self._pending) + len(view)) // frame, self.span.last - self._next)
+        if ready <= 0:
+            self._pending += view
             return b""
-        cut = whole * frame
-        plain = self.cipher.open_blocks(memoryview(self._pending)[:cut], self._next, self._final)
-        del self._pending[:cut]
-        self._next += whole
-        return self._trim(plain)
+        out = bytearray(ready * block)  # every block before the object's last is a full one
+        dst = memoryview(out)
+        done = 0
+        if self._pending:
+            need = frame - len(self._pending)
+            self._pending += view[:need]
+            view = view[need:]
+            self.cipher.open_into(memoryview(self._pending), self._next, self._final, dst)
+            done = 1
+        rest = (ready - done) * frame
+        self.cipher.open_into(view[:rest], self._next + done, self._final, dst[done * block:])
+        self._pending = bytearray(view[rest:])
+        self._next += ready
+        return self._trim(out)
 
     def finish(self) -> bytes:
         if self._next != self.span.last or len(self._pending) != self._last_frame:
@@ -236,7 +268,7 @@ class Opener:
 # ---- whole-buffer helpers (inline objects, tests) ----------------------------------------
 def seal(key: bytes, plain: bytes, header: Header | None = None) -> bytes:
     s = Sealer(key, header)
-    return s.update(plain) + s.finish()
+    return bytes(s.update(plain) + s.finish())
 
 
 def open_range(key: bytes, sealed: bytes | bytearray | memoryview, size: int, start: int, end: int) -> bytes:

@@ -274,3 +274,37 @@ def test_tampered_ciphertext_is_a_corrupt_blob(engine: Engine) -> None:
     path.write_bytes(bytes(raw))
     with pytest.raises(errors.CorruptBlob):
         run(_read(engine, "bkt", "k", 0, v.size, None))
+
+
+def test_range_read_touches_only_the_blocks_it_needs(engine: Engine) -> None:
+    """Damage a block far from the range: the range still reads (it never looked there), the
+    whole object does not."""
+    plain = os.urandom(4 * 1024 * 1024)
+    dk = engine.encryption.new_key(SseRequest(MODE_S3))
+    v = run(engine.objects.put("bkt", "k", chunks(plain), PutSpec(owner="o", sse=dk)))
+    assert v.blob_id
+    path = engine.store.blobs.path(v.blob_id)
+    raw = bytearray(path.read_bytes())
+    raw[-1000] ^= 1  # inside the last block
+    path.write_bytes(bytes(raw))
+    assert run(_read(engine, "bkt", "k", 70_000, 200_000, None)) == plain[70_000:200_000]
+    with pytest.raises(errors.CorruptBlob):
+        run(_read(engine, "bkt", "k", 0, v.size, None))
+
+
+def test_failed_encrypted_upload_leaves_no_temp_file(engine: Engine, tmp_path: Path) -> None:
+    async def body():  # type: ignore[no-untyped-def]
+        for _ in range(5):
+            yield os.urandom(1 << 20)
+        raise ConnectionError("client went away")
+
+    async def put_then_settle() -> None:
+        dk = engine.encryption.new_key(SseRequest(MODE_S3))
+        with pytest.raises(ConnectionError):
+            await engine.objects.put("bkt", "k", body(), PutSpec(owner="o", sse=dk))
+        others = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+        await asyncio.gather(*others, return_exceptions=True)  # the batch in flight ends, then the abort runs
+
+    run(put_then_settle())
+    assert list((tmp_path / "tmp").iterdir()) == []
+    assert list((tmp_path / "blobs").rglob("*-*")) == []
