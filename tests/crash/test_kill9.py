@@ -32,9 +32,12 @@ def blob_files(data: Path) -> set[str]:
 
 
 def referenced_blobs(data: Path) -> set[str]:
+    """Blob ids of versions, of multipart versions' parts and of uploads in progress (not the markers
+    'inline' and 'parts', which say where a version's bytes live instead)."""
     with sqlite3.connect(data / "meta.db") as db:
-        rows = db.execute("SELECT blob_id FROM versions WHERE blob_id IS NOT NULL AND blob_id != 'inline'")
-        return {r[0] for r in rows}
+        rows = db.execute("SELECT blob_id FROM versions UNION SELECT blob_id FROM version_parts "
+                          "UNION SELECT blob_id FROM upload_parts")
+        return {r[0] for r in rows} - {None, "inline", "parts"}
 
 
 def assert_consistent(data: Path) -> None:

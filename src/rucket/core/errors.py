@@ -119,3 +119,20 @@ class InvalidRetentionPeriod(DomainError):
 
 class MalformedConfiguration(DomainError):
     """A configuration document is well-formed XML but not a valid one (S3 says MalformedXML)."""
+
+
+# ---- multipart uploads (engine/multipart.py) ------------------------------------------
+class NoSuchUpload(DomainError):
+    pass
+
+
+class InvalidPart(DomainError):
+    """A listed part was not uploaded, or its ETag or checksum differs from the uploaded one."""
+
+
+class InvalidPartOrder(DomainError):
+    pass
+
+
+class EntityTooSmall(DomainError):
+    """A part other than the last is below the minimum part size."""

@@ -5,9 +5,11 @@ from __future__ import annotations
 from rucket.core.model import ListPage
 from rucket.engine.bucket_config import BucketConfig
 from rucket.engine.buckets import Buckets
+from rucket.engine.copy import Copier
 from rucket.engine.encryption import Encryption
 from rucket.engine.listing import ListQuery, list_objects
 from rucket.engine.lock import ObjectLock
+from rucket.engine.multipart import Multipart
 from rucket.engine.objects import Objects
 from rucket.engine.store import Store
 from rucket.engine.tagging import Tagging
@@ -19,6 +21,8 @@ class Engine:
         self.store = store
         self.buckets = Buckets(store)
         self.objects = Objects(store)
+        self.multipart = Multipart(store, self.objects)
+        self.copier = Copier(store, self.objects, self.multipart)
         self.encryption = Encryption(store)  # SSE data keys and the built-in KMS
         self.versioning = Versioning(store, self.buckets)
         self.tagging = Tagging(store)
@@ -30,7 +34,7 @@ class Engine:
         return list_objects(self.store.meta, q)
 
     def recover(self) -> tuple[int, int]:
-        """Start-up: drop temp files and blobs that no committed version references."""
+        """Start-up: drop temp files and blobs that no version, version part or upload part references."""
         return self.store.blobs.recover(self.store.meta.blob_ids())
 
     def close(self) -> None:

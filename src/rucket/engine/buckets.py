@@ -46,15 +46,18 @@ class Buckets:
     async def delete(self, name: str) -> None:
         hlc = self.s.hlc.now()
 
-        def txn(tx: Tx) -> None:
+        def txn(tx: Tx) -> list[str]:
             if tx.bucket(name) is None:
                 raise errors.BucketNotFound(name)
             if not tx.bucket_is_empty(name):
                 raise errors.BucketNotEmpty(name)
+            orphans = tx.delete_bucket_uploads(name)  # uploads in progress go with the bucket, as on S3
             tx.delete_bucket(name)
             emit(tx, StorageEvent(EventType.BUCKET_DELETED, hlc, name))
+            return orphans
 
-        await self.s.meta.write(txn)
+        for blob_id in await self.s.meta.write(txn):  # unlinked only once the delete committed
+            self.s.blobs.delete(blob_id)
 
     async def update(self, name: str, *, versioning: str | None = None,
                      config: dict[str, Any] | None = None) -> Bucket:

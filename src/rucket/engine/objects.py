@@ -16,15 +16,18 @@ from pathlib import Path
 from rucket.blobs.base import WrittenBlob
 from rucket.core import checksums, errors, faults, ids, names
 from rucket.core.model import INLINE, NULL_VERSION, ObjectVersion
+from rucket.core.multipart import PARTS
 from rucket.engine import sealed
 from rucket.engine.encryption import DataKey
 from rucket.engine.lock import guard_delete
+from rucket.engine.parts import read_parts
 from rucket.engine.store import Store, emit
 from rucket.engine.tagging import attach_tags
 from rucket.events.records import EventType, StorageEvent
 from rucket.meta.tx import Tx
 
 Verifier = Callable[[WrittenBlob], dict[str, str]]  # raises on a bad digest, returns checksums to store
+AfterInsert = Callable[[Tx, ObjectVersion], None]  # more rows for the new version, same transaction
 
 
 @dataclass
@@ -35,11 +38,28 @@ class PutSpec:
     checksum_algorithms: tuple[str, ...] = ()
     verify: Verifier | None = None
     if_match: str | None = None  # conditional write: the current ETag must match
-    if_none_match: bool = False  # conditional write: `If-None-Match: *`
+    if_none_match: str | None = None  # conditional write: `If-None-Match: *` (or ETags: none may match)
     storage_class: str = "STANDARD"
     extra: dict[str, object] = field(default_factory=dict)
     tags: tuple[tuple[str, str], ...] = ()  # x-amz-tagging: a separate record, see engine/tagging.py
     sse: DataKey | None = None  # server-side encryption: the new version's data key (engine/encryption.py)
+
+
+@dataclass(frozen=True)
+class DeleteIf:
+    """Conditional DeleteObject: If-Match, x-amz-if-match-last-modified-time, x-amz-if-match-size.
+
+    Checked against the version the delete acts on (a delete marker too); when there is none
+    the delete is a no-op that succeeds, as S3 answers 204 for absent keys."""
+
+    etag: str | None = None
+    mtime_ms: int | None = None
+    size: int | None = None
+
+    def holds(self, v: ObjectVersion) -> bool:
+        return ((self.etag is None or etag_matches(self.etag, v.etag))
+                and (self.mtime_ms is None or self.mtime_ms // 1000 == v.mtime_ms // 1000)
+                and (self.size is None or self.size == v.size))
 
 
 @dataclass(frozen=True)
@@ -50,7 +70,8 @@ class DeleteResult:
 
 def check_write_conditions(current: ObjectVersion | None, spec: PutSpec) -> None:
     live = current is not None and not current.delete_marker
-    if spec.if_none_match and live:
+    if spec.if_none_match is not None and current is not None and live \
+            and etag_matches(spec.if_none_match, current.etag):
         raise errors.PreconditionFailed("If-None-Match")
     if spec.if_match is not None and (not live or not etag_matches(spec.if_match, current.etag if current else "")):
         raise (errors.PreconditionFailed if live else errors.KeyNotFound)("If-Match")
@@ -108,21 +129,24 @@ class Objects:
             checksums=stored,
             extra={"pg": self.s.placer.place(bucket, key).pg, **spec.extra, **sealed.extra_of(spec.sse)})
 
-    def _commit_put(self, tx: Tx, v: ObjectVersion, w: WrittenBlob,
-                    spec: PutSpec) -> tuple[ObjectVersion, list[str]]:
+    def _commit_put(self, tx: Tx, v: ObjectVersion, w: WrittenBlob, spec: PutSpec,
+                    after_insert: AfterInsert | None = None) -> tuple[ObjectVersion, list[str]]:
+        """Also the commit of CompleteMultipartUpload and CopyObject (`after_insert` adds their rows)."""
         if tx.bucket(v.bucket) is None:
             raise errors.BucketNotFound(v.bucket)
-        if spec.if_match is not None or spec.if_none_match:  # atomic with the write: one winner
+        if spec.if_match is not None or spec.if_none_match is not None:  # atomic with the write: one winner
             check_write_conditions(tx.latest(v.bucket, v.key), spec)
         dropped = self._drop_null(tx, v.bucket, v.key) if v.version_id == NULL_VERSION else []
         stored = tx.insert_version(v)
         if w.inline is not None:
             tx.put_inline(stored.row_id, w.inline)
+        if after_insert is not None:
+            after_insert(tx, stored)
         emit(tx, StorageEvent(EventType.OBJECT_PUT, v.hlc, v.bucket, v.key, v.version_id,
                               {"size": v.size, "etag": v.etag, "blob": v.blob_id}))
         if spec.tags:
             attach_tags(tx, stored, spec.tags)
-        return stored, dropped
+        return stored, [b for b in dropped if not tx.blob_in_use(b)]  # a copy may share the replaced blobs
 
     @staticmethod
     def _drop_null(tx: Tx, bucket: str, key: str) -> list[str]:
@@ -130,8 +154,7 @@ class Objects:
         old = tx.version(bucket, key, NULL_VERSION)
         if old is None:
             return []
-        tx.delete_version(old)
-        return [old.blob_id] if old.blob_id and old.blob_id != INLINE and not tx.blob_in_use(old.blob_id) else []
+        return tx.delete_version(old)
 
     def _reclaim(self, blob_ids: list[str]) -> None:
         faults.point("object.before_reclaim")
@@ -163,7 +186,7 @@ class Objects:
         never an encrypted one (the file is ciphertext)."""
         if sealed.encrypted(v):
             return None
-        if v.blob_id in (None, INLINE) or not self.s.blobs.trusted(v.blob_id):
+        if v.blob_id in (None, INLINE, PARTS) or not self.s.blobs.trusted(v.blob_id):
             return None
         return self.s.blobs.path(v.blob_id)
 
@@ -179,12 +202,13 @@ class Objects:
             return
         if v.blob_id is None or start >= end:
             return
-        async for chunk in self.s.blobs.read(v.blob_id, start, end):
+        reader = read_parts(self.s, v, start, end) if v.blob_id == PARTS else self.s.blobs.read(v.blob_id, start, end)
+        async for chunk in reader:
             yield chunk
 
     # ---- delete -------------------------------------------------------------
     async def delete(self, bucket_name: str, key: str, version_id: str | None = None,
-                     if_match: str | None = None, if_latest: ObjectVersion | None = None,
+                     cond: DeleteIf | None = None, if_latest: ObjectVersion | None = None,
                      bypass_governance: bool = False) -> DeleteResult:
         """`if_latest`: act only if that version is still the key's latest (lifecycle decided on it)."""
         names.validate_key(key)
@@ -194,11 +218,11 @@ class Objects:
         def txn(tx: Tx) -> tuple[DeleteResult, list[str]]:
             if if_latest is not None and not same_version(tx.latest(bucket_name, key), if_latest):
                 raise errors.PreconditionFailed("the key changed since it was evaluated")
-            if if_match is not None:
-                cur = tx.latest(bucket_name, key)
-                if cur is None or cur.delete_marker:
-                    raise errors.KeyNotFound(key)
-                if not etag_matches(if_match, cur.etag):
+            if cond is not None:
+                target = tx.version(bucket_name, key, version_id) if version_id else tx.latest(bucket_name, key)
+                if target is None:
+                    return DeleteResult(version_id, False), []
+                if not cond.holds(target):
                     raise errors.PreconditionFailed("If-Match")
             faults.point("object.delete.txn")
             if version_id is not None:
@@ -219,10 +243,9 @@ class Objects:
         v = tx.version(bucket, key, version_id)
         if v is None:
             return DeleteResult(version_id, False), []  # S3 answers 204 for an absent version
-        tx.delete_version(v)
+        orphans = tx.delete_version(v)
         emit(tx, StorageEvent(EventType.VERSION_DELETED, hlc, bucket, key, version_id))
-        orphan = v.blob_id and v.blob_id != INLINE and not tx.blob_in_use(v.blob_id)
-        return DeleteResult(version_id, v.delete_marker), [v.blob_id] if orphan and v.blob_id else []
+        return DeleteResult(version_id, v.delete_marker), orphans
 
     def _add_marker(self, tx: Tx, bucket: str, key: str, versioning: str, hlc: int,
                     now: int) -> tuple[DeleteResult, list[str]]:

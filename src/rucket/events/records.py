@@ -26,6 +26,9 @@ class EventType(Enum):
     OBJECT_TAGS = "ObjectTagsChanged"
     KMS_CHANGED = "KmsKeyChanged"  # built-in KMS key created / rotated (bucket ""): engine/kms.py
     OBJECT_LOCK = "ObjectLockChanged"  # retention / legal hold after the write: engine/lock.py
+    UPLOAD_CREATED = "MultipartUploadCreated"  # multipart: engine/multipart.py
+    PART_UPLOADED = "MultipartPartUploaded"
+    UPLOAD_ABORTED = "MultipartUploadAborted"
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 
 from rucket.core import faults
 from rucket.core.model import Bucket, ListEntry, ObjectVersion
+from rucket.meta.multipart import UploadReads, all_blob_ids
 from rucket.meta.rows import VERSION_COLS, bucket_from_row, version_from_row
 from rucket.meta.tx import Tx
 from rucket.meta.versions import VersionReads
@@ -50,7 +51,7 @@ def migrate(conn: sqlite3.Connection) -> int:
     return int(current)
 
 
-class SqliteMeta(VersionReads):
+class SqliteMeta(VersionReads, UploadReads):
     def __init__(self, path: Path, *, cache_buckets: bool = True) -> None:
         self.path = path
         # Bucket records are read on every request but change rarely. Only this process's writer
@@ -195,9 +196,9 @@ class SqliteMeta(VersionReads):
         return bytes(row[0]) if row else b""
 
     def blob_ids(self) -> set[str]:
-        """Every blob a version references; start-up recovery deletes the rest."""
-        rows = self._r().execute("SELECT DISTINCT blob_id FROM versions WHERE blob_id IS NOT NULL")
-        return {r[0] for r in rows}
+        """Every blob a version, a multipart version's parts or an upload in progress references;
+        start-up recovery deletes the rest."""
+        return all_blob_ids(self._r())
 
     def usage(self) -> list[tuple[str, int, int]]:
         """(bucket, live objects, bytes) for every bucket, for metrics and the admin API."""

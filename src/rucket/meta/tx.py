@@ -11,11 +11,12 @@ import sqlite3
 from typing import Any
 
 from rucket.core.model import Bucket, ObjectVersion
+from rucket.meta.multipart import UploadWrites
 from rucket.meta.rows import VERSION_COLS, attrs_json, bucket_from_row, version_from_row
 from rucket.meta.versions import TagWrites
 
 
-class Tx(TagWrites):
+class Tx(TagWrites, UploadWrites):
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.c = conn
         self.buckets_changed = False  # tells the store to drop its bucket cache after the commit
@@ -71,25 +72,30 @@ class Tx(TagWrites):
                        (v.bucket, v.key, v.row_id, int(not v.delete_marker), v.size, v.etag, v.mtime_ms,
                         v.storage_class, v.owner))
 
-    def delete_version(self, v: ObjectVersion) -> None:
-        """Remove one version; if it was the latest, the next newest (if any) becomes latest."""
+    def delete_version(self, v: ObjectVersion) -> list[str]:
+        """Remove one version; if it was the latest, the next newest (if any) becomes latest.
+
+        Returns the blobs nothing references any more, for the caller to unlink after the commit
+        (a copy may share them, a multipart version has several: see meta/multipart.py)."""
+        blobs = self.version_blobs(v)  # before the delete: the version's part rows go with it
         self.c.execute("DELETE FROM versions WHERE id=?", (v.row_id,))
         self.c.execute("DELETE FROM inline_data WHERE vid=?", (v.row_id,))
         row = self.c.execute("SELECT vid FROM latest WHERE bucket=? AND key=?", (v.bucket, v.key)).fetchone()
-        if row is None or row[0] != v.row_id:
-            return
-        nxt = self.c.execute(f"SELECT {VERSION_COLS} FROM versions v WHERE bucket=? AND key=? "
-                             "ORDER BY id DESC LIMIT 1", (v.bucket, v.key)).fetchone()
-        if nxt is None:
-            self.c.execute("DELETE FROM latest WHERE bucket=? AND key=?", (v.bucket, v.key))
-        else:
-            self.set_latest(version_from_row(nxt, is_latest=True))
+        if row is not None and row[0] == v.row_id:
+            nxt = self.c.execute(f"SELECT {VERSION_COLS} FROM versions v WHERE bucket=? AND key=? "
+                                 "ORDER BY id DESC LIMIT 1", (v.bucket, v.key)).fetchone()
+            if nxt is None:
+                self.c.execute("DELETE FROM latest WHERE bucket=? AND key=?", (v.bucket, v.key))
+            else:
+                self.set_latest(version_from_row(nxt, is_latest=True))
+        return [b for b in blobs if not self.blob_in_use(b)]
 
     def put_inline(self, row_id: int, data: bytes) -> None:
         self.c.execute("INSERT INTO inline_data VALUES (?,?)", (row_id, data))
 
     def blob_in_use(self, blob_id: str) -> bool:
-        return self.c.execute("SELECT 1 FROM versions WHERE blob_id=? LIMIT 1", (blob_id,)).fetchone() is not None
+        """Referenced by a version, a multipart version's parts or an upload in progress."""
+        return self.blob_referenced(blob_id)
 
     # ---- events -------------------------------------------------------------
     def append_event(self, record: tuple[Any, ...]) -> int:

@@ -27,6 +27,7 @@ from rucket.s3.errors import (
     S3NotImplemented,
     from_domain,
 )
+from rucket.s3.expect import BodyTracker, close_if_unread
 from rucket.s3.handlers import HANDLERS
 from rucket.s3.handlers.cors import PREFLIGHT, actual_headers
 from rucket.s3.identity import Directory, Identities
@@ -130,7 +131,9 @@ class S3App:
                 200, [("content-type", "text/plain; version=0.0.4")], self.metrics.render())
             await send_response(send, scope, resp, request_id, self.host_id, head=method == "HEAD")
             return
-        resp, info = await self._handle(scope, receive, request_id)
+        body = BodyTracker(receive)
+        resp, info = await self._handle(scope, body, request_id)
+        close_if_unread(scope["headers"], body, resp.headers)  # Expect: 100-continue answered early
         self._cors(scope, resp, info)
         await send_response(send, scope, resp, request_id, self.host_id, head=method == "HEAD")
         self._record(scope, resp, info, request_id, time.perf_counter() - started)

@@ -165,6 +165,17 @@ class NoSuchUpload(S3Error):
                        "or the upload may have been aborted or completed.")
 
 
+class InvalidPart(S3Error):
+    status = 400
+    default_message = ("One or more of the specified parts could not be found. The part might not have been "
+                       "uploaded, or the specified entity tag might not have matched the part's entity tag.")
+
+
+class InvalidPartOrder(S3Error):
+    status = 400
+    default_message = "The list of parts was not in ascending order. Parts must be ordered by part number."
+
+
 class BucketAlreadyExists(S3Error):
     status = 409
     default_message = ("The requested bucket name is not available. The bucket namespace is shared by all "
@@ -325,6 +336,10 @@ DOMAIN_TO_S3: Mapping[type[core.DomainError], type[S3Error]] = {
     core.BucketAlreadyOwnedByYou: BucketAlreadyOwnedByYou,
     core.BucketNotEmpty: BucketNotEmpty,
     core.KeyNotFound: NoSuchKey,
+    core.NoSuchUpload: NoSuchUpload,
+    core.InvalidPart: InvalidPart,
+    core.InvalidPartOrder: InvalidPartOrder,
+    core.EntityTooSmall: EntityTooSmall,
     core.VersionNotFound: NoSuchVersion,
     core.PreconditionFailed: PreconditionFailed,
     core.NotModified: NotModified,

@@ -123,4 +123,8 @@ def apply_overrides(headers: list[tuple[str, str]], query: Mapping[str, str]) ->
 
 
 def checksum_headers(v: ObjectVersion) -> list[tuple[str, str]]:
-    return [(checksums.header_name(alg), value) for alg, value in v.checksums.items()]
+    """With the checksum type: COMPOSITE or FULL_OBJECT for multipart versions, FULL_OBJECT otherwise."""
+    out = [(checksums.header_name(alg), value) for alg, value in v.checksums.items()]
+    if out:
+        out.append(("x-amz-checksum-type", str(v.extra.get("checksum_type", "FULL_OBJECT"))))
+    return out

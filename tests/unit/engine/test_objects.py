@@ -66,9 +66,9 @@ def test_failed_verification_leaves_nothing(engine: Engine) -> None:
 
 
 def test_conditional_writes(engine: Engine) -> None:
-    put(engine, "c", b"1", if_none_match=True)
+    put(engine, "c", b"1", if_none_match="*")
     with pytest.raises(errors.PreconditionFailed):
-        put(engine, "c", b"2", if_none_match=True)
+        put(engine, "c", b"2", if_none_match="*")
     etag = engine.objects.head("bkt", "c").etag
     put(engine, "c", b"3", if_match=etag)
     with pytest.raises(errors.PreconditionFailed):
@@ -81,7 +81,7 @@ def test_conditional_writes(engine: Engine) -> None:
 def test_concurrent_if_none_match_has_one_winner(engine: Engine) -> None:
     async def race() -> list[object]:
         return await asyncio.gather(*(engine.objects.put("bkt", "once", chunks(bytes([i]) * 10),
-                                                         PutSpec(owner="owner", if_none_match=True))
+                                                         PutSpec(owner="owner", if_none_match="*"))
                                       for i in range(20)), return_exceptions=True)
     results = asyncio.run(race())
     winners = [r for r in results if not isinstance(r, Exception)]

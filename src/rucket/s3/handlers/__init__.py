@@ -6,7 +6,10 @@ from collections.abc import Awaitable, Callable, Mapping
 
 from rucket.s3.handlers import bucket, bucket_config, cors, lifecycle, listing, object, service, tagging, versioning
 from rucket.s3.handlers.acl import HANDLERS as ACL_HANDLERS
+from rucket.s3.handlers.attributes import HANDLERS as ATTRIBUTES_HANDLERS
+from rucket.s3.handlers.copy import HANDLERS as COPY_HANDLERS
 from rucket.s3.handlers.lock import HANDLERS as LOCK_HANDLERS
+from rucket.s3.handlers.multipart import HANDLERS as MULTIPART_HANDLERS
 from rucket.s3.handlers.policy import HANDLERS as POLICY_HANDLERS
 from rucket.s3.handlers.post_object import HANDLERS as POST_OBJECT_HANDLERS
 from rucket.s3.ops import Operation
@@ -28,4 +31,7 @@ HANDLERS: Mapping[Operation, Handler] = {
     **POLICY_HANDLERS,
     **POST_OBJECT_HANDLERS,
     **LOCK_HANDLERS,
+    **MULTIPART_HANDLERS,  # multipart, copy, GetObjectAttributes (issue 9)
+    **COPY_HANDLERS,
+    **ATTRIBUTES_HANDLERS,
 }

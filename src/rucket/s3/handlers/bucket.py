@@ -6,6 +6,7 @@ import base64
 import hashlib
 
 from rucket.core import errors as core
+from rucket.engine.objects import DeleteIf
 from rucket.s3 import xml
 from rucket.s3.errors import (
     AccessDenied,
@@ -73,15 +74,17 @@ async def delete_objects(ctx: RequestContext) -> Response:
     _check_content_md5(ctx, body)
     request = xml.parse_delete(body)
     ctx.engine.buckets.get(ctx.bucket)
-    outcomes = [await _delete_one(ctx, key, vid) for key, vid in request.objects]
+    outcomes = [await _delete_one(ctx, key, vid, when)
+                for (key, vid), when in zip(request.objects, request.when, strict=True)]
     return Response.xml(xml.render_delete_result(outcomes, request.quiet))
 
 
-async def _delete_one(ctx: RequestContext, key: str, version_id: str | None) -> xml.DeleteOutcome:
+async def _delete_one(ctx: RequestContext, key: str, version_id: str | None,
+                      when: DeleteIf | None = None) -> xml.DeleteOutcome:
     if not authorize_object(ctx, "s3:DeleteObject", key, version_id):  # one decision per key, as AWS
         return xml.DeleteOutcome(key, version_id, error_code="AccessDenied", error_message="Access Denied")
     try:
-        result = await ctx.engine.objects.delete(ctx.bucket, key, version_id,
+        result = await ctx.engine.objects.delete(ctx.bucket, key, version_id, when,
                                                  bypass_governance=bypass_governance(ctx, key, version_id))
     except core.DomainError as exc:
         err = from_domain(exc)

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from rucket.blobs.integrity import primed
 from rucket.core import errors as core
 from rucket.core.model import ObjectVersion
-from rucket.engine.objects import PutSpec
+from rucket.engine.objects import DeleteIf, PutSpec
 from rucket.s3 import headers as hdr
 from rucket.s3.conditions import check_read_conditions
 from rucket.s3.errors import (
@@ -23,9 +23,10 @@ from rucket.s3.handlers import encryption as sse
 from rucket.s3.handlers.acl import new_object_acl
 from rucket.s3.handlers.lifecycle import expiration_header
 from rucket.s3.handlers.lock import bypass_governance, lock_extra, lock_headers
+from rucket.s3.handlers.part_read import select_part
 from rucket.s3.handlers.tagging import tags_from_header
 from rucket.s3.ops import Operation
-from rucket.s3.request import RequestContext, Response, http_date, parse_range
+from rucket.s3.request import RequestContext, Response, http_date, parse_http_date, parse_range
 
 # Headers whose features are not built yet: refuse rather than silently ignore them.
 _UNSUPPORTED: tuple[str, ...] = ()
@@ -55,7 +56,7 @@ async def put_object(ctx: RequestContext) -> Response:
         user_meta=hdr.user_meta(h),
         checksum_algorithms=algorithms, storage_class=hdr.storage_class(h),
         verify=lambda w: hdr.verify_written(h, ctx.body_stream.trailers, w, algorithms),
-        if_match=h.get("if-match"), if_none_match=_if_none_match_star(h), tags=tags_from_header(h))
+        if_match=h.get("if-match"), if_none_match=h.get("if-none-match"), tags=tags_from_header(h))
     spec.sse = sse.new_key(ctx, bucket)  # x-amz-server-side-encryption*, SSE-C, or the bucket default
     v = await ctx.engine.objects.put(ctx.bucket, ctx.key, ctx.body_stream, spec)
     out = [("etag", v.etag), *hdr.checksum_headers(v), *sse.response_headers(spec.sse, context=True)]
@@ -63,15 +64,6 @@ async def put_object(ctx: RequestContext) -> Response:
         out.append(("x-amz-version-id", v.version_id))
     out += expiration_header(ctx, v, spec.tags)
     return Response.empty(200, out)
-
-
-def _if_none_match_star(h: Mapping[str, str]) -> bool:
-    value = h.get("if-none-match")
-    if value is None:
-        return False
-    if value.strip() != "*":
-        raise S3NotImplemented("If-None-Match on PutObject only supports '*'")
-    return True
 
 
 def _version_param(ctx: RequestContext) -> str | None:
@@ -110,16 +102,16 @@ def _read_headers(ctx: RequestContext, v: ObjectVersion) -> list[tuple[str, str]
     return hdr.apply_overrides(out, ctx.query)
 
 
-def _part_number(ctx: RequestContext, v: ObjectVersion) -> None:
-    """Objects written by PutObject have exactly one part."""
-    raw = ctx.query.get("partNumber")
-    if raw is None:
-        return
-    if not raw.isdigit() or not 1 <= int(raw) <= 10000:
-        raise InvalidArgument("Part number must be an integer between 1 and 10000, inclusive",
-                              ArgumentName="partNumber", ArgumentValue=raw)
-    if int(raw) != 1:
-        raise core.InvalidRange(raw)
+def _span(ctx: RequestContext, v: ObjectVersion, headers: list[tuple[str, str]]) -> tuple[int, int] | None:
+    """None: the whole object (200). Else the [start, end) that ?partNumber= or Range selects (206);
+    `headers` then lose the whole-object checksums and gain Content-Range (and the part's own)."""
+    part = select_part(ctx, v)
+    rng = part[:2] if part is not None else parse_range(ctx.headers.get("range"), v.size)
+    if rng is None:
+        return None
+    headers[:] = [(k, val) for k, val in headers if not k.startswith("x-amz-checksum-")]
+    headers += part[2] if part is not None else [("content-range", f"bytes {rng[0]}-{rng[1] - 1}/{v.size}")]
+    return rng
 
 
 def _conditions(ctx: RequestContext, v: ObjectVersion) -> None:
@@ -135,9 +127,8 @@ async def get_object(ctx: RequestContext) -> Response:
     v = _resolve_version(ctx)
     dk = sse.read_key(ctx, v)  # an SSE-C object needs its key again; None: stored in the clear
     _conditions(ctx, v)
-    _part_number(ctx, v)
     headers = _read_headers(ctx, v)
-    rng = parse_range(ctx.headers.get("range"), v.size)
+    rng = _span(ctx, v, headers)
     if rng is None:
         path = ctx.engine.objects.blob_path(v)
         if path is not None:
@@ -146,8 +137,6 @@ async def get_object(ctx: RequestContext) -> Response:
             return Response(200, headers, v.data)
         return Response(200, headers, stream=await primed(ctx.engine.objects.read(v, 0, v.size, dk)), length=v.size)
     start, end = rng
-    headers.append(("content-range", f"bytes {start}-{end - 1}/{v.size}"))
-    headers = [(k, val) for k, val in headers if not k.startswith("x-amz-checksum-")]
     if v.data is not None and dk is None:
         return Response(206, headers, v.data[start:end])
     # primed: a blob failing its checksum before the first byte is a 500, not a broken 200 (blobs/integrity.py)
@@ -158,19 +147,29 @@ async def head_object(ctx: RequestContext) -> Response:
     v = _resolve_version(ctx)
     sse.read_key(ctx, v)
     _conditions(ctx, v)
-    _part_number(ctx, v)
     headers = _read_headers(ctx, v)
-    rng = parse_range(ctx.headers.get("range"), v.size)
+    rng = _span(ctx, v, headers)
     if rng is None:
         return Response(200, headers, length=v.size)
-    start, end = rng
-    headers.append(("content-range", f"bytes {start}-{end - 1}/{v.size}"))
-    return Response(206, headers, length=end - start)
+    return Response(206, headers, length=rng[1] - rng[0])
+
+
+def _delete_if(h: Mapping[str, str]) -> DeleteIf | None:
+    """If-Match, x-amz-if-match-last-modified-time, x-amz-if-match-size (None: unconditional)."""
+    mtime, size = h.get("x-amz-if-match-last-modified-time"), h.get("x-amz-if-match-size")
+    if mtime is None and size is None and "if-match" not in h:
+        return None
+    if size is not None and not size.lstrip("-").isdigit():
+        raise InvalidArgument("x-amz-if-match-size must be a number", ArgumentName="x-amz-if-match-size")
+    when = parse_http_date(mtime) if mtime is not None else None
+    if mtime is not None and when is None:
+        raise InvalidArgument("Invalid x-amz-if-match-last-modified-time",
+                              ArgumentName="x-amz-if-match-last-modified-time")
+    return DeleteIf(h.get("if-match"), when, int(size) if size is not None else None)
 
 
 async def delete_object(ctx: RequestContext) -> Response:
-    result = await ctx.engine.objects.delete(ctx.bucket, ctx.key, _version_param(ctx),
-                                             if_match=ctx.headers.get("if-match"),
+    result = await ctx.engine.objects.delete(ctx.bucket, ctx.key, _version_param(ctx), _delete_if(ctx.headers),
                                              bypass_governance=bypass_governance(ctx))
     out: list[tuple[str, str]] = []
     if result.delete_marker:

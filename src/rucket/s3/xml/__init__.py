@@ -44,6 +44,17 @@ from rucket.s3.xml.bucket_config import (
 )
 from rucket.s3.xml.cors import parse_cors, render_cors
 from rucket.s3.xml.lifecycle import parse_lifecycle, render_lifecycle
+from rucket.s3.xml.multipart import (  # multipart uploads, copies, GetObjectAttributes (issue 9)
+    Attributes,
+    UploadsParams,
+    parse_complete,
+    render_attributes,
+    render_complete,
+    render_copy_result,
+    render_initiate,
+    render_list_parts,
+    render_list_uploads,
+)
 from rucket.s3.xml.tagging import parse_tagging, render_tagging
 from rucket.s3.xml.versioning import (
     VersioningRequest,
@@ -73,3 +84,8 @@ from rucket.s3.xml.lock import (  # noqa: E402
 
 __all__ += ["parse_legal_hold", "parse_lock_configuration", "parse_retention", "render_legal_hold",
             "render_lock_configuration", "render_retention"]
+
+__all__ += [
+    "Attributes", "UploadsParams", "parse_complete", "render_attributes", "render_complete", "render_copy_result",
+    "render_initiate", "render_list_parts", "render_list_uploads",
+]

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from email.utils import parsedate_to_datetime
 from urllib.parse import quote
 
 from rucket.core.model import Bucket, ListEntry, ListPage, Owner
+from rucket.engine.objects import DeleteIf
 from rucket.s3.errors import MalformedXML, S3Error
 from rucket.s3.xml.base import S3_NS, XML_DECL, doc, escape, iso8601_ms, owner_el, parse_root, sub
 
@@ -160,6 +163,7 @@ def parse_create_bucket(body: bytes) -> str | None:
 class DeleteRequest:
     quiet: bool
     objects: list[tuple[str, str | None]]  # (key, version id)
+    when: list[DeleteIf | None] = field(default_factory=list)  # per object: <ETag>, <LastModifiedTime>, <Size>
 
 
 def parse_delete(body: bytes, max_keys: int = 1000) -> DeleteRequest:
@@ -172,4 +176,24 @@ def parse_delete(body: bytes, max_keys: int = 1000) -> DeleteRequest:
         objects.append((key, obj.findtext("VersionId")))
     if not objects or len(objects) > max_keys:
         raise MalformedXML()
-    return DeleteRequest((root.findtext("Quiet") or "").strip().lower() == "true", objects)
+    when = [_delete_if(obj) for obj in root.findall("Object")]
+    return DeleteRequest((root.findtext("Quiet") or "").strip().lower() == "true", objects, when)
+
+
+def _delete_if(obj: ET.Element) -> DeleteIf | None:
+    """The conditions of one <Object> (conditional DeleteObjects), None when it has none."""
+    etag, mtime, size = obj.findtext("ETag"), obj.findtext("LastModifiedTime"), obj.findtext("Size")
+    if etag is None and mtime is None and size is None:
+        return None
+    try:
+        return DeleteIf(etag, _timestamp_ms(mtime) if mtime is not None else None,
+                        int(size) if size is not None else None)
+    except (TypeError, ValueError, IndexError) as exc:
+        raise MalformedXML() from exc
+
+
+def _timestamp_ms(text: str) -> int:
+    """SDKs send an HTTP date here (botocore), some ISO 8601."""
+    text = text.strip()
+    when = dt.datetime.fromisoformat(text) if text[:1].isdigit() else parsedate_to_datetime(text)
+    return int(when.timestamp() * 1000)
