@@ -58,19 +58,14 @@ class LocalBlobs:
             os.unlink(self.path(blob_id))
 
     # ---- verified reads (blobs/integrity.py explains the rules) ---------------
-    async def read(self, blob_id: str, start: int, end: int, *,
-                   authenticated: bool = False) -> AsyncGenerator[bytes, None]:
+    async def read(self, blob_id: str, start: int, end: int) -> AsyncGenerator[bytes, None]:
         """Bytes [start, end) of a blob, read in 1 MiB steps off the event loop, checked against
-        the CRC64NVME in its name; raises CorruptBlob rather than yield a wrong last byte.
-        `authenticated`: the caller checks every byte itself (AES-GCM blocks, engine/sealed.py),
-        so the CRC pass is skipped - for a range it would read the whole blob first."""
+        the CRC64NVME in its name; raises CorruptBlob rather than yield a wrong last byte."""
         fd = os.open(self.path(blob_id), os.O_RDONLY)
         try:
             expected = ig.expected_crc(blob_id)
             st = os.fstat(fd)
-            if authenticated:
-                reader = _plain(fd, blob_id, start, end)
-            elif expected is None:
+            if expected is None:
                 self.stats.unverifiable_reads += 1
                 reader = _plain(fd, blob_id, start, end)
             elif start == 0 and end == st.st_size:
