@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import queue
+import re
 import sqlite3
 import threading
 from collections.abc import Callable
@@ -39,16 +40,38 @@ def _connect(path: Path) -> sqlite3.Connection:
     return conn
 
 
+_CREATES = re.compile(r"CREATE\s+TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?(\w+)", re.IGNORECASE)
+
+
 def migrate(conn: sqlite3.Connection) -> int:
-    """Apply the numbered `migrations/NNNN_*.sql` files newer than `PRAGMA user_version`."""
-    current = conn.execute("PRAGMA user_version").fetchone()[0]
+    """Apply every numbered `migrations/NNNN_*.sql` file not yet applied; returns the highest number.
+
+    Applied files are tracked by name, not only by the highest number (`PRAGMA user_version`):
+    numbers are claimed by parallel work, so a lower number can land after a higher one and
+    must still run on databases created in between.
+    """
+    conn.execute("CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY)")
+    applied = {r[0] for r in conn.execute("SELECT name FROM schema_migrations")}
+    legacy = conn.execute("PRAGMA user_version").fetchone()[0]
+    top = legacy
     files = sorted(f for f in resources.files("rucket.meta.migrations").iterdir() if f.name.endswith(".sql"))
     for f in files:
-        number = int(f.name.split("_", 1)[0])
-        if number > current:
-            conn.executescript("BEGIN IMMEDIATE;\n" + f.read_text() + f"\nPRAGMA user_version={number};\nCOMMIT;")
-            current = number
-    return int(current)
+        number, sql = int(f.name.split("_", 1)[0]), f.read_text()
+        top = max(top, number)
+        if f.name in applied:
+            continue
+        record = f"INSERT INTO schema_migrations VALUES ('{f.name}');\nPRAGMA user_version={top};"
+        if number <= legacy and _tables_exist(conn, sql):  # applied before names were tracked
+            conn.executescript(f"BEGIN IMMEDIATE;\n{record}\nCOMMIT;")
+            continue
+        conn.executescript(f"BEGIN IMMEDIATE;\n{sql}\n{record}\nCOMMIT;")
+    return int(top)
+
+
+def _tables_exist(conn: sqlite3.Connection, sql: str) -> bool:
+    names = _CREATES.findall(sql)
+    have = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    return bool(names) and all(n in have for n in names)
 
 
 class SqliteMeta(VersionReads, UploadReads):
