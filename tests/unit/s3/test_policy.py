@@ -60,6 +60,17 @@ def ask(user: User | None, action: str, b: Bucket | None, key: str = "k", *, fac
     return decide(AccessRequest(action.lower(), target, user, b, key, keys, f, headers or {})).allowed
 
 
+def test_object_owner_reads_but_cannot_overwrite_without_bucket_write() -> None:
+    """Owning the current version grants its data and ACL, not the bucket's WRITE (AWS, and s3-tests
+    test_bucket_policy_put_obj_copy_source): writes and deletes need the bucket owner, a grant or a policy."""
+    mine = Facts(ObjectFacts("alt", private("alt")))
+    assert ask(ALT, "s3:GetObject", bucket(), facts=mine)
+    assert ask(ALT, "s3:PutObjectAcl", bucket(), facts=mine)
+    assert not ask(ALT, "s3:PutObject", bucket(), facts=mine)
+    assert not ask(ALT, "s3:DeleteObject", bucket(), facts=mine)
+    assert ask(OWNER, "s3:DeleteObject", bucket(), facts=mine)
+
+
 @pytest.mark.parametrize(("user", "action", "config", "key", "allowed"), [
     pytest.param(OWNER, "s3:GetObject", {}, "k", True, id="owner-reads-own-object"),
     pytest.param(ALT, "s3:GetObject", {}, "k", False, id="alt-implicit-deny"),

@@ -97,8 +97,8 @@ def _ownership(req: AccessRequest) -> str | None:
     if bucket.owner == user.id and (req.action in BUCKET_OWNER_OBJECT_ACTIONS or ownership_of(bucket) == ENFORCED):
         return "bucket owner"
     owner = req.facts.owner_id()
-    if owner is not None and owner == user.id:
-        return "object owner"
+    if owner is not None and owner == user.id and req.action not in BUCKET_OWNER_OBJECT_ACTIONS:
+        return "object owner"  # writing or deleting needs the bucket's WRITE, whoever owns the old version
     if owner is None and bucket.owner == user.id:
         return "bucket owner (no such object)"
     return None
