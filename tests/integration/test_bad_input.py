@@ -64,6 +64,18 @@ def test_garbled_authorization_header(server: ServerProcess, bucket: str, header
                            "SignatureDoesNotMatch", "InvalidRequest")
 
 
+def test_refused_body_does_not_poison_the_keep_alive_connection(server: ServerProcess, bucket: str) -> None:
+    """An error answered before the body was read: the next request on the same connection still works."""
+    host = urlsplit(server.endpoint).netloc
+    body = b"x" * 100_000
+    refused = f"PUT /no-such-bucket-zz/key HTTP/1.1\r\nHost: {host}\r\nContent-Length: {len(body)}\r\n\r\n"
+    follow = f"GET /minio/health/live HTTP/1.1\r\nHost: {host}\r\n\r\n"
+    out = raw_exchange(server, refused.encode() + body + follow.encode(), read_timeout=2)
+    assert out.count(b"HTTP/1.1 ") == 2, out[:400]
+    assert out.startswith(b"HTTP/1.1 403") or out.startswith(b"HTTP/1.1 404")
+    assert b"HTTP/1.1 200" in out
+
+
 def test_wrong_payload_hash_stores_nothing(server: ServerProcess, s3: BaseClient, bucket: str) -> None:
     body = b"the real body"
     path = f"/{bucket}/badhash"

@@ -27,7 +27,7 @@ from rucket.s3.errors import (
     S3NotImplemented,
     from_domain,
 )
-from rucket.s3.expect import BodyTracker, close_if_unread
+from rucket.s3.expect import BodyTracker, close_if_unread, drain_if_small
 from rucket.s3.handlers import HANDLERS
 from rucket.s3.handlers.cors import PREFLIGHT, actual_headers
 from rucket.s3.identity import Directory, Identities
@@ -133,6 +133,7 @@ class S3App:
             return
         body = BodyTracker(receive)
         resp, info = await self._handle(scope, body, request_id)
+        await drain_if_small(scope["headers"], body, info.bytes_in)  # keep the connection usable
         close_if_unread(scope["headers"], body, resp.headers)  # Expect: 100-continue answered early
         self._cors(scope, resp, info)
         await send_response(send, scope, resp, request_id, self.host_id, head=method == "HEAD")

@@ -30,6 +30,24 @@ class BodyTracker:
         return msg
 
 
+DRAIN_LIMIT = 1 << 20
+
+
+def _expects_continue(raw_headers: list[tuple[bytes, bytes]]) -> bool:
+    return any(name.lower() == b"expect" and value.strip().lower() == b"100-continue" for name, value in raw_headers)
+
+
+async def drain_if_small(raw_headers: list[tuple[bytes, bytes]], tracker: BodyTracker, length: int) -> None:
+    """Read and drop a small body the handler refused without reading (auth, bucket, validation
+    errors), so a keep-alive connection stays usable for the client's next request. Large bodies
+    are not worth receiving to throw away: the server closes the connection instead."""
+    if tracker.complete or not 0 < length <= DRAIN_LIMIT or _expects_continue(raw_headers):
+        return
+    while not tracker.complete:
+        if (await tracker()).get("type") == "http.disconnect":
+            return
+
+
 def close_if_unread(raw_headers: list[tuple[bytes, bytes]], tracker: BodyTracker,
                     headers: list[tuple[str, str]]) -> None:
     """Add `connection: close` when the client waited for 100 Continue and never got to send its body."""
