@@ -155,3 +155,14 @@ def test_admin_endpoint_runs_a_pass_now(fast_server: ServerProcess) -> None:
                                   "us-east-1", "POST", "/admin/lifecycle/run")
     assert status == 200 and set(body["report"]) == {"expired", "noncurrent", "markers", "uploads", "skipped"}
     assert "Contents" not in s3.list_objects_v2(Bucket="lc-admin")  # by this pass or the worker's
+
+
+def test_worker_aborts_incomplete_uploads_on_a_real_server(fast_server: ServerProcess) -> None:
+    s3 = make_client(fast_server)
+    s3.create_bucket(Bucket="lc-uploads")
+    upload = s3.create_multipart_upload(Bucket="lc-uploads", Key="tmp/big")["UploadId"]
+    s3.upload_part(Bucket="lc-uploads", Key="tmp/big", UploadId=upload, PartNumber=1, Body=b"x" * 1024)
+    s3.put_bucket_lifecycle_configuration(Bucket="lc-uploads", LifecycleConfiguration={"Rules": [
+        {"ID": "mpu", "Filter": {"Prefix": "tmp/"}, "Status": "Enabled",
+         "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 1}}]})
+    assert wait_for(lambda: "Uploads" not in s3.list_multipart_uploads(Bucket="lc-uploads"))

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Protocol
 from rucket.core import errors, faults
 from rucket.core.model import ObjectVersion
 from rucket.engine.lifecycle_rules import Rule, due_ms, parse_date_ms, rules_of
+from rucket.engine.multipart import Multipart, UploadsQuery
 
 if TYPE_CHECKING:
     from rucket.engine import Engine
@@ -35,6 +36,26 @@ class Uploads(Protocol):
     async def abort(self, bucket: str, key: str, upload_id: str) -> None: ...
 
 
+class MultipartUploads:
+    """The multipart engine's uploads in progress, as the worker's `Uploads`; aborting one
+    reclaims its part blobs and appends a MultipartUploadAborted event."""
+
+    def __init__(self, multipart: Multipart) -> None:
+        self.m = multipart
+
+    def incomplete(self, bucket: str) -> Iterator[tuple[str, str, int]]:
+        key_marker = upload_marker = ""
+        while True:
+            page = self.m.list_uploads(UploadsQuery(bucket, key_marker=key_marker, upload_id_marker=upload_marker))
+            yield from ((u.key, u.upload_id, u.initiated_ms) for u in page.uploads)
+            if not page.truncated or not page.uploads:
+                return
+            key_marker, upload_marker = page.uploads[-1].key, page.uploads[-1].upload_id
+
+    async def abort(self, bucket: str, key: str, upload_id: str) -> None:
+        await self.m.abort(bucket, key, upload_id)
+
+
 @dataclass
 class PassReport:
     expired: int = 0  # current versions removed (unversioned) or hidden behind a delete marker
@@ -49,7 +70,7 @@ class Lifecycle:
         self.engine = engine
         self.s = engine.store
         self.day_ms = day_ms or self.s.lifecycle_day_ms
-        self.uploads = uploads  # None until the multipart engine provides `Uploads` (issue 9)
+        self.uploads = uploads if uploads is not None else MultipartUploads(engine.multipart)
 
     @property
     def interval_s(self) -> float:
@@ -156,8 +177,6 @@ class Lifecycle:
         return False
 
     async def _abort_uploads(self, bucket: str, rules: list[Rule], now: int, report: PassReport) -> None:
-        if self.uploads is None:  # HOOK (issue 9): nothing to abort until multipart uploads exist
-            return
         for key, upload_id, initiated_ms in list(self.uploads.incomplete(bucket)):
             if any(r.abort_days is not None and key.startswith(r.effective.prefix or "")
                    and now >= due_ms(initiated_ms, r.abort_days, self.day_ms) for r in rules):

@@ -12,10 +12,12 @@ from tests.fakes import chunks, make_engine
 
 from rucket.core import errors
 from rucket.core.hlc import FakeClock
+from rucket.core.multipart import Upload
 from rucket.engine import Engine
 from rucket.engine.bucket_config import LIFECYCLE
 from rucket.engine.lifecycle import Lifecycle, PassReport
 from rucket.engine.lifecycle_rules import DAY_MS, Filter, Rule, due_ms
+from rucket.engine.multipart import UploadsQuery
 from rucket.engine.objects import PutSpec
 from rucket.engine.versioning import VersionQuery
 
@@ -215,3 +217,18 @@ def test_scaled_day_length(env: Env) -> None:
     env.clock.advance(seconds=2.5)
     assert run(fast.run_once()).expired == 1
     assert fast.interval_s == 0.5
+
+
+def test_real_incomplete_upload_is_aborted_and_its_parts_reclaimed(env: Env) -> None:
+    mp = env.engine.multipart
+    old = run(mp.create("bkt", "tmp/big", Upload(upload_id="", bucket="", key="", initiated_ms=0, owner="o")))
+    part = run(mp.upload_part("bkt", "tmp/big", old.upload_id, 1, chunks(b"p" * 100)))
+    assert part.blob_id and env.engine.store.blobs.path(part.blob_id).exists()
+    env.clock.advance(days=2)
+    fresh = run(mp.create("bkt", "tmp/new", Upload(upload_id="", bucket="", key="", initiated_ms=0, owner="o")))
+    env.rules(rule(filter=Filter(prefix="tmp/"), abort_days=3))
+    assert env.after(days=2).uploads == 1  # 4 days old: aborted; 2 days old: kept
+    remaining = mp.list_uploads(UploadsQuery("bkt")).uploads
+    assert [u.upload_id for u in remaining] == [fresh.upload_id]
+    assert not env.engine.store.blobs.path(part.blob_id).exists()
+    assert "MultipartUploadAborted" in [e[2] for e in env.engine.store.meta.events_after(0)]
