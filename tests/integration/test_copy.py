@@ -157,15 +157,3 @@ def test_copy_requires_read_access_to_the_source(s3: BaseClient, s3_alt: BaseCli
         s3_alt.abort_multipart_upload(Bucket=name, Key="stolen", UploadId=uid)
     finally:
         s3_alt.delete_bucket(Bucket=name)
-
-
-def test_copy_of_an_encrypted_source_is_refused_not_served_as_ciphertext(s3: BaseClient, bucket: str) -> None:
-    s3.put_object(Bucket=bucket, Key="sealed", Body=b"secret" * 1000, ServerSideEncryption="AES256")
-    with pytest.raises(ClientError) as e:
-        s3.copy_object(Bucket=bucket, Key="out", CopySource={"Bucket": bucket, "Key": "sealed"})
-    assert code(e) == (501, "NotImplemented")
-    s3.put_object(Bucket=bucket, Key="plain", Body=b"x")
-    with pytest.raises(ClientError) as e:
-        s3.copy_object(Bucket=bucket, Key="out", CopySource={"Bucket": bucket, "Key": "plain"},
-                       ServerSideEncryption="AES256")
-    assert code(e) == (501, "NotImplemented")

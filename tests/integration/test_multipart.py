@@ -162,15 +162,3 @@ def test_delete_bucket_drops_uploads_in_progress(s3: BaseClient, server: ServerP
     upload(s3, name, "left", [os.urandom(70_000)])
     s3.delete_bucket(Bucket=name)
     assert blob_count(server) == before
-
-
-def test_encrypted_multipart_upload_is_refused_not_stored_in_the_clear(s3: BaseClient, bucket: str) -> None:
-    with pytest.raises(ClientError) as e:
-        s3.create_multipart_upload(Bucket=bucket, Key="enc", ServerSideEncryption="AES256")
-    assert code(e) == (501, "NotImplemented")
-    s3.put_bucket_encryption(Bucket=bucket, ServerSideEncryptionConfiguration={
-        "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]})
-    with pytest.raises(ClientError) as e:
-        s3.create_multipart_upload(Bucket=bucket, Key="enc")
-    assert code(e) == (501, "NotImplemented")
-    s3.delete_bucket_encryption(Bucket=bucket)

@@ -200,7 +200,8 @@ class Sealer:
             pos += self.cipher.seal_into(memoryview(self._pending), self._next, False, dst[pos:])
             done = 1
         rest = (ready - done) * block
-        self.cipher.seal_into(view[:rest], self._next + done, False, dst[pos:])
+        if rest:
+            self.cipher.seal_into(view[:rest], self._next + done, False, dst[pos:])
         self._pending = bytearray(view[rest:])
         self._next += ready
         return out

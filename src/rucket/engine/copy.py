@@ -12,16 +12,18 @@ source range into a new part blob in 1 MiB steps; memory stays flat whatever the
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from rucket.blobs.base import WrittenBlob
 from rucket.core import checksums, errors, ids, names
 from rucket.core.model import INLINE, NULL_VERSION, ObjectVersion
 from rucket.core.multipart import PARTS, Part
+from rucket.engine import sealed
+from rucket.engine.encryption import DataKey
 from rucket.engine.multipart import Multipart
 from rucket.engine.objects import Objects, PutSpec, same_version
 from rucket.engine.store import Store
-from rucket.engine.tagging import attach_tags
+from rucket.engine.tagging import Tagging, attach_tags
 from rucket.meta.tx import Tx
 
 
@@ -48,20 +50,25 @@ class Copier:
         return v
 
     async def copy_object(self, src: ObjectVersion, bucket: str, key: str, spec: PutSpec,
-                          opts: CopyOptions = CopyOptions()) -> ObjectVersion:
+                          opts: CopyOptions = CopyOptions(), src_dk: DataKey | None = None) -> ObjectVersion:
+        """`src_dk`: the source's data key when it is encrypted; `spec.sse`: the copy's (the source's
+        key rewrapped when both are encrypted, so the bytes are shared - engine/sealed.py)."""
         names.validate_key(key)
         dest = self.objects._bucket(bucket)
-        sums = await self._checksums(src, opts.checksum_algorithm)
+        etag = sealed.shared_etag(src, src_dk, spec.sse)
+        if etag is None:
+            return await self._reencode(src, bucket, key, spec, opts, src_dk)
+        sums = await self._checksums(src, opts.checksum_algorithm, src_dk)
         inline = (src.data if src.data is not None else self.s.meta.read_inline(src.row_id)) \
             if src.blob_id == INLINE else None
         now = self.s.clock.now_ms()
-        extra = {"pg": self.s.placer.place(bucket, key).pg, **spec.extra}
+        extra = {"pg": self.s.placer.place(bucket, key).pg, **spec.extra, **sealed.extra_of(spec.sse)}
         if "checksum_type" in src.extra and sums == src.checksums:
             extra["checksum_type"] = src.extra["checksum_type"]
         v = ObjectVersion(
             bucket=bucket, key=key, row_id=0,
             version_id=ids.version_id(now) if dest.versioning == "Enabled" else NULL_VERSION,
-            size=src.size, etag=src.etag, mtime_ms=now, hlc=self.s.hlc.now(), owner=spec.owner,
+            size=src.size, etag=etag, mtime_ms=now, hlc=self.s.hlc.now(), owner=spec.owner,
             blob_id=src.blob_id, storage_class=spec.storage_class, headers=spec.headers,
             user_meta=spec.user_meta, checksums=sums, extra=extra)
         written = WrittenBlob(src.size, {}, inline=inline)
@@ -86,24 +93,36 @@ class Copier:
 
         return self.objects._commit_put(tx, v, written, spec, after_insert)
 
-    async def _checksums(self, src: ObjectVersion, algorithm: str) -> dict[str, str]:
+    async def _reencode(self, src: ObjectVersion, bucket: str, key: str, spec: PutSpec, opts: CopyOptions,
+                        src_dk: DataKey | None) -> ObjectVersion:
+        """Plaintext to ciphertext or back (or a C/KMS source to SSE-S3, whose MD5 ETag must be
+        computed): the bytes change, so the source is streamed into a new blob like a PUT body,
+        with its checksum algorithms (recomputed over the whole object) and its tags."""
+        algs = tuple(sorted(set(src.checksums) | ({opts.checksum_algorithm} - {""})))
+        tags = tuple(Tagging(self.s).get(src)) if opts.copy_tags else spec.tags
+        put = replace(spec, checksum_algorithms=algs, tags=tags,
+                      verify=lambda w: {a: checksums.b64(w.digests[a]) for a in algs})
+        return await self.objects.put(bucket, key, self._read(src, 0, src.size, src_dk), put)
+
+    async def _checksums(self, src: ObjectVersion, algorithm: str, dk: DataKey | None = None) -> dict[str, str]:
         """The source's checksums, or a fresh one of the requested algorithm (read, never rewritten)."""
         if not algorithm or algorithm in src.checksums:
             return dict(src.checksums) if not algorithm else {algorithm: src.checksums[algorithm]}
         h = checksums.new(algorithm)
-        async for chunk in self._read(src, 0, src.size):
+        async for chunk in self._read(src, 0, src.size, dk):
             h.update(chunk)
         return {algorithm: checksums.b64(h.digest())}
 
-    async def _read(self, src: ObjectVersion, start: int, end: int) -> AsyncIterator[bytes]:
+    async def _read(self, src: ObjectVersion, start: int, end: int, dk: DataKey | None = None) -> AsyncIterator[bytes]:
         try:
-            async for chunk in self.objects.read(src, start, end):
+            async for chunk in self.objects.read(src, start, end, dk):
                 yield chunk
         except FileNotFoundError as exc:  # the source was deleted (and reclaimed) while we read it
             raise errors.KeyNotFound(src.key) from exc
 
     async def copy_part(self, src: ObjectVersion, start: int, end: int, bucket: str, key: str, upload_id: str,
-                        number: int) -> Part:
-        """UploadPartCopy: bytes [start, end) of the source become part `number`."""
+                        number: int, src_dk: DataKey | None = None, dk: DataKey | None = None) -> Part:
+        """UploadPartCopy: bytes [start, end) of the source (opened with `src_dk`) become part `number`
+        (sealed with the upload's `dk`)."""
         upload = self.multipart.get(bucket, key, upload_id)
-        return await self.multipart.store_part(upload, number, self._read(src, start, end))
+        return await self.multipart.store_part(upload, number, self._read(src, start, end, src_dk), dk=dk)

@@ -31,6 +31,8 @@ from rucket.core.multipart import (
     type_allowed,
     with_offsets,
 )
+from rucket.engine import sealed
+from rucket.engine.encryption import DataKey
 from rucket.engine.listing import resume_point, successor
 from rucket.engine.objects import Objects, PutSpec, Verifier
 from rucket.engine.store import Store, emit
@@ -104,19 +106,24 @@ class Multipart:
 
     # ---- parts ----------------------------------------------------------------
     async def upload_part(self, bucket: str, key: str, upload_id: str, number: int, body: AsyncIterable[bytes],
-                          algorithms: tuple[str, ...] = (), verify: Verifier | None = None) -> Part:
+                          algorithms: tuple[str, ...] = (), verify: Verifier | None = None,
+                          dk: DataKey | None = None) -> Part:
+        """`dk`: the upload's data key when it is encrypted (engine/encryption.py; the handler opened it)."""
         upload = self.get(bucket, key, upload_id)  # NoSuchUpload before any byte of the body is read
-        return await self.store_part(upload, number, body, algorithms, verify)
+        return await self.store_part(upload, number, body, algorithms, verify, dk)
 
     async def store_part(self, upload: Upload, number: int, body: AsyncIterable[bytes],
-                         algorithms: tuple[str, ...] = (), verify: Verifier | None = None) -> Part:
-        """Write a part blob (also UploadPartCopy's path), then record it in one transaction."""
+                         algorithms: tuple[str, ...] = (), verify: Verifier | None = None,
+                         dk: DataKey | None = None) -> Part:
+        """Write a part blob (also UploadPartCopy's path), then record it in one transaction. An
+        encrypted upload's parts are sealed under its one data key, each blob with its own nonce
+        prefix (blobs/crypto.py); sizes, offsets and checksums stay those of the plaintext."""
         algs = tuple(sorted({*algorithms, upload.checksum_algorithm} - {""}))
-        written = await self._write_blob(body, algs)
+        written = await self._write_blob(body, algs, dk)
         try:
             if verify is not None:
                 verify(written)
-            part = Part(number, written.size, checksums.quoted_etag(written.digests["MD5"]), written.blob_id,
+            part = Part(number, written.size, sealed.etag_of(written, dk), written.blob_id,
                         self.s.clock.now_ms(), {a: checksums.b64(written.digests[a]) for a in algs})
             hlc = self.s.hlc.now()
             replaced = await self.s.meta.write(lambda tx: self._commit_part(tx, upload, part, hlc))
@@ -127,9 +134,10 @@ class Multipart:
         self._reclaim(replaced)
         return part
 
-    async def _write_blob(self, body: AsyncIterable[bytes], algorithms: tuple[str, ...]) -> WrittenBlob:
+    async def _write_blob(self, body: AsyncIterable[bytes], algorithms: tuple[str, ...],
+                          dk: DataKey | None = None) -> WrittenBlob:
         hashers = {"MD5": checksums.md5(), **{a: checksums.new(a) for a in algorithms}}
-        writer = self.s.blobs.writer(hashers, -1)  # parts are always files: a version references them by id
+        writer = sealed.writer(self.s.blobs, hashers, -1, dk)  # parts are always files: versions reference them
         try:
             async for chunk in body:
                 await writer.write(chunk)

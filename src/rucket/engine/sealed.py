@@ -29,7 +29,8 @@ from rucket.blobs.local import BlobWriter, LocalBlobs
 from rucket.core import checksums, errors
 from rucket.core.checksums import Hasher
 from rucket.core.model import INLINE, ObjectVersion
-from rucket.engine.encryption import KEY_REQUIRED, RECORD, DataKey, record_of
+from rucket.core.multipart import PARTS
+from rucket.engine.encryption import KEY_REQUIRED, MODE_S3, RECORD, DataKey, record_of
 from rucket.engine.store import Store
 
 FLUSH = 1 << 20  # plaintext bytes per sealing batch (16 blocks of 64 KiB)
@@ -242,5 +243,31 @@ async def read_version(store: Store, v: ObjectVersion, start: int, end: int,
         return
     if v.blob_id is None or start >= end:
         return
+    if v.blob_id == PARTS:  # every part blob is sealed under the upload's data key, each with its own header
+        for part in store.meta.version_parts(v.row_id, start, end):
+            lo, hi = max(start, part.offset) - part.offset, min(end, part.offset + part.size) - part.offset
+            if part.blob_id is not None and lo < hi:
+                async for chunk in read_blob(store.blobs, HEADERS, part.blob_id, dk, part.size, lo, hi):
+                    yield chunk
+        return
     async for chunk in read_blob(store.blobs, HEADERS, v.blob_id, dk, v.size, start, end):
         yield chunk
+
+
+def shared_etag(src: ObjectVersion, src_dk: DataKey | None, dest_dk: DataKey | None) -> str | None:
+    """A copy's ETag when it can share the source's bytes; None when they must be re-encoded.
+
+    Sharing needs the same bytes: both plaintext, or both sealed under the same data key (the
+    destination's envelope rewraps the source's key). The ETag then follows the destination's
+    mode: SSE-S3 and plaintext show the MD5, SSE-C/KMS the keyed value (equal for one data
+    key). Only a single-part C/KMS source copied to SSE-S3 lacks the MD5 it would need (its
+    ETag hides it): that copy is re-encoded, which computes it. Multipart ETags stay as they are."""
+    if src_dk is None or dest_dk is None:
+        return src.etag if src_dk is None and dest_dk is None else None
+    if src_dk.key != dest_dk.key:
+        return None
+    if "-" in src.etag or (src_dk.mode == MODE_S3) == (dest_dk.mode == MODE_S3):
+        return src.etag
+    if src_dk.mode == MODE_S3:
+        return dest_dk.etag(bytes.fromhex(src.etag.strip('"')))
+    return None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from itertools import pairwise
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -61,6 +62,19 @@ def test_sealer_any_write_pattern_same_bytes(pieces: list[bytes]) -> None:
     s = Sealer(KEY, header)
     out = b"".join(s.update(p) for p in pieces) + s.finish()
     assert out == sealed(b"".join(pieces))
+
+
+@pytest.mark.parametrize("pieces", [(500, 600), (500, 524), (1024, 1), (1, 1023, 1024, 1), (1025, 1023, 2)])
+def test_sealer_and_opener_joining_a_held_back_block(pieces: tuple[int, ...]) -> None:
+    data = [os.urandom(n) for n in pieces]
+    s = Sealer(KEY, Header(SMALL, b"prefix!!"))
+    blob = b"".join(bytes(s.update(d)) for d in data) + s.finish()
+    plain = b"".join(data)
+    assert blob == sealed(plain)
+    o = Opener(KEY, Header.parse(blob[:HEADER_SIZE]), len(plain), 0, len(plain))
+    cuts = [HEADER_SIZE, *(HEADER_SIZE + sum(pieces[:i + 1]) for i in range(len(pieces))), len(blob)]
+    out = b"".join(o.update(blob[a:b]) for a, b in pairwise(cuts))
+    assert out + o.finish() == plain
 
 
 @settings(max_examples=150, suppress_health_check=[HealthCheck.too_slow])

@@ -131,7 +131,7 @@ def check_policy(policy: PostPolicy, fields: Mapping[str, str], now_ms: int) -> 
         if fields.get(name) != value:
             raise AccessDenied(f"Invalid according to Policy: Policy Condition failed: [\"eq\", \"${name}\"]")
     for name, prefix in policy.prefixes:
-        if name not in fields or not fields[name].startswith(prefix):
+        if not fields.get(name, "").startswith(prefix):  # ["starts-with", "$f", ""] allows f to be absent
             raise AccessDenied(f"Invalid according to Policy: Policy Condition failed: [\"starts-with\", \"${name}\"]")
     covered = {n for n, _ in policy.exact} | {n for n, _ in policy.prefixes}
     for name in fields:

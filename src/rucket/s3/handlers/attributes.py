@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rucket.core.model import NULL_VERSION, ObjectVersion
 from rucket.s3.errors import InvalidArgument
+from rucket.s3.handlers import encryption as sse
 from rucket.s3.handlers.object import _resolve_version
 from rucket.s3.ops import Operation
 from rucket.s3.request import RequestContext, Response, http_date, int_param
@@ -29,6 +30,7 @@ def _wanted(ctx: RequestContext) -> frozenset[str]:
 async def get_object_attributes(ctx: RequestContext) -> Response:
     wanted = _wanted(ctx)
     v = _resolve_version(ctx)
+    sse.read_key(ctx, v)  # an SSE-C object's attributes need its key too
     marker = int_param(ctx.headers, "x-amz-part-number-marker", 0)
     max_parts = int_param(ctx.headers, "x-amz-max-parts", MAX_PARTS, hi=MAX_PARTS)
     parts, count = ctx.engine.multipart.object_parts(v, marker, max_parts)

@@ -13,9 +13,10 @@ from rucket.engine.objects import PutSpec
 from rucket.s3 import headers as hdr
 from rucket.s3.conditions import check_read_conditions
 from rucket.s3.errors import InvalidArgument, InvalidRequest, PreconditionFailed
+from rucket.s3.handlers import encryption as sse
 from rucket.s3.handlers.acl import new_object_acl
 from rucket.s3.handlers.lock import lock_extra
-from rucket.s3.handlers.multipart import checksum_response_headers, part_number, refuse_encryption, upload_id
+from rucket.s3.handlers.multipart import checksum_response_headers, part_number, upload_id
 from rucket.s3.handlers.object import _refuse_unsupported
 from rucket.s3.handlers.tagging import tags_from_header
 from rucket.s3.ops import Operation
@@ -67,7 +68,7 @@ def _source_version_header(src: ObjectVersion) -> list[tuple[str, str]]:
 def _check_not_onto_itself(ctx: RequestContext, src: ObjectVersion, metadata: str) -> None:
     h = ctx.headers
     changes = metadata == "REPLACE" or any(n in h for n in ("x-amz-storage-class", "x-amz-website-redirect-location",
-                                                            "x-amz-server-side-encryption"))
+                                                            sse.SSE, sse.C_ALGORITHM, sse.KMS_KEY_ID))
     if (src.bucket, src.key) == (ctx.bucket, ctx.key) and src.is_latest and not changes:
         raise InvalidRequest("This copy request is illegal because it is trying to copy an object to itself "
                              "without changing the object's metadata, storage class, website redirect location "
@@ -81,7 +82,7 @@ async def copy_object(ctx: RequestContext) -> Response:
     src = _source(ctx)
     _check_not_onto_itself(ctx, src, metadata)
     bucket = ctx.engine.buckets.get(ctx.bucket)
-    refuse_encryption(ctx, bucket, src)
+    src_dk, dest_dk = sse.copy_keys(ctx, bucket, src)
     owner, acl_extra = new_object_acl(ctx, bucket)
     replace = metadata == "REPLACE"
     spec = PutSpec(owner=owner, extra={**acl_extra, **lock_extra(ctx, bucket)}, storage_class=hdr.storage_class(h),
@@ -90,8 +91,9 @@ async def copy_object(ctx: RequestContext) -> Response:
                    tags=tags_from_header(h) if tagging == "REPLACE" else (),
                    if_match=h.get("if-match"), if_none_match=h.get("if-none-match"))
     opts = CopyOptions(copy_tags=tagging == "COPY", checksum_algorithm=h.get("x-amz-checksum-algorithm", "").upper())
-    v = await ctx.engine.copier.copy_object(src, ctx.bucket, ctx.key, spec, opts)
-    out = _source_version_header(src)
+    spec.sse = dest_dk
+    v = await ctx.engine.copier.copy_object(src, ctx.bucket, ctx.key, spec, opts, src_dk)
+    out = _source_version_header(src) + sse.response_headers(dest_dk, context=True)
     if v.version_id != NULL_VERSION:
         out.append(("x-amz-version-id", v.version_id))
     body = render_copy_result("CopyObjectResult", v.etag, v.mtime_ms, v.checksums,
@@ -116,13 +118,14 @@ def copy_range(header: str | None, size: int) -> tuple[int, int]:
 
 async def upload_part_copy(ctx: RequestContext) -> Response:
     number = part_number(ctx)
-    ctx.engine.multipart.get(ctx.bucket, ctx.key, upload_id(ctx))
+    upload = ctx.engine.multipart.get(ctx.bucket, ctx.key, upload_id(ctx))
     src = _source(ctx)
-    refuse_encryption(ctx, ctx.engine.buckets.get(ctx.bucket), src)
+    src_dk, dk = sse.source_key(ctx, src), sse.upload_key(ctx, upload)
     start, end = copy_range(ctx.headers.get("x-amz-copy-source-range"), src.size)
-    part = await ctx.engine.copier.copy_part(src, start, end, ctx.bucket, ctx.key, upload_id(ctx), number)
+    part = await ctx.engine.copier.copy_part(src, start, end, ctx.bucket, ctx.key, upload_id(ctx), number, src_dk, dk)
     body = render_copy_result("CopyPartResult", part.etag, part.mtime_ms, part.checksums)
-    return Response.xml(body, headers=[*_source_version_header(src), *checksum_response_headers(part.checksums)])
+    return Response.xml(body, headers=[*_source_version_header(src), *checksum_response_headers(part.checksums),
+                                       *sse.response_headers(dk)])
 
 
 HANDLERS = {

@@ -6,13 +6,12 @@ from collections.abc import Mapping
 from urllib.parse import quote
 
 from rucket.core import checksums
-from rucket.core.model import Bucket, ObjectVersion
 from rucket.core.multipart import MAX_PARTS, Upload
-from rucket.engine.encryption import record_of
 from rucket.engine.multipart import CompleteSpec, UploadsQuery
+from rucket.engine.sealed import extra_of
 from rucket.s3 import headers as hdr
 from rucket.s3 import xml
-from rucket.s3.errors import InvalidArgument, InvalidRequest, S3NotImplemented
+from rucket.s3.errors import InvalidArgument, InvalidRequest
 from rucket.s3.handlers import encryption as sse
 from rucket.s3.handlers.acl import new_object_acl
 from rucket.s3.handlers.lock import lock_extra
@@ -45,16 +44,6 @@ def checksum_response_headers(sums: Mapping[str, str], checksum_type: str = "") 
     return out
 
 
-def refuse_encryption(ctx: RequestContext, bucket: Bucket, source: ObjectVersion | None = None) -> None:
-    """Encrypted multipart uploads, and copies from or to encrypted objects, are not built yet (the key
-    handling lives with SSE, engine/encryption.py): refuse them rather than store plaintext where
-    ciphertext was asked for (a request header or the bucket default) or hand out ciphertext."""
-    wanted = ctx.engine.encryption.resolve(sse.write_request(ctx.headers), bucket).mode
-    if wanted or (source is not None and record_of(source.extra) is not None):
-        raise S3NotImplemented("Server-side encryption of multipart uploads and copies is not implemented yet",
-                               resource=ctx.resource)
-
-
 def _checksum_choice(h: Mapping[str, str]) -> tuple[str, str]:
     alg = h.get("x-amz-checksum-algorithm", "").upper()
     if alg and alg not in checksums.ALGORITHMS:
@@ -66,28 +55,30 @@ async def create_multipart_upload(ctx: RequestContext) -> Response:
     _refuse_unsupported(ctx)
     h = ctx.headers
     bucket = ctx.engine.buckets.get(ctx.bucket)
-    refuse_encryption(ctx, bucket)
+    dk = sse.new_key(ctx, bucket)  # one data key for every part; its envelope rides in the upload's extra
     owner, acl_extra = new_object_acl(ctx, bucket)
     alg, ctype = _checksum_choice(h)
     template = Upload("", "", "", 0, owner, hdr.storage_class(h), hdr.stored_headers(h), hdr.user_meta(h),
-                      alg, ctype, tags_from_header(h), {**acl_extra, **lock_extra(ctx, bucket)})
+                      alg, ctype, tags_from_header(h), {**acl_extra, **lock_extra(ctx, bucket), **extra_of(dk)})
     upload = await ctx.engine.multipart.create(ctx.bucket, ctx.key, template)
     out = []
     if upload.checksum_algorithm:
         out = [("x-amz-checksum-algorithm", upload.checksum_algorithm), ("x-amz-checksum-type", upload.checksum_type)]
-    return Response.xml(xml.render_initiate(ctx.bucket, ctx.key, upload.upload_id), headers=out)
+    return Response.xml(xml.render_initiate(ctx.bucket, ctx.key, upload.upload_id),
+                        headers=out + sse.response_headers(dk, context=True))
 
 
 async def upload_part(ctx: RequestContext) -> Response:
     h = ctx.headers
     number = part_number(ctx)
-    refuse_encryption(ctx, ctx.engine.buckets.get(ctx.bucket))
+    dk = sse.upload_key(ctx, ctx.engine.multipart.get(ctx.bucket, ctx.key, upload_id(ctx)))
     hdr.check_content_md5_syntax(h)
     algorithms = hdr.requested_checksums(h)
     part = await ctx.engine.multipart.upload_part(
         ctx.bucket, ctx.key, upload_id(ctx), number, ctx.body_stream, algorithms,
-        lambda w: hdr.verify_written(h, ctx.body_stream.trailers, w, algorithms))
-    return Response.empty(200, [("etag", part.etag), *checksum_response_headers(part.checksums)])
+        lambda w: hdr.verify_written(h, ctx.body_stream.trailers, w, algorithms), dk)
+    return Response.empty(200, [("etag", part.etag), *checksum_response_headers(part.checksums),
+                                *sse.response_headers(dk)])
 
 
 def _complete_spec(h: Mapping[str, str]) -> CompleteSpec:
@@ -101,12 +92,14 @@ def _complete_spec(h: Mapping[str, str]) -> CompleteSpec:
 
 async def complete_multipart_upload(ctx: RequestContext) -> Response:
     spec = _complete_spec(ctx.headers)
+    sse.check_complete(ctx, upload_id(ctx))
     refs = xml.parse_complete(await ctx.body(COMPLETE_BODY_LIMIT))
     v = await ctx.engine.multipart.complete(ctx.bucket, ctx.key, upload_id(ctx), refs, spec)
     location = f"/{ctx.bucket}/{quote(ctx.key)}"
     ctype = str(v.extra.get("checksum_type", ""))
     out = [("x-amz-version-id", v.version_id)] if v.version_id != "null" else []
-    return Response.xml(xml.render_complete(location, ctx.bucket, ctx.key, v.etag, v.checksums, ctype), headers=out)
+    return Response.xml(xml.render_complete(location, ctx.bucket, ctx.key, v.etag, v.checksums, ctype),
+                        headers=out + sse.stored_headers(v, ctx.headers))
 
 
 async def abort_multipart_upload(ctx: RequestContext) -> Response:

@@ -22,6 +22,7 @@ from rucket.s3 import xml
 from rucket.s3.auth.post_policy import check_policy, parse_policy, verify_signature
 from rucket.s3.errors import EntityTooLarge, EntityTooSmall, InvalidArgument
 from rucket.s3.form import FormReader, MalformedPOSTRequest, boundary_of
+from rucket.s3.handlers import encryption as sse
 from rucket.s3.handlers.acl import new_object_acl
 from rucket.s3.ops import Operation, Target
 from rucket.s3.request import RequestContext, Response, User
@@ -105,6 +106,7 @@ async def post_object(ctx: RequestContext) -> Response:
     algorithms = hdr.requested_checksums(headers)
     spec = PutSpec(owner=owner, headers=hdr.stored_headers(headers), user_meta=hdr.user_meta(headers),
                    checksum_algorithms=algorithms, extra=extra, verify=_verify(headers, algorithms, rng), tags=tags)
+    spec.sse = sse.new_key(as_writer, bucket)  # x-amz-server-side-encryption* form fields, or the bucket default
     v = await ctx.engine.objects.put(ctx.bucket, key, _bounded(form.stream(), rng[1] if rng else None), spec)
     await form.drain()
     return _answer(ctx, fields, key, v.etag, v.version_id)
