@@ -230,6 +230,37 @@ def test_error_xml_request_id_matches_header(server: ServerProcess) -> None:
     assert b"<Code>NoSuchBucket</Code>" in r.content and b"<HostId>" in r.content and b"<Resource>" in r.content
 
 
+def test_list_buckets_paginated(s3: BaseClient) -> None:
+    names = sorted(f"page-{uuid.uuid4().hex[:10]}" for _ in range(3))
+    for n in names:
+        s3.create_bucket(Bucket=n)
+    try:
+        seen, token = [], None
+        while True:
+            kwargs = {"MaxBuckets": 1, "Prefix": "page-"} | ({"ContinuationToken": token} if token else {})
+            out = s3.list_buckets(**kwargs)
+            seen += [b["Name"] for b in out["Buckets"]]
+            token = out.get("ContinuationToken")
+            if not token:
+                break
+        assert [n for n in seen if n in names] == names and all(n.startswith("page-") for n in seen)
+    finally:
+        for n in names:
+            s3.delete_bucket(Bucket=n)
+
+
+def test_expected_bucket_owner_mismatch_is_denied(s3: BaseClient, bucket: str) -> None:
+    s3.put_object(Bucket=bucket, Key="k", Body=b"x", ExpectedBucketOwner="rucketadmin")
+    with pytest.raises(ClientError) as e:
+        s3.put_object(Bucket=bucket, Key="k2", Body=b"x", ExpectedBucketOwner="someone-else")
+    assert code(e) == (403, "AccessDenied")
+
+
+def test_content_encoding_keeps_its_spelling_without_aws_chunked(s3: BaseClient, bucket: str) -> None:
+    s3.put_object(Bucket=bucket, Key="enc", Body=b"x", ContentEncoding="deflate, gzip")
+    assert s3.head_object(Bucket=bucket, Key="enc")["ContentEncoding"] == "deflate, gzip"
+
+
 def test_not_modified_carries_validators(s3: BaseClient, bucket: str) -> None:
     etag = s3.put_object(Bucket=bucket, Key="nm", Body=b"bar")["ETag"]
     with pytest.raises(ClientError) as e:

@@ -15,11 +15,13 @@ from typing import Any
 
 from rucket.core import errors as core
 from rucket.core import ids
+from rucket.core.model import Bucket
 from rucket.engine import Engine
 from rucket.s3 import xml
 from rucket.s3.auth import AuthInput, authenticate, verified_body
 from rucket.s3.auth.base import anonymous, decode, parse_query
 from rucket.s3.errors import (
+    AccessDenied,
     IncompleteBody,
     InternalError,
     MissingContentLength,
@@ -88,6 +90,13 @@ def _query(raw_query: str) -> dict[str, str]:
     for name, value in parse_query(raw_query):
         out.setdefault(decode(name), decode(value or ""))
     return out
+
+
+def _check_expected_owner(h: Mapping[str, str], bucket: Bucket | None) -> None:
+    """`x-amz-expected-bucket-owner`: a guard against writing into a bucket someone else now owns."""
+    expected = h.get("x-amz-expected-bucket-owner")
+    if expected is not None and bucket is not None and expected != bucket.owner:
+        raise AccessDenied()
 
 
 def _content_length(method: str, h: Mapping[str, str]) -> int | None:
@@ -192,7 +201,7 @@ class S3App:
         client = scope.get("client") or ("", 0)
         authz = Authorizer(self.engine, user, headers, query, str(client[0]), scope.get("scheme") == "https",
                            *auth_keys(auth.auth_type))
-        authz.require_op(route.op, route.bucket, route.key)
+        _check_expected_owner(headers, authz.require_op(route.op, route.bucket, route.key))
         expected = _content_length(method, headers) if method in _BODY_METHODS else None
         body = verified_body(auth, auth_in, _receive_body(receive, expected))
         return RequestContext(self.engine, self.settings, route.op, route.bucket, route.key, method, path,

@@ -35,7 +35,7 @@ def stored_headers(h: Mapping[str, str]) -> dict[str, str]:
     if "content-encoding" in out:  # aws-chunked is transfer framing, not a property of the object
         kept = [e.strip() for e in out["content-encoding"].split(",") if e.strip() and e.strip() != "aws-chunked"]
         if kept:
-            out["content-encoding"] = ",".join(kept)
+            out["content-encoding"] = ", ".join(kept)
         else:
             del out["content-encoding"]
     return out

@@ -29,7 +29,8 @@ def render_error(err: S3Error, request_id: str, host_id: str) -> bytes:
     return doc(root)
 
 
-def render_list_buckets(owner: Owner, buckets: Sequence[Bucket]) -> bytes:
+def render_list_buckets(owner: Owner, buckets: Sequence[Bucket], token: str | None = None,
+                        prefix: str | None = None) -> bytes:
     root = ET.Element("ListAllMyBucketsResult", xmlns=S3_NS)
     owner_el(root, owner)
     listing = sub(root, "Buckets")
@@ -37,6 +38,11 @@ def render_list_buckets(owner: Owner, buckets: Sequence[Bucket]) -> bytes:
         item = sub(listing, "Bucket")
         sub(item, "Name", b.name)
         sub(item, "CreationDate", iso8601_ms(b.created_ms))
+        sub(item, "BucketRegion", b.region)
+    if token is not None:
+        sub(root, "ContinuationToken", token)
+    if prefix is not None:
+        sub(root, "Prefix", prefix)
     return doc(root)
 
 
@@ -77,7 +83,7 @@ def render_list_objects(p: ListParams, page: ListPage, owners: dict[str, Owner])
     out = [XML_DECL, f'<ListBucketResult xmlns="{S3_NS}">']
     el = _text_writer(out)
     el("Name", p.bucket)
-    el("Prefix", _enc(p.prefix, p.encode))
+    el("Prefix", _enc(p.prefix, p.encode and p.v2))  # v1 echoes Prefix unencoded (botocore decodes it only in v2)
     if p.v2:
         if p.token is not None:
             el("ContinuationToken", p.token)
