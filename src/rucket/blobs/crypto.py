@@ -103,6 +103,33 @@ def span(size: int, start: int, end: int, shift: int = DEFAULT_SHIFT) -> Span:
     return Span(first, last, HEADER_SIZE + first * (block + TAG), HEADER_SIZE + last * (block + TAG) + last_len + TAG)
 
 
+@dataclass(frozen=True)
+class Segment:
+    """A run of whole blocks of a span, opened on its own: ciphertext [c_start, c_end) holds
+    blocks first.., and plaintext [lo, hi) of the opened run belongs to the requested range."""
+
+    first: int
+    c_start: int
+    c_end: int
+    lo: int
+    hi: int
+
+
+def segments(size: int, start: int, end: int, shift: int, blocks_per: int) -> list[Segment]:
+    """Cut the span of plaintext [start, end) into runs of `blocks_per` blocks. Runs are
+    independent (each block's nonce and associated data depend only on its index), so they can
+    be read and opened in parallel and their outputs concatenated in order."""
+    sp, block = span(size, start, end, shift), 1 << shift
+    out = []
+    for i in range(sp.first, sp.last + 1, blocks_per):
+        j = min(i + blocks_per, sp.last + 1)
+        c_end = sp.c_end if j == sp.last + 1 else HEADER_SIZE + j * (block + TAG)
+        base = i * block
+        out.append(Segment(i, HEADER_SIZE + i * (block + TAG), c_end, max(start, base) - base,
+                           min(end, j * block, size) - base))
+    return out
+
+
 class Cipher:
     """Seals and opens the blocks of one blob (one data key, one header)."""
 
@@ -150,6 +177,12 @@ class Cipher:
         except InvalidTag as exc:
             raise TamperedBlob(f"block {first + k} fails authentication") from exc
         return pos
+
+    def open_segment(self, sealed: bytes | bytearray | memoryview, seg: Segment, final_index: int) -> bytes:
+        """Plaintext of `seg` (its ciphertext given whole), cut to the requested range."""
+        if len(sealed) != seg.c_end - seg.c_start:
+            raise TamperedBlob("encrypted span is truncated")
+        return bytes(memoryview(self.open_blocks(sealed, seg.first, final_index))[seg.lo:seg.hi])
 
     def seal_blocks(self, plain: bytes | bytearray | memoryview, first: int, final_last: bool) -> bytearray:
         view = memoryview(plain)

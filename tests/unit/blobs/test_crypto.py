@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from itertools import pairwise
 
@@ -176,3 +177,22 @@ def test_span_of_a_range_within_one_block_is_one_frame() -> None:
     sp = crypto.span(10_000, 1030, 1040, SMALL)
     assert (sp.first, sp.last) == (1, 1)
     assert sp.c_end - sp.c_start == 1024 + TAG
+
+
+@settings(max_examples=150, suppress_health_check=[HealthCheck.too_slow])
+@given(st.binary(max_size=6000), st.integers(1, 4), st.data())
+def test_segments_opened_independently_concatenate_to_the_range(plain: bytes, per: int, data: st.DataObject) -> None:
+    """What a parallel GET does: each run of blocks read and opened on its own, joined in order."""
+    blob = sealed(plain)
+    start = data.draw(st.integers(0, max(0, len(plain) - 1)))
+    end = data.draw(st.integers(min(start + 1, len(plain)), len(plain)))
+    segs = crypto.segments(len(plain), start, end, SMALL, per)
+    cipher = crypto.Cipher(KEY, Header.parse(blob[:HEADER_SIZE]))
+    final = crypto.blocks_of(len(plain), 1 << SMALL) - 1
+    sp = crypto.span(len(plain), start, end, SMALL)
+    assert (segs[0].c_start, segs[-1].c_end) == (sp.c_start, sp.c_end)
+    out = b"".join(cipher.open_segment(blob[s.c_start:s.c_end], s, final) for s in segs)
+    assert out == plain[start:end]
+    with pytest.raises(TamperedBlob):  # a run opened with the wrong index (moved) fails
+        cipher.open_segment(blob[segs[0].c_start:segs[0].c_end], dataclasses.replace(segs[0], first=segs[0].first + 1),
+                            final)
