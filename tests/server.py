@@ -46,9 +46,9 @@ def _write_config(data_dir: Path, users: list[tuple[str, str]]) -> Path:
 
 
 def start_server(data_dir: Path, *, users: list[tuple[str, str]] | None = None, env: dict[str, str] | None = None,
-                 timeout: float = 20) -> ServerProcess:
+                 timeout: float = 20, extra_args: list[str] | None = None) -> ServerProcess:
     cmd = [sys.executable, "-m", "rucket", "serve", "--address", "127.0.0.1:0", "--port", "0",
-           "--data-dir", str(data_dir), "--config", str(_write_config(data_dir, users or []))]
+           "--data-dir", str(data_dir), "--config", str(_write_config(data_dir, users or [])), *(extra_args or [])]
     full_env = {**os.environ, "RUCKET_ROOT_USER": ROOT_KEY, "RUCKET_ROOT_PASSWORD": ROOT_SECRET,
                 "RUCKET_LOG_LEVEL": "warning", **(env or {})}
     log = open(data_dir.parent / f"{data_dir.name}-server.log", "a")  # noqa: SIM115 - owned by the process

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import fcntl
 import sys
 import tempfile
 import time
@@ -11,6 +13,7 @@ import click
 
 from rucket import __version__, config, server
 from rucket.cli_admin import admin as admin_group
+from rucket.engine.fsck import DamagedEventLog, Fsck
 
 _BANNER = """\
 Rucket {version} — S3-compatible object store
@@ -48,14 +51,17 @@ main.add_command(admin_group)  # rucket admin user|key|policy ... (talks to a ru
 @click.option("--log-format", type=click.Choice(["text", "json"]), help="request log format [default: text]")
 @click.option("--dev", is_flag=True, default=False,
               help="NOT DURABLE: temp data dir (unless --data-dir) and no fsync, for tests and demos")
+@click.option("--accept-damaged-log", is_flag=True, default=None,
+              help="start even if the event log's tail fails its CRC32 check (run `rucket fsck` first)")
 def serve(address: str | None, port: int | None, data_dir: str | None, config_file: Path | None,
-          workers: int | None, no_fsync: bool, log_format: str | None, dev: bool) -> None:
+          workers: int | None, no_fsync: bool, log_format: str | None, dev: bool,
+          accept_damaged_log: bool | None) -> None:
     """Serve the S3 API."""
     started = time.perf_counter()
     if dev and data_dir is None:
         data_dir = tempfile.mkdtemp(prefix="rucket-dev-")
     flags: dict[str, object] = {"address": address, "data_dir": data_dir, "workers": workers,
-                                "log_format": log_format}
+                                "log_format": log_format, "accept_damaged_log": accept_damaged_log}
     if no_fsync or dev:
         flags["fsync"] = False
     try:
@@ -66,7 +72,13 @@ def serve(address: str | None, port: int | None, data_dir: str | None, config_fi
         host = cfg.host
         cfg = config.Config(**{**cfg.__dict__, "address": f"{host}:{port or server.free_port(host)}"})
     _warnings(cfg, data_dir)
-    tmp, orphans = server.recover(cfg)
+    try:
+        tmp, orphans = server.recover(cfg)
+    except DamagedEventLog as exc:
+        click.secho(f"ERROR: {exc}. Refusing to start: every later record would build on it. Inspect with "
+                    f"`rucket fsck --data-dir {cfg.data_dir}` (--repair drops damaged records), or start with "
+                    "--accept-damaged-log to serve anyway.", fg="red", err=True)
+        sys.exit(3)
     shown = "127.0.0.1" if cfg.host in ("0.0.0.0", "") else cfg.host
     click.echo(f"Rucket listening on http://{shown}:{cfg.port}", err=False)
     click.echo(_BANNER.format(version=__version__, endpoint=f"http://{shown}:{cfg.port}", region=cfg.region,
@@ -85,6 +97,39 @@ def _warnings(cfg: config.Config, data_dir_flag: str | None) -> None:
         _warn(f"no --data-dir given: storing data in {Path(cfg.data_dir).resolve()}")
     if not cfg.fsync:
         _warn("fsync is OFF: acknowledged writes can be lost on a crash (test mode, not durable)")
+
+
+@main.command()
+@click.option("--data-dir", required=True, type=click.Path(exists=True, file_okay=False), help="data directory")
+@click.option("--config", "config_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="rucket.toml")
+@click.option("--repair", is_flag=True, default=False,
+              help="delete temp files and orphans, quarantine corrupt blobs, drop what points at lost bytes")
+def fsck(data_dir: str, config_file: Path | None, repair: bool) -> None:
+    """Check (and repair) a STOPPED server's data directory. Exit 0 clean, 1 repaired, 4 problems left."""
+    cfg = config.load(config_file, {"data_dir": data_dir})
+    for name in ("lifecycle.lock", "scrub.lock"):  # held by a running server's worker
+        path = Path(data_dir) / name
+        if path.exists() and not _lock_free(path):
+            raise click.ClickException(f"{data_dir} is in use by a running server ({name} is locked): stop it first")
+    engine = server.build_engine(cfg)
+    try:
+        report = asyncio.run(Fsck(engine.store).run(repair=repair))
+    finally:
+        engine.close()
+    for line in report.lines():
+        click.echo(line)
+    sys.exit(0 if not report.problems else 1 if report.repaired else 4)
+
+
+def _lock_free(path: Path) -> bool:
+    with open(path, "a") as f:
+        try:
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            return False
+        fcntl.flock(f, fcntl.LOCK_UN)
+        return True
 
 
 @main.command()

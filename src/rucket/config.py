@@ -38,6 +38,10 @@ class Config:
     log_level: str = "info"
     log_format: str = "text"  # "text" or "json" (one JSON object per line)
     lifecycle_time_scale: float = 0.0  # > 0: a lifecycle "day" lasts this many seconds (demos, tests)
+    scrub_interval: float = 86_400.0  # seconds between background scrub passes; 0 disables the scrubber
+    scrub_rate_mb: float = 32.0  # MB/s a scrub pass may read
+    integrity_trust: float = 3600.0  # seconds a verified blob may go out by pathsend unverified (0: never)
+    accept_damaged_log: bool = False  # start even if the event log's tail fails its CRC (after reading fsck)
     users: tuple[UserConfig, ...] = field(default_factory=tuple)
     master_key: str = ""  # base64 of 32 bytes, seals stored secret keys; default: <data_dir>/master.key (0600)
 
@@ -77,6 +81,9 @@ _ENV: dict[str, tuple[str, Any]] = {  # env var -> (field, parser)
     "RUCKET_MASTER_KEY": ("master_key", str),
     "RUCKET_LOG_FORMAT": ("log_format", str),
     "RUCKET_LIFECYCLE_TIME_SCALE": ("lifecycle_time_scale", float),
+    "RUCKET_SCRUB_INTERVAL": ("scrub_interval", float),
+    "RUCKET_SCRUB_RATE_MB": ("scrub_rate_mb", float),
+    "RUCKET_INTEGRITY_TRUST": ("integrity_trust", float),
 }
 
 

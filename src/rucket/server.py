@@ -25,9 +25,11 @@ from rucket.core import faults
 from rucket.core.hlc import HLC, SystemClock
 from rucket.engine import Engine
 from rucket.engine import secrets as master_key
+from rucket.engine.fsck import DamagedEventLog, check_event_tail
 from rucket.engine.iam import BootstrapUser, Iam
 from rucket.engine.lifecycle import Lifecycle
 from rucket.engine.lifecycle_rules import DAY_MS
+from rucket.engine.scrub import Scrubber
 from rucket.engine.store import Store
 from rucket.meta.sqlite import SqliteMeta
 from rucket.placement.single import SinglePlacement
@@ -35,6 +37,7 @@ from rucket.s3.app import S3App
 from rucket.s3.auth.signed_body import verify_signed_body
 from rucket.s3.iam.document import parse as parse_policy
 from rucket.s3.identity import Identities
+from rucket.s3.integrity_metrics import IntegrityCollector
 from rucket.s3.request import Settings, User
 
 CONFIG_ENV = "RUCKET_SERVE_CONFIG"
@@ -46,7 +49,8 @@ def build_engine(cfg: Config) -> Engine:
     root.mkdir(parents=True, exist_ok=True)
     clock = SystemClock()
     meta = SqliteMeta(root / "meta.db", cache_buckets=cfg.workers == 1)
-    store = Store(meta=meta, blobs=LocalBlobs(root, fsync=cfg.fsync), clock=clock, hlc=HLC(clock),
+    blobs = LocalBlobs(root, fsync=cfg.fsync, trust_window_ms=int(cfg.integrity_trust * 1000))
+    store = Store(meta=meta, blobs=blobs, clock=clock, hlc=HLC(clock),
                   placer=SinglePlacement(), region=cfg.region, inline_limit=cfg.inline_limit,
                   lifecycle_day_ms=int(cfg.lifecycle_time_scale * 1000) if cfg.lifecycle_time_scale > 0 else DAY_MS,
                   master_key=cfg.master_key)
@@ -126,7 +130,27 @@ def build_app(cfg: Config, engine: Engine | None = None) -> S3App:
     settings = Settings(region=cfg.region, domains=cfg.domains)
     app = S3App(engine, Identities(iam_of(cfg, engine), root_user(cfg)), settings)
     app.background.append(lifecycle_worker(cfg, engine))
+    scrubber = Scrubber(engine.store, rate_bytes_s=int(cfg.scrub_rate_mb * 1e6), interval_s=cfg.scrub_interval)
+    app.metrics.add(IntegrityCollector(engine.store.blobs.stats, lambda: scrubber.last_pass_ms))
+    if cfg.scrub_interval > 0:
+        app.background.append(exclusive(Path(cfg.data_dir) / "scrub.lock", scrubber.run_forever))
     return app
+
+
+def exclusive(lock_path: Path, run: Callable[[], Awaitable[None]]) -> Callable[[], Awaitable[None]]:
+    """A background loop only one worker process runs: whoever holds the flock (the others keep trying,
+    so it survives a worker restart). `rucket fsck` checks the same locks to refuse a live data dir."""
+    async def guarded() -> None:
+        lock = open(lock_path, "a")  # noqa: SIM115 - held for the process lifetime
+        while True:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except OSError:
+                await asyncio.sleep(5)
+        await run()
+
+    return guarded
 
 
 def lifecycle_worker(cfg: Config, engine: Engine) -> Callable[[], Awaitable[None]]:
@@ -181,10 +205,22 @@ def recover(cfg: Config) -> tuple[int, int]:
     """Runs once in the parent before any worker accepts a request."""
     engine = build_engine(cfg)
     try:
+        check_event_log(cfg, engine)
         bootstrap_users(cfg, engine)
         return engine.recover()
     finally:
         engine.close()
+
+
+def check_event_log(cfg: Config, engine: Engine) -> None:
+    """The event log is the outbox of every mutation: start-up verifies the CRC32 of its tail and stops
+    at the first bad record (DamagedEventLog names the LSN) unless `--accept-damaged-log` says go on."""
+    lsn = check_event_tail(engine.store)
+    if lsn is None:
+        return
+    if not cfg.accept_damaged_log:
+        raise DamagedEventLog(lsn)
+    log.warning("event log record LSN %d fails its CRC32 check; starting anyway (--accept-damaged-log)", lsn)
 
 
 def free_port(host: str) -> int:

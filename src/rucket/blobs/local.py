@@ -139,16 +139,16 @@ class LocalBlobs:
         return (ident.size > READ_CHUNK and known is not None
                 and self.verified.now_ms() - known.at_ms < self.trust_window_ms)
 
-    async def check(self, blob_id: str, pace: Pace | None = None) -> str:
-        """Re-read one blob for the scrubber/fsck: "ok", "corrupt", "missing" or "unverifiable"."""
+    async def check(self, blob_id: str, pace: Pace | None = None) -> tuple[str, int]:
+        """Re-read one blob for the scrubber/fsck: ("ok" | "corrupt" | "missing" | "unverifiable", bytes read)."""
         expected = ig.expected_crc(blob_id)
         try:
             fd = os.open(self.path(blob_id), os.O_RDONLY)
         except FileNotFoundError:
-            return "missing"
+            return "missing", 0
         try:
             if expected is None:
-                return "unverifiable"
+                return "unverifiable", 0
             ident = ig.Identity.of(os.fstat(fd))
             crcs, pos = [], 0
             while pos < ident.size:
@@ -162,9 +162,9 @@ class LocalBlobs:
             os.close(fd)
         if ig.combine(crcs, ident.size) != expected:
             self.verified.drop(blob_id)
-            return "corrupt"
+            return "corrupt", ident.size
         self.verified.put(blob_id, ident, crcs)
-        return "ok"
+        return "ok", ident.size
 
     def files(self) -> Iterator[str]:
         """Names of every blob file on disk (any order)."""

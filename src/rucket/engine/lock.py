@@ -25,7 +25,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from rucket.core import errors
+from rucket.core import errors, faults
 from rucket.core.model import Bucket, ObjectVersion
 from rucket.engine.store import Store, emit
 from rucket.events.records import EventType, StorageEvent
@@ -236,6 +236,7 @@ class ObjectLock:
         hlc, now = self.s.hlc.now(), self.now_ms()
 
         def txn(tx: Tx) -> None:
+            faults.point("lock.txn")
             cur_v = tx.version(v.bucket, v.key, v.version_id)
             if cur_v is None or cur_v.row_id != v.row_id:
                 raise errors.VersionNotFound(v.version_id)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
 import queue
 import re
 import sqlite3
@@ -156,8 +157,12 @@ class SqliteMeta(VersionReads, UploadReads):
         return result, None
 
     def close(self) -> None:
+        """Drain the writer's queue, then checkpoint the WAL into the database and truncate it, so a
+        clean shutdown leaves nothing to replay."""
         self._queue.put(None)
         self._thread.join(timeout=30)
+        with contextlib.suppress(sqlite3.Error):
+            self._wconn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         self._wconn.close()
 
     # ---- reads (any thread, never blocked by the writer) --------------------

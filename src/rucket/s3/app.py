@@ -128,7 +128,7 @@ class S3App:
 
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
         if scope["type"] == "lifespan":
-            await _lifespan(receive, send, self.background)
+            await _lifespan(receive, send, self.background, self.engine.close)
             return
         if scope["type"] != "http":
             return
@@ -217,7 +217,11 @@ class S3App:
         return Response(err.status, [("content-type", "application/xml"), *headers], body)
 
 
-async def _lifespan(receive: Any, send: Any, background: list[Callable[[], Awaitable[None]]]) -> None:
+async def _lifespan(receive: Any, send: Any, background: list[Callable[[], Awaitable[None]]],
+                    close: Callable[[], None]) -> None:
+    """Startup starts the background loops. Shutdown comes after the server stopped accepting and
+    drained in-flight requests (granian: bounded by workers_kill_timeout): stop the loops, then close
+    the engine, whose writer thread commits what is queued and checkpoints the WAL."""
     tasks: list[asyncio.Task[None]] = []
     while True:
         msg = await receive()
@@ -227,6 +231,8 @@ async def _lifespan(receive: Any, send: Any, background: list[Callable[[], Await
         elif msg["type"] == "lifespan.shutdown":
             for task in tasks:
                 task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            await asyncio.to_thread(close)
             await send({"type": "lifespan.shutdown.complete"})
             return
 

@@ -155,7 +155,7 @@ def test_pathsend_trust_needs_recent_verification_and_unchanged_file(tmp_path: P
     assert blobs.trusted(blob_id)
     clock.ms += 60_001
     assert not blobs.trusted(blob_id)  # too old
-    assert run(blobs.check(blob_id)) == "ok"  # the scrubber refreshes the trust
+    assert run(blobs.check(blob_id))[0] == "ok"  # the scrubber refreshes the trust
     assert blobs.trusted(blob_id)
     flip(blobs, blob_id, 10)
     assert not blobs.trusted(blob_id)  # the file was written since
@@ -183,11 +183,11 @@ def test_check_reports_each_state(blobs: LocalBlobs) -> None:
     async def pace(n: int) -> None:
         paced.append(n)
 
-    assert run(blobs.check(good, pace)) == "ok"
+    assert run(blobs.check(good, pace)) == ("ok", len(DATA))
     assert sum(paced) == len(DATA)
-    assert run(blobs.check(bad)) == "corrupt"
-    assert run(blobs.check(legacy)) == "unverifiable"
-    assert run(blobs.check("2" * 32 + "-" + "0" * 16)) == "missing"
+    assert run(blobs.check(bad)) == ("corrupt", 100_000)
+    assert run(blobs.check(legacy))[0] == "unverifiable"
+    assert run(blobs.check("2" * 32 + "-" + "0" * 16))[0] == "missing"
 
 
 def test_truncated_blob_is_corrupt(blobs: LocalBlobs) -> None:
