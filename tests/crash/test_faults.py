@@ -120,6 +120,29 @@ def _check_hold(s3: BaseClient, ctx: Ctx, visible: bool) -> None:
         s3.put_object_legal_hold(Bucket=B, Key="obj", LegalHold={"Status": "OFF"})
 
 
+def _setup_upload(s3: BaseClient) -> Ctx:
+    _setup_plain(s3)
+    uid = s3.create_multipart_upload(Bucket=B, Key="obj")["UploadId"]
+    etag = s3.upload_part(Bucket=B, Key="obj", UploadId=uid, PartNumber=1, Body=BIG)["ETag"]
+    return {"uid": uid, "parts": [{"PartNumber": 1, "ETag": etag}]}
+
+
+def _complete(s3: BaseClient, ctx: Ctx) -> object:
+    return s3.complete_multipart_upload(Bucket=B, Key="obj", UploadId=ctx["uid"],
+                                        MultipartUpload={"Parts": ctx["parts"]})
+
+
+def _check_complete(s3: BaseClient, ctx: Ctx, visible: bool) -> None:
+    assert body(s3, "obj") == (BIG if visible else BIG[::-1])
+    uploads = [u["UploadId"] for u in s3.list_multipart_uploads(Bucket=B).get("Uploads", [])]
+    assert uploads == ([] if visible else [ctx["uid"]])
+
+
+def _check_copy(s3: BaseClient, ctx: Ctx, visible: bool) -> None:
+    assert body(s3, "obj") == (BIG if visible else BIG[::-1])
+    assert body(s3, "keep") == BIG
+
+
 def _check_bucket(s3: BaseClient, ctx: Ctx, visible: bool) -> None:
     names = {b["Name"] for b in s3.list_buckets()["Buckets"]}
     assert ("born" in names) == visible
@@ -159,6 +182,11 @@ CASES: dict[str, Case] = {
         (("lock.txn", False), *TXN)),
     "put-legal-hold": Case(_setup_locked, lambda s3, c: s3.put_object_legal_hold(
         Bucket=B, Key="obj", LegalHold={"Status": "ON"}), _check_hold, (("lock.txn", False), *TXN)),
+    "copy-over-object": Case(_setup_plain, lambda s3, c: s3.copy_object(
+        Bucket=B, Key="obj", CopySource={"Bucket": B, "Key": "keep"}), _check_copy,
+        (("copy.txn", False), *TXN, ("object.before_reclaim", True))),
+    "complete-multipart": Case(_setup_upload, _complete, _check_complete,
+                               (("multipart.complete.txn", False), *TXN, ("multipart.before_reclaim", True))),
     "create-bucket": Case(_setup_plain, lambda s3, c: s3.create_bucket(Bucket="born"), _check_bucket, TXN),
 }
 PARAMS = [pytest.param(name, fault, visible, id=f"{name}:{fault}")

@@ -15,7 +15,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, replace
 
 from rucket.blobs.base import WrittenBlob
-from rucket.core import checksums, errors, ids, names
+from rucket.core import checksums, errors, faults, ids, names
 from rucket.core.model import INLINE, NULL_VERSION, ObjectVersion
 from rucket.core.multipart import PARTS, Part
 from rucket.engine import sealed
@@ -80,6 +80,7 @@ class Copier:
                 opts: CopyOptions) -> tuple[ObjectVersion, list[str]]:
         """Check the source is still there before sharing its blobs (read its parts and tags first:
         replacing a "null" version in place drops the source's rows before the insert)."""
+        faults.point("copy.txn")
         if not same_version(tx.version(src.bucket, src.key, src.version_id), src):
             raise errors.KeyNotFound(src.key)
         parts = tx.parts_of(src.row_id) if src.blob_id == PARTS else []

@@ -169,6 +169,7 @@ class Multipart:
         now, hlc = self.s.clock.now_ms(), self.s.hlc.now()
 
         def txn(tx: Tx) -> tuple[ObjectVersion, list[str]]:
+            faults.point("multipart.complete.txn")
             upload = tx.upload(upload_id)
             if upload is None or (upload.bucket, upload.key) != (bucket, key):
                 return self._completed_before(tx, bucket, key, upload_id), []
