@@ -245,3 +245,21 @@ def test_bad_lock_headers_on_put(s3: BaseClient, locked: str, headers: dict[str,
         s3.put_object(Bucket=locked, Key="k", Body=b"x", **headers)
     assert _err(exc) == (400, code)
     assert "Versions" not in s3.list_object_versions(Bucket=locked)
+
+
+def test_multipart_and_copy_carry_lock_headers(s3: BaseClient, locked: str) -> None:
+    uid = s3.create_multipart_upload(Bucket=locked, Key="mp", ObjectLockMode="GOVERNANCE",
+                                     ObjectLockRetainUntilDate=FAR)["UploadId"]
+    etag = s3.upload_part(Bucket=locked, Key="mp", UploadId=uid, PartNumber=1, Body=b"part")["ETag"]
+    mp = s3.complete_multipart_upload(Bucket=locked, Key="mp", UploadId=uid,
+                                      MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": etag}]})["VersionId"]
+    cp = s3.copy_object(Bucket=locked, Key="cp", CopySource={"Bucket": locked, "Key": "mp"},
+                        ObjectLockLegalHoldStatus="ON")["VersionId"]
+    assert s3.head_object(Bucket=locked, Key="cp").get("ObjectLockMode") is None  # a copy does not inherit the lock
+    for key, vid in (("mp", mp), ("cp", cp)):
+        with pytest.raises(ClientError) as exc:
+            s3.delete_object(Bucket=locked, Key=key, VersionId=vid)
+        assert _err(exc) == (403, "AccessDenied")
+    s3.delete_object(Bucket=locked, Key="mp", VersionId=mp, BypassGovernanceRetention=True)
+    s3.put_object_legal_hold(Bucket=locked, Key="cp", LegalHold={"Status": "OFF"})
+    s3.delete_object(Bucket=locked, Key="cp", VersionId=cp)

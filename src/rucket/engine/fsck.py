@@ -49,8 +49,9 @@ class FsckReport:
 
     @property
     def problems(self) -> int:
-        return sum(map(len, (self.tmp_files, self.orphans, self.missing, self.corrupt, self.corrupt_inline,
-                             self.damaged_events)))
+        found: tuple[list[str] | list[int], ...] = (self.tmp_files, self.orphans, self.missing, self.corrupt,
+                                                    self.corrupt_inline, self.damaged_events)
+        return sum(len(items) for items in found)
 
     def lines(self) -> list[str]:
         out = [f"checked {self.checked_blobs} blobs"]
