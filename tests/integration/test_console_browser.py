@@ -94,9 +94,14 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def wait_for(condition: Callable[[], Any], timeout: float = 30, what: str = "condition") -> Any:
+    from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
+
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        value = condition()
+        try:
+            value = condition()
+        except (StaleElementReferenceException, NoSuchElementException):  # the page re-rendered under us
+            value = None
         if value:
             return value
         time.sleep(0.05)
