@@ -33,6 +33,7 @@ from rucket.engine.scrub import Scrubber
 from rucket.engine.store import Store
 from rucket.meta.sqlite import SqliteMeta
 from rucket.placement.single import SinglePlacement
+from rucket.s3.access_log import AccessLog
 from rucket.s3.app import S3App
 from rucket.s3.auth.signed_body import verify_signed_body
 from rucket.s3.iam.document import parse as parse_policy
@@ -48,7 +49,7 @@ def build_engine(cfg: Config) -> Engine:
     root = Path(cfg.data_dir)
     root.mkdir(parents=True, exist_ok=True)
     clock = SystemClock()
-    meta = SqliteMeta(root / "meta.db", cache_buckets=cfg.workers == 1)
+    meta = SqliteMeta(root / "meta.db", cache_reads=cfg.workers == 1)
     blobs = LocalBlobs(root, fsync=cfg.fsync, trust_window_ms=int(cfg.integrity_trust * 1000))
     store = Store(meta=meta, blobs=blobs, clock=clock, hlc=HLC(clock),
                   placer=SinglePlacement(), region=cfg.region, inline_limit=cfg.inline_limit,
@@ -129,7 +130,8 @@ def build_app(cfg: Config, engine: Engine | None = None) -> S3App:
     engine = engine or build_engine(cfg)
     settings = Settings(region=cfg.region, domains=cfg.domains)
     app = S3App(engine, Identities(iam_of(cfg, engine), root_user(cfg)), settings)
-    app.background.append(lifecycle_worker(cfg, engine))
+    app.access = AccessLog(json_lines=cfg.log_format == "json")
+    app.background += [app.access.run, lifecycle_worker(cfg, engine)]
     scrubber = Scrubber(engine.store, rate_bytes_s=int(cfg.scrub_rate_mb * 1e6), interval_s=cfg.scrub_interval)
     app.metrics.add(IntegrityCollector(engine.store.blobs.stats, lambda: scrubber.last_pass_ms))
     if cfg.scrub_interval > 0:

@@ -22,6 +22,7 @@ from typing import Any, TypeVar
 
 from rucket.core import faults
 from rucket.core.model import Bucket, ListEntry, ObjectVersion
+from rucket.core.snapshot import MISS, Snapshot
 from rucket.meta.multipart import UploadReads, all_blob_ids
 from rucket.meta.rows import VERSION_COLS, bucket_from_row, version_from_row
 from rucket.meta.tx import Tx
@@ -29,6 +30,11 @@ from rucket.meta.versions import VersionReads
 
 T = TypeVar("T")
 MAX_BATCH = 256
+LATEST_CACHE_BYTES = 32 << 20  # inline object bytes kept by the current-version cache
+
+
+def _inline_bytes(v: ObjectVersion | None) -> int:
+    return 256 + (len(v.data) if v is not None and v.data else 0)
 _Settle = Callable[[Any, BaseException | None], None]
 
 
@@ -76,14 +82,16 @@ def _tables_exist(conn: sqlite3.Connection, sql: str) -> bool:
 
 
 class SqliteMeta(VersionReads, UploadReads):
-    def __init__(self, path: Path, *, cache_buckets: bool = True) -> None:
+    def __init__(self, path: Path, *, cache_reads: bool = True) -> None:
         self.path = path
-        # Bucket records are read on every request but change rarely. Only this process's writer
-        # changes them when there is one worker process, so the cache is exact; with several
-        # worker processes the server turns it off.
-        self.cache_buckets = cache_buckets
-        self._bucket_cache: dict[str, Bucket | None] = {}
-        self._bucket_gen = 0
+        # Bucket records are read on every request but change rarely; the current version of a
+        # hot key is read by every GET/HEAD and its authorization. Only this process's writer
+        # changes them when there is one worker process, so the caches are exact (snapshot.py);
+        # with several worker processes the server turns them off.
+        self._buckets: Snapshot[Bucket | None] = Snapshot(cache_reads)
+        self._latest: Snapshot[ObjectVersion | None] = Snapshot(cache_reads, cost=_inline_bytes,
+                                                                 budget=LATEST_CACHE_BYTES)
+        self._tags: Snapshot[tuple[tuple[str, str], ...]] = Snapshot(cache_reads)  # GET's x-amz-tagging-count
         self._wconn = _connect(path)
         migrate(self._wconn)
         self._local = threading.local()
@@ -134,9 +142,10 @@ class SqliteMeta(VersionReads, UploadReads):
             faults.point("meta.before_commit")
             conn.execute("COMMIT")
             faults.point("meta.after_commit")
+            self._latest.bump()  # before any request of the batch is acknowledged
+            self._tags.bump()
             if tx.buckets_changed:
-                self._bucket_gen += 1  # after the commit, before the clear: see get_bucket
-                self._bucket_cache.clear()
+                self._buckets.bump()
         except BaseException as exc:  # the whole batch failed to commit: nobody is acknowledged
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
@@ -175,26 +184,29 @@ class SqliteMeta(VersionReads, UploadReads):
         return conn
 
     def get_bucket(self, name: str) -> Bucket | None:
-        if self.cache_buckets and name in self._bucket_cache:
-            return self._bucket_cache[name]
-        gen = self._bucket_gen
+        gen, hit = self._buckets.gen, self._buckets.get(name)
+        if hit is not MISS:
+            return hit  # type: ignore[return-value]
         row = self._r().execute("SELECT * FROM buckets WHERE name=?", (name,)).fetchone()
         bucket = bucket_from_row(row) if row else None
-        if self.cache_buckets and gen == self._bucket_gen:  # no bucket commit raced this read
-            self._bucket_cache[name] = bucket
+        self._buckets.put(name, gen, bucket)
         return bucket
 
     def list_buckets(self) -> list[Bucket]:
         return [bucket_from_row(r) for r in self._r().execute("SELECT * FROM buckets ORDER BY name")]
 
     def get_latest(self, bucket: str, key: str) -> ObjectVersion | None:
-        """The current version; an inline object's bytes come in the same query (one round trip per GET)."""
+        """The current version; an inline object's bytes come in the same query (one round trip per GET),
+        and a key read again before the next commit costs no query at all."""
+        gen, hit = self._latest.gen, self._latest.get((bucket, key))
+        if hit is not MISS:
+            return hit  # type: ignore[return-value]
         row = self._r().execute(
             f"SELECT {VERSION_COLS}, i.data FROM latest l JOIN versions v ON v.id = l.vid "
             "LEFT JOIN inline_data i ON i.vid = v.id WHERE l.bucket=? AND l.key=?", (bucket, key)).fetchone()
-        if row is None:
-            return None
-        return version_from_row(row[:-1], is_latest=True, data=row[-1])
+        v = None if row is None else version_from_row(row[:-1], is_latest=True, data=row[-1])
+        self._latest.put((bucket, key), gen, v)
+        return v
 
     def get_version(self, bucket: str, key: str, version_id: str) -> ObjectVersion | None:
         row = self._r().execute(
@@ -204,9 +216,19 @@ class SqliteMeta(VersionReads, UploadReads):
 
     def latest_owner(self, bucket: str, key: str) -> str | None:
         """Owner of the current live version (None: absent or a delete marker); authorization's fast path."""
+        hit = self._latest.get((bucket, key))
+        if hit is not MISS:
+            return None if hit is None or hit.delete_marker else hit.owner  # type: ignore[attr-defined]
         row = self._r().execute("SELECT owner FROM latest WHERE bucket=? AND key=? AND live=1",
                                 (bucket, key)).fetchone()
         return str(row[0]) if row else None
+
+    def get_tags(self, vid: int) -> list[tuple[str, str]]:
+        gen, hit = self._tags.gen, self._tags.get(vid)
+        if hit is MISS:
+            hit = tuple(super().get_tags(vid))
+            self._tags.put(vid, gen, hit)  # type: ignore[arg-type]
+        return list(hit)  # type: ignore[call-overload]
 
     def list_latest(self, bucket: str, lower: str, below: str | None, limit: int) -> list[ListEntry]:
         """Live keys with lower <= key < below, in UTF-8 byte order (SQLite BINARY collation)."""

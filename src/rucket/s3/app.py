@@ -18,6 +18,7 @@ from rucket.core import ids
 from rucket.core.model import Bucket
 from rucket.engine import Engine
 from rucket.s3 import xml
+from rucket.s3.access_log import AccessLog
 from rucket.s3.auth import AuthInput, authenticate, verified_body
 from rucket.s3.auth.base import anonymous, decode, parse_query
 from rucket.s3.errors import (
@@ -41,7 +42,6 @@ from rucket.s3.router import resolve
 from rucket.s3.sender import send_response
 
 log = logging.getLogger("rucket.s3")
-access_log = logging.getLogger("rucket.access")
 HEALTH = {"/minio/health/live", "/minio/health/ready", "/health/live", "/health/ready"}
 METRICS_PATH = "/metrics"
 _BODY_METHODS = frozenset({"PUT", "POST"})
@@ -119,6 +119,7 @@ class S3App:
         self.host_id = ids.host_id()
         self.background: list[Callable[[], Awaitable[None]]] = []  # started by ASGI lifespan (lifecycle worker)
         self.metrics = S3Metrics()
+        self.access = AccessLog(json_lines=False)  # the server sets the configured format
         meta = engine.store.meta
         self.metrics.add(StorageCollector(meta.usage, meta.last_lsn, lambda: 0.0))
 
@@ -159,12 +160,12 @@ class S3App:
         op = info.op.s3_name if info.op else "Unknown"
         sent = 0 if scope["method"] == "HEAD" else (resp.length if resp.length is not None else len(resp.body))
         self.metrics.observe(op, resp.status, seconds, info.bytes_in, sent)
-        if access_log.isEnabledFor(logging.INFO):
+        if self.access.enabled:
             fields = {"request_id": request_id, "method": scope["method"], "path": scope["path"], "operation": op,
                       "bucket": info.bucket, "key": info.key, "status": resp.status, "bytes_in": info.bytes_in,
                       "bytes_out": sent, "duration_ms": round(seconds * 1000, 3), "principal": info.principal}
-            access_log.info("%s %s %s %s %d %.1fms", request_id, scope["method"], scope["path"], op, resp.status,
-                            seconds * 1000, extra={"fields": fields})
+            self.access.record(f"{request_id} {scope['method']} {scope['path']} {op} {resp.status} "
+                               f"{seconds * 1000:.1f}ms", fields)
 
     async def _handle(self, scope: Scope, receive: Any, request_id: str) -> tuple[Response, RequestInfo]:
         headers = _headers(scope)

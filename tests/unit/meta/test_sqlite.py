@@ -60,7 +60,7 @@ def test_migrations_are_idempotent(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("cache", [True, False])
 def test_bucket_reads_see_every_committed_change(tmp_path: Path, cache: bool) -> None:
-    meta = SqliteMeta(tmp_path / "m.db", cache_buckets=cache)
+    meta = SqliteMeta(tmp_path / "m.db", cache_reads=cache)
     assert meta.get_bucket("b") is None  # a cached miss must not hide the create below
     meta.write_sync(lambda tx: tx.insert_bucket(Bucket("b", "o", 1, "us-east-1")))
     b = meta.get_bucket("b")

@@ -96,7 +96,7 @@ class ChunkSigning:
     seed_signature: str
 
 
-@dataclass
+@dataclass(frozen=True)
 class AuthResult:
     access_key: str | None  # None = anonymous request
     auth_type: AuthType = AuthType.ANONYMOUS

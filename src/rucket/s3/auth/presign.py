@@ -8,7 +8,9 @@ UNSIGNED-PAYLOAD unless the signer fixed x-amz-content-sha256. Validity is the w
 
 from __future__ import annotations
 
+import dataclasses
 import re
+from dataclasses import dataclass
 
 from rucket.s3.auth.base import (
     MAX_SKEW_MS,
@@ -46,8 +48,55 @@ _PREFIX = "Error parsing the X-Amz-Credential parameter;"
 _INTEGER = re.compile(r"-?\d{1,12}")
 
 
+@dataclass(frozen=True)
+class _Verified:
+    """A presigned URL whose signature held, and what the next identical request must still match."""
+
+    signed: tuple[tuple[str, str | None], ...]  # (signed header, its value) and x-amz-content-sha256
+    secret: str
+    signed_ms: int
+    expires: int
+    stamp: str
+    result: AuthResult
+
+
+class _Memo:
+    """Presigned URLs are fetched again and again (a page's images, a CDN origin, a download retry):
+    an identical URL with the same signed header values, signed with the same secret, verifies the
+    same way, so only the validity window and the secret's currency are checked again. The
+    canonical request, its SHA-256 and the HMAC (~40 µs) are skipped. Bounded: cleared when full."""
+
+    def __init__(self, limit: int = 8192) -> None:
+        self.limit = limit
+        self.entries: dict[tuple[str, ...], _Verified] = {}
+
+    def hit(self, req: AuthInput, region: str, secrets: SecretLookup) -> AuthResult | None:
+        entry = self.entries.get((req.method, req.raw_path, req.raw_query, req.vhost_bucket, region))
+        if entry is None or entry.signed != _signed_values(req, entry.signed) or \
+                secrets(entry.result.access_key or "") != entry.secret:
+            return None
+        check_amz_headers_signed(req.headers, [name for name, _ in entry.signed])
+        check_window(entry.signed_ms, entry.expires, entry.stamp, req.now_ms)
+        return entry.result
+
+    def keep(self, req: AuthInput, region: str, signed_headers: tuple[str, ...], entry: _Verified) -> None:
+        if len(self.entries) >= self.limit:
+            self.entries = {}
+        signed = _signed_values(req, tuple((name, None) for name in (*signed_headers, "x-amz-content-sha256")))
+        self.entries[(req.method, req.raw_path, req.raw_query, req.vhost_bucket, region)] = \
+            dataclasses.replace(entry, signed=signed)
+
+
+def _signed_values(req: AuthInput, signed: tuple[tuple[str, str | None], ...]) -> tuple[tuple[str, str | None], ...]:
+    return tuple((name, req.headers.get(name)) for name, _ in signed)
+
+
+MEMO = _Memo()
+
+
 def verify_query(req: AuthInput, params: list[RawParam], secrets: SecretLookup, region: str) -> AuthResult:
-    """Presigned request: parameters, scope, validity window, then the signature."""
+    """Presigned request: parameters, scope, validity window, then the signature; a pass is
+    remembered (`authenticate` asks MEMO before parsing anything)."""
     q = _auth_params(params)
     cred = parse_credential(q["X-Amz-Credential"])
     if cred is None:
@@ -71,7 +120,9 @@ def verify_query(req: AuthInput, params: list[RawParam], secrets: SecretLookup, 
     check_signature(req, SignedRequest(cred.access_key, key, stamp, cred.scope, signed_headers,
                                        content or UNSIGNED_PAYLOAD, canonical_query(params, SIGNATURE),
                                        q[SIGNATURE]))
-    return AuthResult(cred.access_key, AuthType.SIGV4_QUERY, mode, digest)
+    result = AuthResult(cred.access_key, AuthType.SIGV4_QUERY, mode, digest)
+    MEMO.keep(req, region, signed_headers, _Verified((), secret, ms, expires, stamp, result))
+    return result
 
 
 def _auth_params(params: list[RawParam]) -> dict[str, str]:
