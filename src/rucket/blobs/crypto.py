@@ -79,6 +79,11 @@ def blocks_of(size: int, block: int) -> int:
     return max(1, -(-size // block))
 
 
+def opened_size(n_sealed: int, block: int) -> int:
+    """Plaintext bytes in `n_sealed` bytes of consecutive sealed blocks (the last may be short)."""
+    return n_sealed - TAG * -(-n_sealed // (block + TAG))
+
+
 def sealed_size(size: int, shift: int = DEFAULT_SHIFT) -> int:
     """Bytes on disk for `size` plaintext bytes."""
     return HEADER_SIZE + size + TAG * blocks_of(size, 1 << shift)
@@ -178,11 +183,22 @@ class Cipher:
             raise TamperedBlob(f"block {first + k} fails authentication") from exc
         return pos
 
-    def open_segment(self, sealed: bytes | bytearray | memoryview, seg: Segment, final_index: int) -> bytes:
-        """Plaintext of `seg` (its ciphertext given whole), cut to the requested range."""
+    def open_segment(self, sealed: bytes | bytearray | memoryview, seg: Segment, final_index: int,
+                     out: bytearray | None = None) -> bytes | bytearray:
+        """Plaintext of `seg` (its ciphertext given whole), cut to the requested range. With `out`
+        (`seg.hi - seg.lo` bytes) it is written there and `out` returned: a run wanted whole is
+        opened straight into it, so a long read can reuse its buffers instead of allocating."""
         if len(sealed) != seg.c_end - seg.c_start:
             raise TamperedBlob("encrypted span is truncated")
-        return bytes(memoryview(self.open_blocks(sealed, seg.first, final_index))[seg.lo:seg.hi])
+        if out is None:
+            return bytes(memoryview(self.open_blocks(sealed, seg.first, final_index))[seg.lo:seg.hi])
+        if len(out) != seg.hi - seg.lo:
+            raise ValueError("output buffer does not fit the segment")
+        if seg.lo == 0 and seg.hi == opened_size(len(sealed), self.header.block):
+            self.open_into(memoryview(sealed), seg.first, final_index, memoryview(out))
+        else:
+            out[:] = memoryview(self.open_blocks(sealed, seg.first, final_index))[seg.lo:seg.hi]
+        return out
 
     def seal_blocks(self, plain: bytes | bytearray | memoryview, first: int, final_last: bool) -> bytearray:
         view = memoryview(plain)
@@ -192,7 +208,7 @@ class Cipher:
 
     def open_blocks(self, sealed: bytes | bytearray | memoryview, first: int, final_index: int) -> bytearray:
         view = memoryview(sealed)
-        out = bytearray(len(view) - TAG * (-(-len(view) // (self.header.block + TAG)) if view else 0))
+        out = bytearray(opened_size(len(view), self.header.block))
         self.open_into(view, first, final_index, memoryview(out))
         return out
 

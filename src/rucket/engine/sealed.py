@@ -9,21 +9,24 @@ encrypted objects go to the metadata database's `inline_data` table as ciphertex
 The readers turn a plaintext range into the ciphertext span blobs/crypto.py computes, cut
 into 1 MiB runs of blocks that are each read and opened in one worker-thread call, two at a
 time, and yielded in order; only that span is read (plus the 16-byte header, cached per blob
-id: blobs are immutable). They skip the blob's CRC pass: every GCM tag authenticates its
-block (and the header, bound into each block's associated data), so corruption is caught
-either way, and a range read does not have to read the whole blob first. Encrypted GETs
-never use pathsend: the file is not the body. The blob store's abstraction is bypassed for
-these reads only (the file is opened by path, as pathsend does), to save a thread hop per MiB.
+id: blobs are immutable). A run is read into its thread's own buffer and opened into a pooled
+one (`Reusable`), so a GET allocates no fresh megabyte per step. The readers skip the blob's
+CRC pass: every GCM tag authenticates its block (and the header, bound into each block's
+associated data), so corruption is caught either way, and a range read does not have to
+read the whole blob first. Encrypted GETs never use pathsend: the file is not the body. The
+blob store's abstraction is bypassed for these reads only (the file is opened by path, as
+pathsend does), to save a thread hop per MiB.
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
+import sys
 import threading
 from collections import OrderedDict, deque
 from collections.abc import AsyncIterator, Callable
-from typing import Protocol
+from typing import Protocol, cast
 
 from rucket.blobs import crypto
 from rucket.blobs.base import WrittenBlob
@@ -142,7 +145,7 @@ class Headers:
 
 
 async def read_blob(blobs: LocalBlobs, headers: Headers, blob_id: str, dk: DataKey, size: int,
-                    start: int, end: int) -> AsyncIterator[bytes]:
+                    start: int, end: int) -> AsyncIterator[bytes | bytearray]:
     """Plaintext [start, end) of the sealed blob `blob_id` holding a `size`-byte object: the
     header (cached), then only the blocks the range needs."""
     if start >= end and size:
@@ -156,8 +159,9 @@ async def read_blob(blobs: LocalBlobs, headers: Headers, blob_id: str, dk: DataK
         cipher, final = crypto.Cipher(dk.key, header), crypto.blocks_of(size, header.block) - 1
         segs = crypto.segments(size, start, end, header.shift, max(1, READ_STEP // (header.block + crypto.TAG)))
 
-        def work(seg: crypto.Segment) -> bytes:
-            return cipher.open_segment(_pread(fd, seg.c_end - seg.c_start, seg.c_start, blob_id), seg, final)
+        def work(seg: crypto.Segment) -> bytes | bytearray:
+            sealed_run = _read_into(fd, seg.c_end - seg.c_start, seg.c_start, blob_id)
+            return cipher.open_segment(sealed_run, seg, final, OUTPUTS.take(seg.hi - seg.lo))
 
         async for out in _in_order(work, segs):
             yield out
@@ -167,6 +171,57 @@ async def read_blob(blobs: LocalBlobs, headers: Headers, blob_id: str, dk: DataK
         os.close(fd)
 
 
+class Reusable:
+    """Output buffers handed out again once nobody else holds them, so a long GET does not
+    allocate a fresh megabyte per step: glibc maps and unmaps buffers that big, and faulting
+    their pages in took more than half the decrypting threads' CPU. Whoever keeps a chunk (a
+    list of chunks, a memoryview, a socket transport that buffers it) holds a reference, and
+    CPython's reference count says so: a buffer is reused only when the pool's own reference
+    is the last one. The count of a free buffer is measured through the same code path at
+    construction, not assumed. Small buffers come cheaply from malloc's arenas: not pooled."""
+
+    def __init__(self, keep: int = 8, least: int = THREAD_MIN) -> None:
+        self._bufs: list[bytearray] = [bytearray(0)]
+        self._lock = threading.Lock()
+        self._keep, self._least = keep, least
+        self._idle = self._refs(0)
+        self._bufs.clear()
+
+    def _refs(self, i: int) -> int:
+        return sys.getrefcount(self._bufs[i])
+
+    def take(self, n: int) -> bytearray:
+        if n < self._least:
+            return bytearray(n)
+        with self._lock:
+            for i in range(len(self._bufs)):
+                if len(self._bufs[i]) == n and self._refs(i) == self._idle:
+                    return self._bufs[i]
+            buf = bytearray(n)
+            if len(self._bufs) >= self._keep:  # make room: the oldest, free or not
+                del self._bufs[0]
+            self._bufs.append(buf)
+            return buf
+
+
+OUTPUTS = Reusable()
+_LOCAL = threading.local()
+_KEEP_INPUT = 4 << 20  # per worker thread; a larger run (huge blocks) reads into a one-off buffer
+
+
+def _read_into(fd: int, n: int, pos: int, blob_id: str) -> memoryview:
+    """Ciphertext [pos, pos + n) in this thread's own reused buffer (it never leaves the thread)."""
+    buf = getattr(_LOCAL, "buf", None)
+    if buf is None or len(buf) < n:
+        buf = bytearray(n)
+        if n <= _KEEP_INPUT:
+            _LOCAL.buf = buf
+    view = memoryview(buf)[:n]
+    if os.preadv(fd, [view], pos) != n:
+        raise errors.CorruptBlob(f"encrypted blob {blob_id} is shorter than recorded")
+    return view
+
+
 def _pread(fd: int, n: int, pos: int, blob_id: str) -> bytes:
     data = os.pread(fd, n, pos)
     if len(data) != n:
@@ -174,12 +229,13 @@ def _pread(fd: int, n: int, pos: int, blob_id: str) -> bytes:
     return data
 
 
-async def _in_order(work: Callable[[crypto.Segment], bytes], segs: list[crypto.Segment]) -> AsyncIterator[bytes]:
+async def _in_order(work: Callable[[crypto.Segment], bytes | bytearray],
+                    segs: list[crypto.Segment]) -> AsyncIterator[bytes | bytearray]:
     """Read and open each segment in ONE worker-thread call, up to DEPTH at once (segments are
     independent, so both cores can decrypt while the event loop sends), yielding in order. The
     blob's CRC pass is skipped: each block's GCM tag already proves every byte (the header
     too: it is in every block's associated data)."""
-    pending: deque[asyncio.Future[bytes]] = deque()
+    pending: deque[asyncio.Future[bytes | bytearray]] = deque()
     try:
         for seg in segs:
             if seg.c_end - seg.c_start < THREAD_MIN and not pending:
@@ -235,7 +291,10 @@ def extra_of(dk: DataKey | None) -> dict[str, object]:
 
 async def read_version(store: Store, v: ObjectVersion, start: int, end: int,
                        dk: DataKey | None) -> AsyncIterator[bytes]:
-    """Plaintext [start, end) of an encrypted version; refuses to read one without its key."""
+    """Plaintext [start, end) of an encrypted version; refuses to read one without its key.
+
+    Chunks may be pooled bytearrays (`Reusable`), typed as bytes for callers that need only the
+    bytes-like protocol (send, write, hash, join); one that keeps a chunk keeps it intact."""
     if dk is None or not encrypted(v):
         raise errors.InvalidRequest(KEY_REQUIRED)
     if v.blob_id == INLINE:
@@ -249,10 +308,10 @@ async def read_version(store: Store, v: ObjectVersion, start: int, end: int,
             lo, hi = max(start, part.offset) - part.offset, min(end, part.offset + part.size) - part.offset
             if part.blob_id is not None and lo < hi:
                 async for chunk in read_blob(store.blobs, HEADERS, part.blob_id, dk, part.size, lo, hi):
-                    yield chunk
+                    yield cast(bytes, chunk)
         return
     async for chunk in read_blob(store.blobs, HEADERS, v.blob_id, dk, v.size, start, end):
-        yield chunk
+        yield cast(bytes, chunk)
 
 
 def shared_etag(src: ObjectVersion, src_dk: DataKey | None, dest_dk: DataKey | None) -> str | None:

@@ -196,3 +196,39 @@ def test_segments_opened_independently_concatenate_to_the_range(plain: bytes, pe
     with pytest.raises(TamperedBlob):  # a run opened with the wrong index (moved) fails
         cipher.open_segment(blob[segs[0].c_start:segs[0].c_end], dataclasses.replace(segs[0], first=segs[0].first + 1),
                             final)
+
+
+@settings(max_examples=150, suppress_health_check=[HealthCheck.too_slow])
+@given(st.binary(max_size=6000), st.integers(1, 4), st.data())
+def test_segments_opened_into_given_buffers(plain: bytes, per: int, data: st.DataObject) -> None:
+    """The pooled path of a GET: each run opened into a caller's buffer, whole runs directly."""
+    blob = sealed(plain)
+    start = data.draw(st.integers(0, max(0, len(plain) - 1)))
+    end = data.draw(st.integers(min(start + 1, len(plain)), len(plain)))
+    cipher = crypto.Cipher(KEY, Header.parse(blob[:HEADER_SIZE]))
+    final = crypto.blocks_of(len(plain), 1 << SMALL) - 1
+    out = []
+    for s in crypto.segments(len(plain), start, end, SMALL, per):
+        buf = bytearray(b"?" * (s.hi - s.lo))
+        assert cipher.open_segment(memoryview(blob)[s.c_start:s.c_end], s, final, buf) is buf
+        out.append(bytes(buf))
+    assert b"".join(out) == plain[start:end]
+
+
+def test_opening_into_a_buffer_checks_its_size_and_every_tag() -> None:
+    plain = os.urandom(5000)
+    blob = bytearray(sealed(plain))
+    cipher = crypto.Cipher(KEY, Header.parse(bytes(blob[:HEADER_SIZE])))
+    seg = crypto.segments(len(plain), 0, len(plain), SMALL, 8)[0]
+    with pytest.raises(ValueError):
+        cipher.open_segment(blob[seg.c_start:seg.c_end], seg, 4, bytearray(seg.hi - seg.lo + 1))
+    blob[HEADER_SIZE + 3 * (1024 + TAG) + 5] ^= 1  # the fourth block of the run
+    with pytest.raises(TamperedBlob):
+        cipher.open_segment(blob[seg.c_start:seg.c_end], seg, 4, bytearray(seg.hi - seg.lo))
+
+
+@pytest.mark.parametrize("n", [0, 1, 1023, 1024, 1040, 1041, 5000, 1040 * 3])
+def test_opened_size_inverts_the_framing(n: int) -> None:
+    plain = os.urandom(n)
+    body = sealed(plain)[HEADER_SIZE:]
+    assert crypto.opened_size(len(body), 1 << SMALL) == n
