@@ -175,6 +175,11 @@ class SqliteMeta(VersionReads, UploadReads):
         self._wconn.close()
 
     # ---- reads (any thread, never blocked by the writer) --------------------
+    def generation(self) -> int | None:
+        """Changes with every commit; None when reads may not be cached (several worker processes).
+        Callers that derive a value from several reads key it by this (s3/policy.py decisions)."""
+        return self._latest.gen if self._latest.enabled else None
+
     def _r(self) -> sqlite3.Connection:
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
         if conn is None:

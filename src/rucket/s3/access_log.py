@@ -31,12 +31,13 @@ class AccessLog:
         self._lines: list[str] = []
         self._flushed = clock()
         self._second = -1
+        self._logger = logging.getLogger(LOGGER)
         self._stamp = ""
 
     @property
     def enabled(self) -> bool:
         """Follows the level of the `rucket.access` logger, as `--log-level` sets it."""
-        return logging.getLogger(LOGGER).isEnabledFor(logging.INFO)
+        return self._logger.isEnabledFor(logging.INFO)
 
     def record(self, message: str, fields: dict[str, Any]) -> None:
         now = self._clock()

@@ -7,6 +7,7 @@ same callable runs under granian (with zero-copy `http.response.pathsend`) or uv
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
@@ -36,9 +37,9 @@ from rucket.s3.handlers.cors import PREFLIGHT, actual_headers
 from rucket.s3.identity import Directory, Identities
 from rucket.s3.metrics import S3Metrics, StorageCollector
 from rucket.s3.ops import Operation
-from rucket.s3.policy import Authorizer, auth_keys
+from rucket.s3.policy import Authorizer, Decisions, auth_keys
 from rucket.s3.request import RequestContext, Response, Settings
-from rucket.s3.router import resolve
+from rucket.s3.router import Route, resolve
 from rucket.s3.sender import send_response
 
 log = logging.getLogger("rucket.s3")
@@ -84,12 +85,20 @@ async def _receive_body(receive: Any, expected: int | None) -> AsyncIterator[byt
         raise IncompleteBody()
 
 
-def _query(raw_query: str) -> dict[str, str]:
-    """Decoded query parameters, first value wins; the same decoding the signature check uses."""
+@functools.lru_cache(maxsize=4096)
+def _query(raw_query: str) -> Mapping[str, str]:
+    """Decoded query parameters, first value wins; the same decoding the signature check uses.
+    Cached: presigned URLs and SDK paginators repeat the same query strings (read-only result)."""
     out: dict[str, str] = {}
     for name, value in parse_query(raw_query):
         out.setdefault(decode(name), decode(value or ""))
     return out
+
+
+@functools.lru_cache(maxsize=16384)
+def _route(method: str, host: str, path: str, raw_query: str, copy_source: bool, domains: tuple[str, ...]) -> Route:
+    """Routing is a pure function of these; hot objects are asked for again and again."""
+    return resolve(method, host, path, _query(raw_query), copy_source=copy_source, domains=domains)
 
 
 def _check_expected_owner(h: Mapping[str, str], bucket: Bucket | None) -> None:
@@ -120,6 +129,7 @@ class S3App:
         self.background: list[Callable[[], Awaitable[None]]] = []  # started by ASGI lifespan (lifecycle worker)
         self.metrics = S3Metrics()
         self.access = AccessLog(json_lines=False)  # the server sets the configured format
+        self.decisions = Decisions(engine.store.meta.generation)
         meta = engine.store.meta
         self.metrics.add(StorageCollector(meta.usage, meta.last_lsn, lambda: 0.0))
 
@@ -191,8 +201,8 @@ class S3App:
         method, path = scope["method"], scope["path"]
         raw_query = scope.get("query_string", b"").decode("latin-1")
         query = _query(raw_query)
-        route = resolve(method, headers.get("host", ""), path, query,
-                        copy_source="x-amz-copy-source" in headers, domains=self.settings.domains)
+        route = _route(method, headers.get("host", ""), path, raw_query, "x-amz-copy-source" in headers,
+                       self.settings.domains)
         raw_path = scope.get("raw_path") or path.encode("utf-8")
         auth_in = AuthInput(method, raw_path.decode("latin-1"), raw_query, headers,
                             self.engine.store.clock.now_ms(), vhost_bucket=route.bucket if route.virtual_host else "")
@@ -201,7 +211,7 @@ class S3App:
         user = self.identities.lookup(auth.access_key) if auth.access_key else None
         client = scope.get("client") or ("", 0)
         authz = Authorizer(self.engine, user, headers, query, str(client[0]), scope.get("scheme") == "https",
-                           *auth_keys(auth.auth_type))
+                           *auth_keys(auth.auth_type), decisions=self.decisions)
         _check_expected_owner(headers, authz.require_op(route.op, route.bucket, route.key))
         expected = _content_length(method, headers) if method in _BODY_METHODS else None
         body = verified_body(auth, auth_in, _receive_body(receive, expected))

@@ -11,7 +11,7 @@ DeleteObjects for each key, PostObject once the form has named the principal and
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from rucket.core.model import Bucket, ObjectVersion
@@ -19,9 +19,10 @@ from rucket.engine import Engine
 from rucket.engine.acl import Acls
 from rucket.s3.auth import AuthType
 from rucket.s3.errors import AccessDenied
-from rucket.s3.iam.evaluate import decide
+from rucket.s3.iam.evaluate import ACL_WRITE_ACTIONS, decide
 from rucket.s3.iam.keys import RequestKeys
 from rucket.s3.iam.model import AccessRequest, Decision, ObjectFacts
+from rucket.s3.iam.public import bucket_policy
 from rucket.s3.ops import Operation, Target
 from rucket.s3.request import RequestContext, User
 
@@ -92,6 +93,37 @@ class _ObjectFacts:
         return list(get_tags(v.row_id)) if v is not None and get_tags is not None else []
 
 
+class Decisions:
+    """Decisions that can only change with a commit, remembered until the next one.
+
+    Without identity policies and without a bucket policy no condition key is ever read, so a
+    decision depends only on stored state (ownership, ACLs, PublicAccessBlock, ObjectOwnership)
+    and the request's principal, action and resource. ACL writes are the exception (their
+    headers may carry a public ACL) and are never remembered. `generation` is the metadata
+    store's: it moves with every commit, and is None when reads may not be cached."""
+
+    def __init__(self, generation: Callable[[], int | None], limit: int = 8192) -> None:
+        self.generation, self.limit = generation, limit
+        self.entries: dict[tuple[object, ...], tuple[int, Decision]] = {}
+
+    def key(self, user: User | None, action: str, bucket: Bucket | None, key: str,
+            version_id: str | None) -> tuple[object, ...] | None:
+        if action in ACL_WRITE_ACTIONS or (user is not None and user.policies) or bucket_policy(bucket) is not None:
+            return None
+        return (user.id if user else None, action, bucket.name if bucket else "", key, version_id)
+
+    def get(self, memo_key: tuple[object, ...]) -> Decision | None:
+        entry = self.entries.get(memo_key)
+        return entry[1] if entry is not None and entry[0] == self.generation() else None
+
+    def put(self, memo_key: tuple[object, ...], gen: int | None, decision: Decision) -> None:
+        if gen is None or gen != self.generation():
+            return
+        if len(self.entries) >= self.limit:
+            self.entries = {}
+        self.entries[memo_key] = (gen, decision)
+
+
 @dataclass
 class Authorizer:
     """Everything about one request that a decision may depend on, minus the resource."""
@@ -104,12 +136,27 @@ class Authorizer:
     secure: bool = False
     auth_type: str = ""
     signature_version: str = ""
+    decisions: Decisions | None = None
 
     def check(self, action: str, target: Target, bucket: Bucket | None, key: str = "",
               version_id: str | None = None, headers: Mapping[str, str] | None = None) -> Decision:
         action = action.lower()
         if version_id is not None and target is Target.OBJECT:
             action = VERSIONED_ACTION.get(action, action)
+        memo = self.decisions
+        memo_key = memo.key(self.user, action, bucket, key, version_id) if memo is not None else None
+        if memo_key is not None:
+            assert memo is not None
+            if (known := memo.get(memo_key)) is not None:
+                return known
+            gen = memo.generation()
+            decision = self._decide(action, target, bucket, key, version_id, headers)
+            memo.put(memo_key, gen, decision)
+            return decision
+        return self._decide(action, target, bucket, key, version_id, headers)
+
+    def _decide(self, action: str, target: Target, bucket: Bucket | None, key: str, version_id: str | None,
+                headers: Mapping[str, str] | None) -> Decision:
         facts = _ObjectFacts(self.engine, bucket.name if bucket else "", key, version_id)
         hdrs = self.headers if headers is None else headers
         keys = RequestKeys(self.user, hdrs, self.query, self.source_ip, self.secure, self.auth_type,
