@@ -9,6 +9,7 @@ import json
 import logging
 import os
 import socket
+import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -194,8 +195,18 @@ def configure_logging(cfg: Config) -> None:
     root.setLevel(cfg.log_level.upper())
 
 
+GIL_SWITCH_S = 0.001
+
+
 def create_app() -> Any:
-    """Granian worker factory: the configuration travels from the parent in the environment."""
+    """Granian worker factory: the configuration travels from the parent in the environment.
+
+    The worker's event loop is CPU-bound under load while granian's I/O thread and the metadata
+    writer thread need the GIL for moments at a time (to hand over a request, to step SQLite):
+    at CPython's default 5 ms switch interval they queue behind the loop, so group commits
+    shrink and requests wait. 1 ms measured PUT 4 KiB c=64 473 -> 883-982 req/s and GET
+    2,600 -> 3,500 req/s (same run, paired)."""
+    sys.setswitchinterval(GIL_SWITCH_S)
     cfg = Config.from_json(os.environ[CONFIG_ENV])
     configure_logging(cfg)
     app = with_admin(build_app(cfg), cfg)
