@@ -44,6 +44,43 @@ DEPTH = 2  # steps in flight: one per core on the machines we measured
 THREAD_MIN = 256 * 1024  # smaller batches are sealed/opened on the event loop (a thread hop costs more)
 
 
+class Reusable:
+    """Megabyte buffers handed out again once nobody else holds them, so a long GET or PUT does
+    not allocate a fresh one per step: glibc maps and unmaps (or trims) buffers that big, and
+    faulting their pages back in took more than half the decrypting threads' CPU on a GET and
+    ~0.4M faults/s on the event loop on a PUT. Whoever keeps a chunk (a
+    list of chunks, a memoryview, a socket transport that buffers it) holds a reference, and
+    CPython's reference count says so: a buffer is reused only when the pool's own reference
+    is the last one. The count of a free buffer is measured through the same code path at
+    construction, not assumed. Small buffers come cheaply from malloc's arenas: not pooled."""
+
+    def __init__(self, keep: int = 8, least: int = THREAD_MIN) -> None:
+        self._bufs: list[bytearray] = [bytearray(0)]
+        self._lock = threading.Lock()
+        self._keep, self._least = keep, least
+        self._idle = self._refs(0)
+        self._bufs.clear()
+
+    def _refs(self, i: int) -> int:
+        return sys.getrefcount(self._bufs[i])
+
+    def take(self, n: int) -> bytearray:
+        if n < self._least:
+            return bytearray(n)
+        with self._lock:
+            for i in range(len(self._bufs)):
+                if len(self._bufs[i]) == n and self._refs(i) == self._idle:
+                    return self._bufs[i]
+            buf = bytearray(n)
+            if len(self._bufs) >= self._keep:  # make room: the oldest, free or not
+                del self._bufs[0]
+            self._bufs.append(buf)
+            return buf
+
+
+BUFFERS = Reusable(keep=16)  # GET outputs and PUT batches, shared by all requests
+
+
 class Writer(Protocol):
     size: int
 
@@ -63,26 +100,47 @@ class SealingWriter:
         self._inner, self._hashers = inner, hashers
         self._sealer = crypto.Sealer(dk.key)
         self._buf = bytearray()
+        self._pair: list[bytearray] | None = None  # batch buffers once the body passes FLUSH
+        self._n = 0  # bytes filled in self._pair[0]
         self._task: asyncio.Future[None] | None = None
         self.size = 0
 
     async def write(self, data: bytes) -> None:
-        self._buf += data
+        """A small body grows one buffer. Past the first batch, two pooled batch buffers take
+        turns, one filling while the other is sealed: no megabyte is allocated per batch."""
         self.size += len(data)
-        if len(self._buf) >= FLUSH:
-            buf, self._buf = bytes(self._buf), bytearray()
-            await self._drain()
-            self._task = asyncio.ensure_future(self._flush(buf))
+        view = memoryview(data)
+        if self._pair is None:
+            self._buf += view
+            if len(self._buf) >= FLUSH:
+                buf, self._buf = self._buf, bytearray()  # handed over, not copied
+                self._pair = [BUFFERS.take(FLUSH), BUFFERS.take(FLUSH)]
+                await self._hand_off(buf)
+            return
+        while view:
+            cur = self._pair[0]
+            k = min(len(view), FLUSH - self._n)
+            cur[self._n:self._n + k] = view[:k]
+            self._n, view = self._n + k, view[k:]
+            if self._n == FLUSH:
+                self._pair.reverse()  # the other one is free once _hand_off has drained its batch
+                self._n = 0
+                await self._hand_off(cur)
 
-    async def _flush(self, buf: bytes) -> None:
-        await self._inner.write(await asyncio.to_thread(self._seal, buf, False))
+    async def _hand_off(self, buf: bytearray) -> None:
+        await self._drain()
+        self._task = asyncio.ensure_future(self._flush(buf))
+
+    async def _flush(self, buf: bytearray) -> None:
+        batch = await asyncio.to_thread(self._seal, buf, False)
+        await self._inner.write(cast(bytes, batch))  # bytes-like: BlobWriter appends it to its buffer
 
     async def _drain(self) -> None:
         task, self._task = self._task, None
         if task is not None:
             await task
 
-    def _seal(self, buf: bytes, last: bool) -> bytes | bytearray:
+    def _seal(self, buf: bytes | bytearray, last: bool) -> bytes | bytearray:
         view = memoryview(buf)
         for h in self._hashers.values():
             h.update(view)
@@ -91,7 +149,8 @@ class SealingWriter:
 
     async def finish(self) -> WrittenBlob:
         await self._drain()
-        buf, self._buf = bytes(self._buf), bytearray()
+        buf = bytes(memoryview(self._pair[0])[:self._n]) if self._pair is not None else bytes(self._buf)
+        self._buf, self._pair = bytearray(), None
         tail = await asyncio.to_thread(self._seal, buf, True) if len(buf) >= THREAD_MIN else self._seal(buf, True)
         await self._inner.write(bytes(tail))
         inner = await self._inner.finish()
@@ -105,7 +164,11 @@ class SealingWriter:
             _consume(task)
             self._inner.abort()
             return
-        task.add_done_callback(lambda t: (_consume(t), self._inner.abort()))
+        def later(t: asyncio.Future[None]) -> None:
+            _consume(t)
+            self._inner.abort()
+
+        task.add_done_callback(later)
 
 
 def _consume(task: asyncio.Future[None] | None) -> None:
@@ -161,7 +224,7 @@ async def read_blob(blobs: LocalBlobs, headers: Headers, blob_id: str, dk: DataK
 
         def work(seg: crypto.Segment) -> bytes | bytearray:
             sealed_run = _read_into(fd, seg.c_end - seg.c_start, seg.c_start, blob_id)
-            return cipher.open_segment(sealed_run, seg, final, OUTPUTS.take(seg.hi - seg.lo))
+            return cipher.open_segment(sealed_run, seg, final, BUFFERS.take(seg.hi - seg.lo))
 
         async for out in _in_order(work, segs):
             yield out
@@ -171,40 +234,6 @@ async def read_blob(blobs: LocalBlobs, headers: Headers, blob_id: str, dk: DataK
         os.close(fd)
 
 
-class Reusable:
-    """Output buffers handed out again once nobody else holds them, so a long GET does not
-    allocate a fresh megabyte per step: glibc maps and unmaps buffers that big, and faulting
-    their pages in took more than half the decrypting threads' CPU. Whoever keeps a chunk (a
-    list of chunks, a memoryview, a socket transport that buffers it) holds a reference, and
-    CPython's reference count says so: a buffer is reused only when the pool's own reference
-    is the last one. The count of a free buffer is measured through the same code path at
-    construction, not assumed. Small buffers come cheaply from malloc's arenas: not pooled."""
-
-    def __init__(self, keep: int = 8, least: int = THREAD_MIN) -> None:
-        self._bufs: list[bytearray] = [bytearray(0)]
-        self._lock = threading.Lock()
-        self._keep, self._least = keep, least
-        self._idle = self._refs(0)
-        self._bufs.clear()
-
-    def _refs(self, i: int) -> int:
-        return sys.getrefcount(self._bufs[i])
-
-    def take(self, n: int) -> bytearray:
-        if n < self._least:
-            return bytearray(n)
-        with self._lock:
-            for i in range(len(self._bufs)):
-                if len(self._bufs[i]) == n and self._refs(i) == self._idle:
-                    return self._bufs[i]
-            buf = bytearray(n)
-            if len(self._bufs) >= self._keep:  # make room: the oldest, free or not
-                del self._bufs[0]
-            self._bufs.append(buf)
-            return buf
-
-
-OUTPUTS = Reusable()
 _LOCAL = threading.local()
 _KEEP_INPUT = 4 << 20  # per worker thread; a larger run (huge blocks) reads into a one-off buffer
 
