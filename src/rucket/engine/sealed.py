@@ -42,6 +42,7 @@ FLUSH = 1 << 20  # plaintext bytes per sealing batch (16 blocks of 64 KiB)
 READ_STEP = 1 << 20  # ciphertext bytes per read+open step of a GET (2 MiB steps fall out of L2: slower)
 DEPTH = 2  # steps in flight: one per core on the machines we measured
 THREAD_MIN = 256 * 1024  # smaller batches are sealed/opened on the event loop (a thread hop costs more)
+GIL = bool(getattr(sys, "_is_gil_enabled", lambda: True)())  # False only on a free-threaded build
 
 
 class Reusable:
@@ -52,12 +53,13 @@ class Reusable:
     list of chunks, a memoryview, a socket transport that buffers it) holds a reference, and
     CPython's reference count says so: a buffer is reused only when the pool's own reference
     is the last one. The count of a free buffer is measured through the same code path at
-    construction, not assumed. Small buffers come cheaply from malloc's arenas: not pooled."""
+    construction, not assumed. Small buffers come cheaply from malloc's arenas: not pooled;
+    nor is anything on a free-threaded build, whose reference counts are not read this way."""
 
-    def __init__(self, keep: int = 8, least: int = THREAD_MIN) -> None:
+    def __init__(self, keep: int = 8, least: int = THREAD_MIN, *, refcounts: bool = GIL) -> None:
         self._bufs: list[bytearray] = [bytearray(0)]
         self._lock = threading.Lock()
-        self._keep, self._least = keep, least
+        self._keep, self._least = keep, least if refcounts else sys.maxsize
         self._idle = self._refs(0)
         self._bufs.clear()
 

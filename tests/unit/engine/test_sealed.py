@@ -58,6 +58,11 @@ def test_small_buffers_are_not_pooled_and_the_pool_is_bounded() -> None:
     assert len(pool._bufs) == 3
 
 
+def test_without_readable_reference_counts_nothing_is_pooled() -> None:
+    pool = sealed.Reusable(least=16, refcounts=False)
+    assert len(pool.take(100)) == 100 and not pool._bufs
+
+
 def test_threads_taking_at_once_never_share_a_buffer() -> None:
     pool = sealed.Reusable(keep=4, least=16)
     got: list[bytearray] = []
