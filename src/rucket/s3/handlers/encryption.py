@@ -121,7 +121,7 @@ def write_request(h: Mapping[str, str]) -> SseRequest:
 def _headers(ctx: RequestContext) -> Mapping[str, str]:
     """Presigned URLs carry x-amz-server-side-encryption* in the query string (botocore hoists them
     there, and the signature covers the query): they count as headers."""
-    hoisted = {k.lower(): v for k, v in ctx.query.items() if k.lower().startswith(SSE)}
+    hoisted = {k.lower(): v for k, v in ctx.query.items() if len(k) >= len(SSE) and k.lower().startswith(SSE)}
     return {**hoisted, **ctx.headers} if hoisted else ctx.headers
 
 

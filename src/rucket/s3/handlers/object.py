@@ -87,7 +87,7 @@ def _resolve_version(ctx: RequestContext) -> ObjectVersion:
 
 
 def _read_headers(ctx: RequestContext, v: ObjectVersion) -> list[tuple[str, str]]:
-    if any(k.startswith("response-") for k in ctx.query) and ctx.user is None:
+    if ctx.user is None and any(k.startswith("response-") for k in ctx.query):
         raise InvalidRequest("Request specific response headers cannot be used for anonymous GET requests.")
     bucket = ctx.engine.buckets.get(ctx.bucket)
     out = hdr.object_headers(v, bucket.versioning != "") + sse.stored_headers(v, ctx.headers)
