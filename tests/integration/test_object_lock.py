@@ -191,6 +191,29 @@ def test_bypass_needs_the_permission(s3: BaseClient, s3_alt: BaseClient, locked:
     s3.delete_bucket_policy(Bucket=locked)
 
 
+def test_lock_headers_show_only_to_who_may_read_them(s3: BaseClient, s3_alt: BaseClient, locked: str) -> None:
+    """A reader allowed s3:GetObject only sees the bytes; the lock state needs its own permissions."""
+    s3.put_object(Bucket=locked, Key="k", Body=b"x", ObjectLockMode="GOVERNANCE", ObjectLockRetainUntilDate=FAR,
+                  ObjectLockLegalHoldStatus="ON")
+    owner_view = s3.head_object(Bucket=locked, Key="k")
+    assert owner_view["ObjectLockMode"] == "GOVERNANCE" and owner_view["ObjectLockLegalHoldStatus"] == "ON"
+    alt = "arn:aws:iam::000000000000:user/rucketalt"
+    grant = {"Effect": "Allow", "Principal": {"AWS": alt}, "Resource": f"arn:aws:s3:::{locked}/*",
+             "Action": ["s3:GetObject"]}
+    s3.put_bucket_policy(Bucket=locked, Policy=json.dumps({"Version": "2012-10-17", "Statement": [grant]}))
+    for view in (s3_alt.head_object(Bucket=locked, Key="k"), s3_alt.get_object(Bucket=locked, Key="k")):
+        assert not {"ObjectLockMode", "ObjectLockRetainUntilDate", "ObjectLockLegalHoldStatus"} & view.keys()
+    grant["Action"] = ["s3:GetObject", "s3:GetObjectRetention"]
+    s3.put_bucket_policy(Bucket=locked, Policy=json.dumps({"Version": "2012-10-17", "Statement": [grant]}))
+    view = s3_alt.head_object(Bucket=locked, Key="k")
+    assert view["ObjectLockMode"] == "GOVERNANCE" and "ObjectLockLegalHoldStatus" not in view
+    grant["Action"] = ["s3:GetObject", "s3:GetObjectRetention", "s3:GetObjectLegalHold"]
+    s3.put_bucket_policy(Bucket=locked, Policy=json.dumps({"Version": "2012-10-17", "Statement": [grant]}))
+    assert s3_alt.head_object(Bucket=locked, Key="k")["ObjectLockLegalHoldStatus"] == "ON"
+    s3.delete_bucket_policy(Bucket=locked)
+    s3.put_object_legal_hold(Bucket=locked, Key="k", LegalHold={"Status": "OFF"})
+
+
 def test_legal_hold_blocks_delete_even_with_bypass(s3: BaseClient, locked: str) -> None:
     vid = s3.put_object(Bucket=locked, Key="k", Body=b"x")["VersionId"]
     with pytest.raises(ClientError) as exc:

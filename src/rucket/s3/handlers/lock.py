@@ -16,6 +16,7 @@ from rucket.s3.errors import (
     ObjectLockConfigurationNotFoundError,
 )
 from rucket.s3.ops import Operation, Target
+from rucket.s3.policy import authorize_object
 from rucket.s3.request import RequestContext, Response
 from rucket.s3.xml import lock as xml
 from rucket.s3.xml.base import iso8601_ms
@@ -57,13 +58,16 @@ def lock_extra(ctx: RequestContext, bucket: Bucket) -> dict[str, Any]:
 
 
 def lock_headers(ctx: RequestContext, v: ObjectVersion) -> list[tuple[str, str]]:
-    """x-amz-object-lock-* of a GET/HEAD answer (only for buckets with Object Lock)."""
+    """x-amz-object-lock-* of a GET/HEAD answer (only for buckets with Object Lock). As AWS does,
+    each pair shows only to a caller that may also read it through its own API
+    (s3:GetObjectRetention, s3:GetObjectLegalHold): a reader of the bytes learns nothing more."""
     state = ctx.engine.lock.state(v)
     out = []
-    if state.mode:
+    vid = ctx.query.get("versionId")
+    if state.mode and authorize_object(ctx, "s3:GetObjectRetention", ctx.key, vid):
         out += [("x-amz-object-lock-mode", state.mode),
                 ("x-amz-object-lock-retain-until-date", iso8601_ms(state.until_ms))]
-    if state.legal_hold is not None:
+    if state.legal_hold is not None and authorize_object(ctx, "s3:GetObjectLegalHold", ctx.key, vid):
         out.append(("x-amz-object-lock-legal-hold", "ON" if state.legal_hold else "OFF"))
     return out
 
