@@ -7,15 +7,15 @@ blob integrity (blobs/integrity.py) and makes it durable exactly as for plaintex
 encrypted objects go to the metadata database's `inline_data` table as ciphertext too.
 
 The readers turn a plaintext range into the ciphertext span blobs/crypto.py computes, cut
-into 1 MiB runs of blocks that are each read and opened in one worker-thread call, two at a
-time, and yielded in order; only that span is read (plus the 16-byte header, cached per blob
-id: blobs are immutable). A run is read into its thread's own buffer and opened into a pooled
-one (`Reusable`), so a GET allocates no fresh megabyte per step. The readers skip the blob's
-CRC pass: every GCM tag authenticates its block (and the header, bound into each block's
-associated data), so corruption is caught either way, and a range read does not have to
-read the whole blob first. Encrypted GETs never use pathsend: the file is not the body. The
-blob store's abstraction is bypassed for these reads only (the file is opened by path, as
-pathsend does), to save a thread hop per MiB.
+into 1 MiB runs of blocks that are each read and opened in one worker-thread call, up to
+DEPTH ahead, and yielded in order; only that span is read (plus the 16-byte header, cached
+per blob id: blobs are immutable). A run is read into its thread's own buffer and opened into
+a pooled one (`Reusable`), so a GET allocates no fresh megabyte per step. The readers skip the
+blob's CRC pass: every GCM tag authenticates its block (and the header, bound into each
+block's associated data), so corruption is caught either way, and a range read does not
+have to read the whole blob first. Encrypted GETs never use pathsend: the file is not the
+body. The blob store's abstraction is bypassed for these reads only (the file is opened by
+path, as pathsend does), to save a thread hop per MiB.
 """
 
 from __future__ import annotations
@@ -40,7 +40,8 @@ from rucket.engine.store import Store
 
 FLUSH = 1 << 20  # plaintext bytes per sealing batch (16 blocks of 64 KiB)
 READ_STEP = 1 << 20  # ciphertext bytes per read+open step of a GET (2 MiB steps fall out of L2: slower)
-DEPTH = 2  # steps in flight: one per core on the machines we measured
+DEPTH = 4  # steps in flight: read-ahead that absorbs thread wake-up jitter (2 cores, paired runs:
+#            2 -> 74 %, 4 -> 82 %, 6 -> 91 % of plaintext GET; 6 would occupy every default executor thread)
 THREAD_MIN = 256 * 1024  # smaller batches are sealed/opened on the event loop (a thread hop costs more)
 GIL = bool(getattr(sys, "_is_gil_enabled", lambda: True)())  # False only on a free-threaded build
 
@@ -263,7 +264,7 @@ def _pread(fd: int, n: int, pos: int, blob_id: str) -> bytes:
 async def _in_order(work: Callable[[crypto.Segment], bytes | bytearray],
                     segs: list[crypto.Segment]) -> AsyncIterator[bytes | bytearray]:
     """Read and open each segment in ONE worker-thread call, up to DEPTH at once (segments are
-    independent, so both cores can decrypt while the event loop sends), yielding in order. The
+    independent, so the cores decrypt ahead while the event loop sends), yielding in order. The
     blob's CRC pass is skipped: each block's GCM tag already proves every byte (the header
     too: it is in every block's associated data)."""
     pending: deque[asyncio.Future[bytes | bytearray]] = deque()
