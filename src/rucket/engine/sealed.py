@@ -50,12 +50,15 @@ class Reusable:
     """Megabyte buffers handed out again once nobody else holds them, so a long GET or PUT does
     not allocate a fresh one per step: glibc maps and unmaps (or trims) buffers that big, and
     faulting their pages back in took more than half the decrypting threads' CPU on a GET and
-    ~0.4M faults/s on the event loop on a PUT. Whoever keeps a chunk (a
-    list of chunks, a memoryview, a socket transport that buffers it) holds a reference, and
-    CPython's reference count says so: a buffer is reused only when the pool's own reference
-    is the last one. The count of a free buffer is measured through the same code path at
-    construction, not assumed. Small buffers come cheaply from malloc's arenas: not pooled;
-    nor is anything on a free-threaded build, whose reference counts are not read this way."""
+    50-60k page faults a second on the event loop thread on a PUT.
+
+    Whoever keeps a chunk (a list of chunks, a memoryview, a socket transport that buffers it)
+    holds a reference, and CPython's reference count says so: a buffer is reused only when the
+    pool's own reference is the last one. The count of a free buffer is measured through the
+    same code path at construction, not assumed. Small buffers come cheaply from malloc's
+    arenas: not pooled; nor is anything on a free-threaded build, whose reference counts are
+    not read this way. A reused buffer still holds an earlier object's bytes: callers fill
+    it whole (a run opened into it) or read back only what they wrote (a PUT batch)."""
 
     def __init__(self, keep: int = 8, least: int = THREAD_MIN, *, refcounts: bool = GIL) -> None:
         self._bufs: list[bytearray] = [bytearray(0)]
