@@ -8,7 +8,6 @@ UNSIGNED-PAYLOAD unless the signer fixed x-amz-content-sha256. Validity is the w
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from dataclasses import dataclass
 
@@ -79,12 +78,14 @@ class _Memo:
         check_window(entry.signed_ms, entry.expires, entry.stamp, req.now_ms)
         return entry.result
 
-    def keep(self, req: AuthInput, region: str, signed_headers: tuple[str, ...], entry: _Verified) -> None:
+    def keep(self, req: AuthInput, region: str, signed_headers: tuple[str, ...], secret: str, signed_ms: int,
+             expires: int, stamp: str, result: AuthResult) -> None:
         if len(self.entries) >= self.limit:
             self.entries = {}
-        signed = _signed_values(req, tuple((name, None) for name in (*signed_headers, "x-amz-content-sha256")))
+        h = req.headers
+        signed = tuple((name, h.get(name)) for name in (*signed_headers, "x-amz-content-sha256"))
         self.entries[(req.method, req.raw_path, req.raw_query, req.vhost_bucket, region)] = \
-            dataclasses.replace(entry, signed=signed)
+            _Verified(signed, secret, signed_ms, expires, stamp, result)
 
 
 def _signed_values(req: AuthInput, signed: tuple[tuple[str, str | None], ...]) -> tuple[tuple[str, str | None], ...]:
@@ -121,7 +122,7 @@ def verify_query(req: AuthInput, params: list[RawParam], secrets: SecretLookup, 
                                        content or UNSIGNED_PAYLOAD, canonical_query(params, SIGNATURE),
                                        q[SIGNATURE]))
     result = AuthResult(cred.access_key, AuthType.SIGV4_QUERY, mode, digest)
-    MEMO.keep(req, region, signed_headers, _Verified((), secret, ms, expires, stamp, result))
+    MEMO.keep(req, region, signed_headers, secret, ms, expires, stamp, result)
     return result
 
 
