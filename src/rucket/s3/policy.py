@@ -107,10 +107,10 @@ class Decisions:
         self.entries: dict[tuple[object, ...], tuple[int, Decision]] = {}
 
     def key(self, user: User | None, action: str, bucket: Bucket | None, key: str,
-            version_id: str | None) -> tuple[object, ...] | None:
+            version_id: str | None, target: Target = Target.OBJECT) -> tuple[object, ...] | None:
         if action in ACL_WRITE_ACTIONS or (user is not None and user.policies) or bucket_policy(bucket) is not None:
             return None
-        return (user.id if user else None, action, bucket.name if bucket else "", key, version_id)
+        return (user.id if user else None, action, target, bucket.name if bucket else "", key, version_id)
 
     def get(self, memo_key: tuple[object, ...]) -> Decision | None:
         entry = self.entries.get(memo_key)
@@ -144,7 +144,7 @@ class Authorizer:
         if version_id is not None and target is Target.OBJECT:
             action = VERSIONED_ACTION.get(action, action)
         memo = self.decisions
-        memo_key = memo.key(self.user, action, bucket, key, version_id) if memo is not None else None
+        memo_key = memo.key(self.user, action, bucket, key, version_id, target) if memo is not None else None
         if memo_key is not None:
             assert memo is not None
             if (known := memo.get(memo_key)) is not None:
