@@ -179,16 +179,21 @@ def test_span_of_a_range_within_one_block_is_one_frame() -> None:
     assert sp.c_end - sp.c_start == 1024 + TAG
 
 
+def _drawn_range(plain: bytes, data: st.DataObject) -> tuple[bytes, int, int, crypto.Cipher, int]:
+    """A sealed blob of `plain`, a drawn plaintext range [start, end), its cipher and final block index."""
+    blob = sealed(plain)
+    start = data.draw(st.integers(0, max(0, len(plain) - 1)))
+    end = data.draw(st.integers(min(start + 1, len(plain)), len(plain)))
+    cipher = crypto.Cipher(KEY, Header.parse(blob[:HEADER_SIZE]))
+    return blob, start, end, cipher, crypto.blocks_of(len(plain), 1 << SMALL) - 1
+
+
 @settings(max_examples=150, suppress_health_check=[HealthCheck.too_slow])
 @given(st.binary(max_size=6000), st.integers(1, 4), st.data())
 def test_segments_opened_independently_concatenate_to_the_range(plain: bytes, per: int, data: st.DataObject) -> None:
     """What a parallel GET does: each run of blocks read and opened on its own, joined in order."""
-    blob = sealed(plain)
-    start = data.draw(st.integers(0, max(0, len(plain) - 1)))
-    end = data.draw(st.integers(min(start + 1, len(plain)), len(plain)))
+    blob, start, end, cipher, final = _drawn_range(plain, data)
     segs = crypto.segments(len(plain), start, end, SMALL, per)
-    cipher = crypto.Cipher(KEY, Header.parse(blob[:HEADER_SIZE]))
-    final = crypto.blocks_of(len(plain), 1 << SMALL) - 1
     sp = crypto.span(len(plain), start, end, SMALL)
     assert (segs[0].c_start, segs[-1].c_end) == (sp.c_start, sp.c_end)
     out = b"".join(cipher.open_segment(blob[s.c_start:s.c_end], s, final) for s in segs)
@@ -202,11 +207,7 @@ def test_segments_opened_independently_concatenate_to_the_range(plain: bytes, pe
 @given(st.binary(max_size=6000), st.integers(1, 4), st.data())
 def test_segments_opened_into_given_buffers(plain: bytes, per: int, data: st.DataObject) -> None:
     """The pooled path of a GET: each run opened into a caller's buffer, whole runs directly."""
-    blob = sealed(plain)
-    start = data.draw(st.integers(0, max(0, len(plain) - 1)))
-    end = data.draw(st.integers(min(start + 1, len(plain)), len(plain)))
-    cipher = crypto.Cipher(KEY, Header.parse(blob[:HEADER_SIZE]))
-    final = crypto.blocks_of(len(plain), 1 << SMALL) - 1
+    blob, start, end, cipher, final = _drawn_range(plain, data)
     out = []
     for s in crypto.segments(len(plain), start, end, SMALL, per):
         buf = bytearray(b"?" * (s.hi - s.lo))
