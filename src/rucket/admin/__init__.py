@@ -1,7 +1,7 @@
 """The admin HTTP API (JSON, SigV4-signed with the root credentials), beside the S3 API.
 
-`server.py` mounts it under `/admin/`; routes are a table (`routes.ROUTES`) that other
-features extend with `@route("POST", "/admin/lifecycle/run")`.
+`server.py` mounts it under `/_rucket/admin/` (core/paths.py); routes are a table (`routes.ROUTES`) that other
+features extend with `@route("POST", "/lifecycle/run")`.
 """
 
 from __future__ import annotations

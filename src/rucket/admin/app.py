@@ -21,7 +21,6 @@ from rucket.engine.iam import Iam, IamConflict, IamInvalid, IamNotFound
 
 log = logging.getLogger("rucket.admin")
 MAX_BODY = 256 * 1024
-PREFIX = "/admin/"
 
 
 @dataclass(frozen=True)

@@ -30,12 +30,12 @@ def _text(body: Any, name: str) -> str:
     return value
 
 
-@route("GET", "/admin/kms/keys")
+@route("GET", "/kms/keys")
 async def list_keys(req: AdminRequest, p: Params, svc: Services) -> tuple[int, Any]:
     return 200, {"keys": [_key(k) for k in svc.engine.encryption.kms.all_keys()]}
 
 
-@route("POST", "/admin/kms/keys")
+@route("POST", "/kms/keys")
 async def create_key(req: AdminRequest, p: Params, svc: Services) -> tuple[int, Any]:
     body = req.json()
     try:
@@ -45,12 +45,12 @@ async def create_key(req: AdminRequest, p: Params, svc: Services) -> tuple[int, 
     return 201, _key(key)
 
 
-@route("GET", "/admin/kms/keys/{key_id}")
+@route("GET", "/kms/keys/{key_id}")
 async def show_key(req: AdminRequest, p: Params, svc: Services) -> tuple[int, Any]:
     return 200, _key(_found(svc, p["key_id"]))
 
 
-@route("POST", "/admin/kms/keys/{key_id}/rotate")
+@route("POST", "/kms/keys/{key_id}/rotate")
 async def rotate_key(req: AdminRequest, p: Params, svc: Services) -> tuple[int, Any]:
     _found(svc, p["key_id"])
     return 200, _key(await svc.engine.encryption.kms.rotate(p["key_id"]))

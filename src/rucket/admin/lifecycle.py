@@ -13,7 +13,7 @@ from rucket.admin.routes import route
 from rucket.engine.lifecycle import Lifecycle
 
 
-@route("POST", "/admin/lifecycle/run")
+@route("POST", "/lifecycle/run")
 async def run_lifecycle(req: AdminRequest, p: Mapping[str, str], svc: Services) -> tuple[int, Any]:
     report = await Lifecycle(svc.engine).run_once()
     return 200, {"report": dataclasses.asdict(report)}

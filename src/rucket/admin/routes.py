@@ -11,6 +11,8 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from rucket.core.paths import ADMIN
+
 if TYPE_CHECKING:
     from rucket.admin.app import AdminRequest, Services
 
@@ -36,7 +38,7 @@ ROUTES: list[Route] = []
 
 def _compile(template: str) -> re.Pattern[str]:
     return re.compile("".join(f"(?P<{seg[1:-1]}>[^/]+)" if seg.startswith("{") else re.escape(seg)
-                              for seg in re.split(r"(\{[a-z_]+\})", template)))
+                              for seg in re.split(r"(\{[a-z_]+\})", ADMIN + template)))
 
 
 def route(method: str, template: str) -> Callable[[Handler], Handler]:

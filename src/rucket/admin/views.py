@@ -41,7 +41,7 @@ def _query_int(req: AdminRequest, name: str, default: int, lo: int, hi: int) -> 
     return value
 
 
-@route("GET", "/admin/info")
+@route("GET", "/info")
 async def server_info(req: AdminRequest, p: Params, svc: Services) -> tuple[int, Any]:
     now = svc.engine.store.clock.now_ms()
     started = int(svc.info.get("started_ms", now))
@@ -49,7 +49,7 @@ async def server_info(req: AdminRequest, p: Params, svc: Services) -> tuple[int,
                  "last_lsn": svc.engine.store.meta.last_lsn()}
 
 
-@route("GET", "/admin/usage")
+@route("GET", "/usage")
 async def usage(req: AdminRequest, p: Params, svc: Services) -> tuple[int, Any]:
     rows = svc.engine.store.meta.usage()
     buckets = [{"name": name, "objects": objects, "bytes": size} for name, objects, size in rows]
@@ -63,14 +63,14 @@ def _bucket(b: Bucket, objects: int, size: int) -> dict[str, Any]:
             "bytes": size, "configured": [k for k in CONFIG_FLAGS if b.config.get(k)]}
 
 
-@route("GET", "/admin/buckets")
+@route("GET", "/buckets")
 async def buckets(req: AdminRequest, p: Params, svc: Services) -> tuple[int, Any]:
     meta = svc.engine.store.meta
     sizes = {name: (objects, size) for name, objects, size in meta.usage()}
     return 200, {"buckets": [_bucket(b, *sizes.get(b.name, (0, 0))) for b in meta.list_buckets()]}
 
 
-@route("GET", "/admin/lifecycle")
+@route("GET", "/lifecycle")
 async def lifecycle_status(req: AdminRequest, p: Params, svc: Services) -> tuple[int, Any]:
     """The worker's last pass (from the process that runs it) and every bucket's rule counts."""
     per_bucket = []
@@ -91,7 +91,7 @@ def _event(row: tuple[Any, ...]) -> dict[str, Any]:
             "version_id": ev.version_id, "payload": ev.payload}
 
 
-@route("GET", "/admin/events")
+@route("GET", "/events")
 async def events(req: AdminRequest, p: Params, svc: Services) -> tuple[int, Any]:
     """`?after=LSN` pages forward; without it, the last `limit` events (the tail)."""
     meta = svc.engine.store.meta

@@ -1,6 +1,6 @@
 """The web console's ASGI app: sessions, CSRF, security headers, then a page handler.
 
-Served by `rucket serve` under `/console` beside the S3 API (see `server.py`). Pages are
+Served by `rucket serve` under `/_rucket/console` (core/paths.py) beside the S3 API (see `server.py`). Pages are
 server-rendered (Jinja2, autoescaped); `static/console.js` adds uploads with progress, the
 metrics charts and confirmations, with plain fetch()/XHR and no build step.
 """
@@ -19,12 +19,12 @@ from rucket.console.context import Ctx, Services
 from rucket.console.session import COOKIE
 from rucket.console.views.format import FILTERS
 from rucket.console.web import MAX_BODY, Page, Request, match
+from rucket.core.paths import CONSOLE as PREFIX
 
 if TYPE_CHECKING:
     from jinja2 import Environment
 
 log = logging.getLogger("rucket.console")
-PREFIX = "/console"
 HERE = Path(__file__).parent
 STATIC = {p.name: p for p in (HERE / "static").iterdir() if p.is_file()}
 SECURITY_HEADERS = [
@@ -52,6 +52,7 @@ class ConsoleApp:
             env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(["html"]),
                               trim_blocks=True, lstrip_blocks=True)
             env.filters.update(FILTERS)
+            env.globals["console"] = PREFIX  # templates link as {{ console }}/buckets
             self._templates = env
         return self._templates
 

@@ -1,6 +1,6 @@
 """The console's own small HTTP vocabulary: a parsed request, a response, the route table.
 
-Pages are registered with `@page("GET", "/console/b/{bucket}")` in the `views` modules, as
+Pages are registered with `@page("GET", "/b/{bucket}")` (relative to `core.paths.CONSOLE`) in the `views` modules, as
 admin routes are; a `{name}` segment captures one path segment (object keys and prefixes
 travel in the query string, so they may contain "/").
 """
@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from http.cookies import SimpleCookie
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, quote
+
+from rucket.core.paths import CONSOLE
 
 if TYPE_CHECKING:
     from rucket.console.context import Ctx
@@ -98,7 +100,7 @@ ROUTES: list[Route] = []
 
 def page(method: str, template: str, *, login: bool = True, root: bool = False) -> Callable[[Handler], Handler]:
     pattern = re.compile("".join(f"(?P<{s[1:-1]}>[^/]+)" if s.startswith("{") else re.escape(s)
-                                 for s in re.split(r"(\{[a-z_]+\})", template)))
+                                 for s in re.split(r"(\{[a-z_]+\})", CONSOLE + template)))
 
     def register(handler: Handler) -> Handler:
         ROUTES.append(Route(method, pattern, handler, login, root))
