@@ -8,13 +8,12 @@ and draws the charts itself.
 from __future__ import annotations
 
 from rucket.console.context import Ctx
-from rucket.console.web import Page, page
+from rucket.console.web import Page, Route
 from rucket.core.paths import ADMIN
 
 EVENTS_SHOWN = 50
 
 
-@page("GET", "/server", root=True)
 async def server(ctx: Ctx) -> Page:
     views = {}
     for name, path in (("info", f"{ADMIN}/info"), ("usage", f"{ADMIN}/usage"), ("lifecycle", f"{ADMIN}/lifecycle")):
@@ -25,12 +24,17 @@ async def server(ctx: Ctx) -> Page:
     return ctx.render("server.html", events=tail, **views)
 
 
-@page("GET", "/metrics", root=True)
 async def metrics_page(ctx: Ctx) -> Page:
     return ctx.render("metrics.html")
 
 
-@page("GET", "/api/metrics", root=True)
 async def metrics_text(ctx: Ctx) -> Page:
     reply = await ctx.s3("GET", "/metrics")
     return Page.text(reply.body, reply.status, "text/plain; version=0.0.4; charset=utf-8")
+
+
+ROUTES = (
+    Route("GET", "/server", server, root=True),
+    Route("GET", "/metrics", metrics_page, root=True),
+    Route("GET", "/api/metrics", metrics_text, root=True),
+)

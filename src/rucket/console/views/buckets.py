@@ -6,7 +6,7 @@ from typing import Any
 
 from rucket.console.context import Ctx
 from rucket.console.sign import object_path
-from rucket.console.web import Page, page
+from rucket.console.web import Page, Route
 from rucket.core.paths import ADMIN, CONSOLE
 
 
@@ -30,12 +30,10 @@ async def _list_page(ctx: Ctx, status: int = 200, error: str = "", name: str = "
     return ctx.render("buckets.html", status, buckets=buckets, error=error or list_error, name=name)
 
 
-@page("GET", "/buckets")
 async def list_buckets(ctx: Ctx) -> Page:
     return await _list_page(ctx)
 
 
-@page("POST", "/buckets")
 async def create_bucket(ctx: Ctx) -> Page:
     name = ctx.req.form().get("name", "").strip()
     reply = await ctx.s3("PUT", object_path(name or "-"))
@@ -43,3 +41,8 @@ async def create_bucket(ctx: Ctx) -> Page:
         return await _list_page(ctx, reply.status, reply.error(), name)
     return Page.redirect(f"{CONSOLE}/b/{name}")
 
+
+ROUTES = (
+    Route("GET", "/buckets", list_buckets),
+    Route("POST", "/buckets", create_bucket),
+)

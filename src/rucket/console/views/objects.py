@@ -15,7 +15,7 @@ from urllib.parse import quote
 
 from rucket.console.context import Ctx
 from rucket.console.sign import object_path
-from rucket.console.web import Page, page, url
+from rucket.console.web import Page, Route, url
 from rucket.core.paths import CONSOLE
 
 PAGE_KEYS = 200
@@ -50,7 +50,6 @@ async def _listing(ctx: Ctx, bucket: str, prefix: str, token: str) -> dict[str, 
             "error": "", "status": 200}
 
 
-@page("GET", "/b/{bucket}")
 async def browse(ctx: Ctx) -> Page:
     bucket, q = ctx.params["bucket"], ctx.req.query
     prefix = q.get("prefix", "")
@@ -73,7 +72,6 @@ def kind_of(content_type: str, key: str) -> tuple[str, str]:
     return "", ctype
 
 
-@page("GET", "/b/{bucket}/object")
 async def show_object(ctx: Ctx) -> Page:
     bucket, key = ctx.params["bucket"], ctx.req.query.get("key", "")
     head = await ctx.s3("HEAD", object_path(bucket, key))
@@ -92,7 +90,6 @@ async def show_object(ctx: Ctx) -> Page:
                       parent=key.rsplit("/", 1)[0] + "/" if "/" in key else "", crumbs=crumbs(bucket, key))
 
 
-@page("GET", "/b/{bucket}/download")
 async def download(ctx: Ctx) -> Page:
     bucket, key = ctx.params["bucket"], ctx.req.query.get("key", "")
     name = key.rsplit("/", 1)[-1] or "download"
@@ -100,7 +97,6 @@ async def download(ctx: Ctx) -> Page:
     return Page.redirect(ctx.presign("GET", bucket, key, [("response-content-disposition", disposition)]))
 
 
-@page("POST", "/b/{bucket}/object/delete")
 async def delete_object(ctx: Ctx) -> Page:
     bucket, key = ctx.params["bucket"], ctx.req.form().get("key", "")
     reply = await ctx.s3("DELETE", object_path(bucket, key))
@@ -129,7 +125,6 @@ PRESIGNERS: dict[str, tuple[str, Callable[[Mapping[str, Any]], list[tuple[str, s
 }
 
 
-@page("POST", "/api/presign")
 async def presign_api(ctx: Ctx) -> Page:
     """Presigned URLs for the browser's upload: {op: put|create|parts|complete|abort, bucket, key, ...}."""
     body = ctx.req.json()
@@ -146,3 +141,12 @@ async def presign_api(ctx: Ctx) -> Page:
         return Page.json({"url": ctx.presign(method, bucket, key, params(body))})
     except (KeyError, ValueError) as exc:
         return Page.json({"error": f"bad presign request: {exc}"}, 400)
+
+
+ROUTES = (
+    Route("GET", "/b/{bucket}", browse),
+    Route("GET", "/b/{bucket}/object", show_object),
+    Route("GET", "/b/{bucket}/download", download),
+    Route("POST", "/b/{bucket}/object/delete", delete_object),
+    Route("POST", "/api/presign", presign_api),
+)

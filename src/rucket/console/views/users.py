@@ -10,7 +10,7 @@ from typing import Any
 from urllib.parse import quote
 
 from rucket.console.context import Ctx
-from rucket.console.web import Page, page
+from rucket.console.web import Page, Route
 from rucket.core.paths import ADMIN, CONSOLE
 
 USERS = f"{CONSOLE}/users"
@@ -45,12 +45,10 @@ async def _act(ctx: Ctx, method: str, path: str, body: Any = None, **on_error: A
     return Page.redirect(USERS)
 
 
-@page("GET", "/users", root=True)
 async def list_users(ctx: Ctx) -> Page:
     return await users_page(ctx)
 
 
-@page("POST", "/users", root=True)
 async def create_user(ctx: Ctx) -> Page:
     name = ctx.req.form().get("name", "").strip()
     reply = await ctx.admin("POST", f"{ADMIN}/users", json.dumps({"name": name}).encode())
@@ -61,12 +59,10 @@ async def create_user(ctx: Ctx) -> Page:
                                                   "secret_key": data["secret_key"]})
 
 
-@page("POST", "/users/{name}/delete", root=True)
 async def delete_user(ctx: Ctx) -> Page:
     return await _act(ctx, "DELETE", f"{ADMIN}/users/{_seg(ctx.params['name'])}")
 
 
-@page("POST", "/users/{name}/keys", root=True)
 async def create_key(ctx: Ctx) -> Page:
     name = ctx.params["name"]
     reply = await ctx.admin("POST", f"{ADMIN}/users/{_seg(name)}/keys", b"{}")
@@ -77,25 +73,21 @@ async def create_key(ctx: Ctx) -> Page:
                                                   "secret_key": data["secret_key"]})
 
 
-@page("POST", "/keys/{access_key}/state", root=True)
 async def set_key_state(ctx: Ctx) -> Page:
     enabled = ctx.req.form().get("enabled") == "true"
     return await _act(ctx, "PATCH", f"{ADMIN}/keys/{_seg(ctx.params['access_key'])}", {"enabled": enabled})
 
 
-@page("POST", "/keys/{access_key}/delete", root=True)
 async def delete_key(ctx: Ctx) -> Page:
     return await _act(ctx, "DELETE", f"{ADMIN}/keys/{_seg(ctx.params['access_key'])}")
 
 
-@page("POST", "/users/{name}/policies", root=True)
 async def attach(ctx: Ctx) -> Page:
     form = ctx.req.form()
     method = "DELETE" if form.get("action") == "detach" else "PUT"
     return await _act(ctx, method, f"{ADMIN}/users/{_seg(ctx.params['name'])}/policies/{_seg(form.get('policy', ''))}")
 
 
-@page("POST", "/policies", root=True)
 async def put_policy(ctx: Ctx) -> Page:
     form = ctx.req.form()
     name, document = form.get("name", "").strip(), form.get("document", "")
@@ -106,6 +98,18 @@ async def put_policy(ctx: Ctx) -> Page:
     return Page.redirect(USERS)
 
 
-@page("POST", "/policies/{name}/delete", root=True)
 async def delete_policy(ctx: Ctx) -> Page:
     return await _act(ctx, "DELETE", f"{ADMIN}/policies/{_seg(ctx.params['name'])}")
+
+
+ROUTES = (
+    Route("GET", "/users", list_users, root=True),
+    Route("POST", "/users", create_user, root=True),
+    Route("POST", "/users/{name}/delete", delete_user, root=True),
+    Route("POST", "/users/{name}/keys", create_key, root=True),
+    Route("POST", "/keys/{access_key}/state", set_key_state, root=True),
+    Route("POST", "/keys/{access_key}/delete", delete_key, root=True),
+    Route("POST", "/users/{name}/policies", attach, root=True),
+    Route("POST", "/policies", put_policy, root=True),
+    Route("POST", "/policies/{name}/delete", delete_policy, root=True),
+)
