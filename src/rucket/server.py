@@ -133,6 +133,7 @@ def build_app(cfg: Config, engine: Engine | None = None) -> S3App:
     app = S3App(engine, Identities(iam_of(cfg, engine), root_user(cfg)), settings)
     app.access = AccessLog(json_lines=cfg.log_format == "json")
     app.background += [app.access.run, lifecycle_worker(cfg, engine)]
+    app.ready_checks.append(engine.store.meta.writer_alive)
     scrubber = Scrubber(engine.store, rate_bytes_s=int(cfg.scrub_rate_mb * 1e6), interval_s=cfg.scrub_interval)
     app.metrics.add(IntegrityCollector(engine.store.blobs.stats, lambda: scrubber.last_pass_ms))
     if cfg.scrub_interval > 0:

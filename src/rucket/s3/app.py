@@ -44,6 +44,7 @@ from rucket.s3.sender import send_response
 
 log = logging.getLogger("rucket.s3")
 HEALTH = {"/minio/health/live", "/minio/health/ready", "/health/live", "/health/ready"}
+READY = {"/minio/health/ready", "/health/ready"}
 METRICS_PATH = "/metrics"
 _BODY_METHODS = frozenset({"PUT", "POST"})
 
@@ -127,6 +128,7 @@ class S3App:
         self.directory = Directory(identities)
         self.host_id = ids.host_id()
         self.background: list[Callable[[], Awaitable[None]]] = []  # started by ASGI lifespan (lifecycle worker)
+        self.ready_checks: list[Callable[[], bool]] = []  # all true or /health/ready answers 503 (server.py)
         self.metrics = S3Metrics()
         self.access = AccessLog(json_lines=False)  # the server sets the configured format
         self.decisions = Decisions(engine.store.meta.generation)
@@ -147,7 +149,7 @@ class S3App:
         started = time.perf_counter()
         method = scope["method"]
         if method in ("GET", "HEAD") and (scope["path"] in HEALTH or scope["path"] == METRICS_PATH):
-            resp = Response.empty(200) if scope["path"] in HEALTH else Response(
+            resp = self._health(scope["path"]) if scope["path"] in HEALTH else Response(
                 200, [("content-type", "text/plain; version=0.0.4")], self.metrics.render())
             await send_response(send, scope, resp, request_id, self.host_id, head=method == "HEAD")
             return
@@ -158,6 +160,12 @@ class S3App:
         self._cors(scope, resp, info)
         await send_response(send, scope, resp, request_id, self.host_id, head=method == "HEAD")
         self._record(scope, resp, info, request_id, time.perf_counter() - started)
+
+    def _health(self, path: str) -> Response:
+        """Live: the process answers. Ready: every part a request needs works (a dead metadata writer
+        would hang every write, so a probe must take this server out of rotation)."""
+        ready = path not in READY or all(check() for check in self.ready_checks)
+        return Response.empty(200 if ready else 503)
 
     def _cors(self, scope: Scope, resp: Response, info: RequestInfo) -> None:
         """Access-Control-* headers on actual responses (the preflight handler answers its own)."""
