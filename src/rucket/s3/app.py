@@ -16,6 +16,7 @@ from typing import Any
 
 from rucket.core import errors as core
 from rucket.core import ids
+from rucket.core.asgi import Disconnected, body_chunks, header_dict
 from rucket.core.model import Bucket
 from rucket.engine import Engine
 from rucket.s3 import xml
@@ -62,26 +63,15 @@ class RequestInfo:
     bytes_in: int = 0
 
 
-def _headers(scope: Scope) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for name, value in scope["headers"]:
-        k, v = name.decode("latin-1").lower(), value.decode("latin-1")
-        out[k] = f"{out[k]},{v}" if k in out else v
-    return out
-
-
 async def _receive_body(receive: Any, expected: int | None) -> AsyncIterator[bytes]:
+    """The body as it arrives (core/asgi.py); a cut connection or a short body is IncompleteBody."""
     got = 0
-    while True:
-        msg = await receive()
-        if msg["type"] == "http.disconnect":
-            raise IncompleteBody()
-        chunk = msg.get("body", b"")
-        if chunk:
+    try:
+        async for chunk in body_chunks(receive):
             got += len(chunk)
             yield chunk
-        if not msg.get("more_body", False):
-            break
+    except Disconnected as exc:
+        raise IncompleteBody() from exc
     if expected is not None and got != expected:
         raise IncompleteBody()
 
@@ -170,7 +160,7 @@ class S3App:
     def _cors(self, scope: Scope, resp: Response, info: RequestInfo) -> None:
         """Access-Control-* headers on actual responses (the preflight handler answers its own)."""
         if info.op not in PREFLIGHT and any(name == b"origin" for name, _ in scope["headers"]):
-            resp.headers += actual_headers(self.engine, _headers(scope), scope["method"], scope["path"],
+            resp.headers += actual_headers(self.engine, header_dict(scope["headers"]), scope["method"], scope["path"],
                                            self.settings.domains)
 
     def _record(self, scope: Scope, resp: Response, info: RequestInfo, request_id: str, seconds: float) -> None:
@@ -186,7 +176,7 @@ class S3App:
                                f"{seconds * 1000:.1f}ms", fields)
 
     async def _handle(self, scope: Scope, receive: Any, request_id: str) -> tuple[Response, RequestInfo]:
-        headers = _headers(scope)
+        headers = header_dict(scope["headers"])
         length = headers.get("content-length", "")
         info = RequestInfo(bytes_in=int(length) if length.isdigit() else 0)
         try:
