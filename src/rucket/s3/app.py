@@ -26,7 +26,6 @@ from rucket.s3.errors import (
     AccessDenied,
     IncompleteBody,
     InternalError,
-    MissingContentLength,
     S3Error,
     S3NotImplemented,
     from_domain,
@@ -108,12 +107,16 @@ def _check_expected_owner(h: Mapping[str, str], bucket: Bucket | None) -> None:
         raise AccessDenied()
 
 
-def _content_length(method: str, h: Mapping[str, str]) -> int | None:
+def _content_length(h: Mapping[str, str]) -> int | None:
+    """The body length the framing announces; None = chunked transfer coding, read to its end.
+
+    RFC 9112 §6.3: a request with neither Content-Length nor Transfer-Encoding has no body. AWS
+    treats it so (`curl --aws-sigv4 -X PUT` creates a bucket; object_store's CopyObject and
+    UploadPartCopy are bodiless PUTs without Content-Length), so a missing length is not a 411.
+    """
     raw = h.get("content-length")
     if raw is None:
-        if method == "PUT" and "chunked" not in h.get("transfer-encoding", ""):
-            raise MissingContentLength()
-        return None
+        return None if "chunked" in h.get("transfer-encoding", "").lower() else 0
     if not raw.isdigit():
         raise IncompleteBody("Content-Length is not a number")
     return int(raw)
@@ -213,7 +216,7 @@ class S3App:
         authz = Authorizer(self.engine, user, headers, query, str(client[0]), scope.get("scheme") == "https",
                            *auth_keys(auth.auth_type), decisions=self.decisions)
         _check_expected_owner(headers, authz.require_op(route.op, route.bucket, route.key))
-        expected = _content_length(method, headers) if method in _BODY_METHODS else None
+        expected = _content_length(headers) if method in _BODY_METHODS else None
         body = verified_body(auth, auth_in, _receive_body(receive, expected))
         return RequestContext(self.engine, self.settings, route.op, route.bucket, route.key, method, path,
                               headers, query, request_id, user, body, self.directory, authz=authz)
