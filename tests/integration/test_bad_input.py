@@ -192,3 +192,33 @@ def test_health_endpoints(server: ServerProcess) -> None:
         r = conn.getresponse()
         r.read()
         assert r.status == 200
+
+
+@pytest.mark.parametrize(("size", "status", "code"), [
+    pytest.param(6 * 1024, 200, "", id="6KiB-header-accepted"),
+    pytest.param(9 * 1024, 400, "RequestHeaderSectionTooLarge", id="9KiB-header-refused"),
+    pytest.param(64 * 1024, 400, "RequestHeaderSectionTooLarge", id="64KiB-header-refused"),
+])
+def test_request_header_section_limit(server: ServerProcess, s3: BaseClient, bucket: str, size: int,
+                                      status: int, code: str) -> None:
+    """AWS limits the request header section to 8 KiB; a 64 KiB value used to be served with a 200."""
+    s3.put_object(Bucket=bucket, Key="k", Body=b"v")
+    conn = _conn(server)
+    conn.request("GET", f"/{bucket}/k", headers={**signed(server, "GET", f"/{bucket}/k"), "x-filler": "f" * size})
+    r = conn.getresponse()
+    assert (r.status, _code(r.read())) == (status, code)
+
+
+@pytest.mark.parametrize(("value_len", "ok"), [pytest.param(2047, True, id="2KiB"),
+                                              pytest.param(2048, False, id="2KiB+1")])
+def test_user_metadata_limit_is_2KiB(s3: BaseClient, bucket: str, value_len: int, ok: bool) -> None:
+    """Keys (without x-amz-meta-) plus values, as AWS counts them: 2 KiB fit, one byte more is refused."""
+    put = lambda: s3.put_object(Bucket=bucket, Key="m", Body=b"", Metadata={"a": "v" * value_len})  # noqa: E731
+    if ok:
+        put()
+        assert s3.head_object(Bucket=bucket, Key="m")["Metadata"] == {"a": "v" * value_len}
+        return
+    with pytest.raises(ClientError) as err:
+        put()
+    assert err.value.response["Error"]["Code"] == "MetadataTooLarge"
+    assert err.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400

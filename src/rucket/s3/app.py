@@ -26,6 +26,7 @@ from rucket.s3.errors import (
     AccessDenied,
     IncompleteBody,
     InternalError,
+    RequestHeaderSectionTooLarge,
     S3Error,
     S3NotImplemented,
     from_domain,
@@ -45,6 +46,7 @@ log = logging.getLogger("rucket.s3")
 HEALTH = {"/minio/health/live", "/minio/health/ready", "/health/live", "/health/ready"}
 METRICS_PATH = "/metrics"
 _BODY_METHODS = frozenset({"PUT", "POST"})
+MAX_HEADER_SECTION = 8 * 1024  # AWS: "the PUT request header is limited to 8 KB"; applied to every request
 
 Scope = dict[str, Any]
 
@@ -58,6 +60,15 @@ class RequestInfo:
     key: str = ""
     principal: str = ""
     bytes_in: int = 0
+
+
+def _check_header_section(raw: list[tuple[bytes, bytes]]) -> None:
+    """Refuse a header section past AWS's 8 KiB (name, ": ", value, CRLF per field), as AWS does.
+
+    Without it a 64 KiB header value was served: every header is parsed, logged and kept per request.
+    """
+    if sum(len(name) + len(value) + 4 for name, value in raw) > MAX_HEADER_SECTION:
+        raise RequestHeaderSectionTooLarge()
 
 
 def _headers(scope: Scope) -> dict[str, str]:
@@ -185,6 +196,7 @@ class S3App:
         length = headers.get("content-length", "")
         info = RequestInfo(bytes_in=int(length) if length.isdigit() else 0)
         try:
+            _check_header_section(scope["headers"])
             ctx = self._context(scope, receive, headers, request_id)
             info.op, info.bucket, info.key = ctx.op, ctx.bucket, ctx.key
             info.principal = ctx.user.id if ctx.user else "anonymous"
