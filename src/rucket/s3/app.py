@@ -34,6 +34,7 @@ from rucket.s3.errors import (
 from rucket.s3.expect import BodyTracker, close_if_unread, drain_if_small
 from rucket.s3.handlers import HANDLERS
 from rucket.s3.handlers.cors import PREFLIGHT, actual_headers
+from rucket.s3.handlers.encryption import refuse_insecure_customer_key
 from rucket.s3.identity import Directory, Identities
 from rucket.s3.metrics import S3Metrics, StorageCollector
 from rucket.s3.ops import Operation
@@ -218,6 +219,8 @@ class S3App:
         query = _query(raw_query)
         route = _route(method, headers.get("host", ""), path, raw_query, "x-amz-copy-source" in headers,
                        self.settings.domains)
+        if scope.get("scheme") != "https" and not self.settings.allow_insecure_sse_c:
+            refuse_insecure_customer_key(headers, query)
         raw_path = scope.get("raw_path") or path.encode("utf-8")
         auth_in = AuthInput(method, raw_path.decode("latin-1"), raw_query, headers,
                             self.engine.store.clock.now_ms(), vhost_bucket=route.bucket if route.virtual_host else "")
