@@ -51,7 +51,8 @@ main.add_command(admin_group)  # rucket admin user|key|policy ... (talks to a ru
 @click.option("--no-fsync", is_flag=True, default=False, help="NOT DURABLE: skip fsync (tests only)")
 @click.option("--log-format", type=click.Choice(["text", "json"]), help="request log format [default: text]")
 @click.option("--dev", is_flag=True, default=False,
-              help="NOT DURABLE: temp data dir (unless --data-dir) and no fsync, for tests and demos")
+              help="NOT DURABLE: temp data dir (unless --data-dir), no fsync and SSE-C over plain HTTP, "
+                   "for tests and demos")
 @click.option("--accept-damaged-log", is_flag=True, default=None,
               help="start even if the event log's tail fails its CRC32 check (run `rucket fsck` first)")
 def serve(address: str | None, port: int | None, data_dir: str | None, config_file: Path | None,
@@ -65,6 +66,8 @@ def serve(address: str | None, port: int | None, data_dir: str | None, config_fi
                                 "log_format": log_format, "accept_damaged_log": accept_damaged_log}
     if no_fsync or dev:
         flags["fsync"] = False
+    if dev:
+        flags["allow_insecure_sse_c"] = True  # demos and test suites send SSE-C over plain HTTP
     try:
         cfg = config.load(config_file, flags)
     except (ValueError, TypeError) as exc:

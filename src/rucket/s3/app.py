@@ -27,7 +27,7 @@ from rucket.s3.errors import (
     AccessDenied,
     IncompleteBody,
     InternalError,
-    MissingContentLength,
+    RequestHeaderSectionTooLarge,
     S3Error,
     S3NotImplemented,
     from_domain,
@@ -35,6 +35,7 @@ from rucket.s3.errors import (
 from rucket.s3.expect import BodyTracker, close_if_unread, drain_if_small
 from rucket.s3.handlers import HANDLERS
 from rucket.s3.handlers.cors import PREFLIGHT, actual_headers
+from rucket.s3.handlers.encryption import refuse_insecure_customer_key
 from rucket.s3.identity import Directory, Identities
 from rucket.s3.metrics import S3Metrics, StorageCollector
 from rucket.s3.ops import Operation
@@ -48,6 +49,7 @@ HEALTH = {"/minio/health/live", "/minio/health/ready", "/health/live", "/health/
 READY = {"/minio/health/ready", "/health/ready"}
 METRICS_PATH = "/metrics"
 _BODY_METHODS = frozenset({"PUT", "POST"})
+MAX_HEADER_SECTION = 8 * 1024  # AWS: "the PUT request header is limited to 8 KB"; applied to every request
 
 Scope = dict[str, Any]
 
@@ -61,6 +63,15 @@ class RequestInfo:
     key: str = ""
     principal: str = ""
     bytes_in: int = 0
+
+
+def _check_header_section(raw: list[tuple[bytes, bytes]]) -> None:
+    """Refuse a header section past AWS's 8 KiB (name, ": ", value, CRLF per field), as AWS does.
+
+    Without it a 64 KiB header value was served: every header is parsed, logged and kept per request.
+    """
+    if sum(len(name) + len(value) + 4 for name, value in raw) > MAX_HEADER_SECTION:
+        raise RequestHeaderSectionTooLarge()
 
 
 async def _receive_body(receive: Any, expected: int | None) -> AsyncIterator[bytes]:
@@ -99,12 +110,16 @@ def _check_expected_owner(h: Mapping[str, str], bucket: Bucket | None) -> None:
         raise AccessDenied()
 
 
-def _content_length(method: str, h: Mapping[str, str]) -> int | None:
+def _content_length(h: Mapping[str, str]) -> int | None:
+    """The body length the framing announces; None = chunked transfer coding, read to its end.
+
+    RFC 9112 §6.3: a request with neither Content-Length nor Transfer-Encoding has no body. AWS
+    treats it so (`curl --aws-sigv4 -X PUT` creates a bucket; object_store's CopyObject and
+    UploadPartCopy are bodiless PUTs without Content-Length), so a missing length is not a 411.
+    """
     raw = h.get("content-length")
     if raw is None:
-        if method == "PUT" and "chunked" not in h.get("transfer-encoding", ""):
-            raise MissingContentLength()
-        return None
+        return None if "chunked" in h.get("transfer-encoding", "").lower() else 0
     if not raw.isdigit():
         raise IncompleteBody("Content-Length is not a number")
     return int(raw)
@@ -180,6 +195,7 @@ class S3App:
         length = headers.get("content-length", "")
         info = RequestInfo(bytes_in=int(length) if length.isdigit() else 0)
         try:
+            _check_header_section(scope["headers"])
             ctx = self._context(scope, receive, headers, request_id)
             info.op, info.bucket, info.key = ctx.op, ctx.bucket, ctx.key
             info.principal = ctx.user.id if ctx.user else "anonymous"
@@ -201,6 +217,8 @@ class S3App:
         query = _query(raw_query)
         route = _route(method, headers.get("host", ""), path, raw_query, "x-amz-copy-source" in headers,
                        self.settings.domains)
+        if scope.get("scheme") != "https" and not self.settings.allow_insecure_sse_c:
+            refuse_insecure_customer_key(headers, query)
         raw_path = scope.get("raw_path") or path.encode("utf-8")
         auth_in = AuthInput(method, raw_path.decode("latin-1"), raw_query, headers,
                             self.engine.store.clock.now_ms(), vhost_bucket=route.bucket if route.virtual_host else "")
@@ -211,7 +229,7 @@ class S3App:
         authz = Authorizer(self.engine, user, headers, query, str(client[0]), scope.get("scheme") == "https",
                            *auth_keys(auth.auth_type), decisions=self.decisions)
         _check_expected_owner(headers, authz.require_op(route.op, route.bucket, route.key))
-        expected = _content_length(method, headers) if method in _BODY_METHODS else None
+        expected = _content_length(headers) if method in _BODY_METHODS else None
         body = verified_body(auth, auth_in, _receive_body(receive, expected))
         return RequestContext(self.engine, self.settings, route.op, route.bucket, route.key, method, path,
                               headers, query, request_id, user, body, self.directory, authz=authz)
