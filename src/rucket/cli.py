@@ -13,12 +13,13 @@ import click
 
 from rucket import __version__, config, server
 from rucket.cli_admin import admin as admin_group
+from rucket.core.paths import CONSOLE
 from rucket.engine.fsck import DamagedEventLog, Fsck
 
 _BANNER = """\
 Rucket {version} — S3-compatible object store
   Endpoint:   {endpoint}
-  Console:    {endpoint}/console
+  Console:    {endpoint}{console}/
   Region:     {region}
   AccessKey:  {user}
   SecretKey:  {password}
@@ -86,7 +87,7 @@ def serve(address: str | None, port: int | None, data_dir: str | None, config_fi
     click.echo(f"Rucket listening on http://{shown}:{cfg.port}", err=False)
     click.echo(_BANNER.format(version=__version__, endpoint=f"http://{shown}:{cfg.port}", region=cfg.region,
                               user=cfg.root_user, password=cfg.root_password, data=Path(cfg.data_dir).resolve(),
-                              tmp=tmp, orphans=orphans))
+                              tmp=tmp, orphans=orphans, console=CONSOLE))
     click.echo(f"Startup took {(time.perf_counter() - started) * 1000:.0f} ms before the HTTP server", err=True)
     sys.stdout.flush()
     server.run(cfg)

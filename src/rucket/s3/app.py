@@ -16,6 +16,7 @@ from typing import Any
 
 from rucket.core import errors as core
 from rucket.core import ids
+from rucket.core.asgi import Disconnected, body_chunks, header_dict
 from rucket.core.model import Bucket
 from rucket.engine import Engine
 from rucket.s3 import xml
@@ -45,6 +46,7 @@ from rucket.s3.sender import send_response
 
 log = logging.getLogger("rucket.s3")
 HEALTH = {"/minio/health/live", "/minio/health/ready", "/health/live", "/health/ready"}
+READY = {"/minio/health/ready", "/health/ready"}
 METRICS_PATH = "/metrics"
 _BODY_METHODS = frozenset({"PUT", "POST"})
 MAX_HEADER_SECTION = 8 * 1024  # AWS: "the PUT request header is limited to 8 KB"; applied to every request
@@ -72,26 +74,15 @@ def _check_header_section(raw: list[tuple[bytes, bytes]]) -> None:
         raise RequestHeaderSectionTooLarge()
 
 
-def _headers(scope: Scope) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for name, value in scope["headers"]:
-        k, v = name.decode("latin-1").lower(), value.decode("latin-1")
-        out[k] = f"{out[k]},{v}" if k in out else v
-    return out
-
-
 async def _receive_body(receive: Any, expected: int | None) -> AsyncIterator[bytes]:
+    """The body as it arrives (core/asgi.py); a cut connection or a short body is IncompleteBody."""
     got = 0
-    while True:
-        msg = await receive()
-        if msg["type"] == "http.disconnect":
-            raise IncompleteBody()
-        chunk = msg.get("body", b"")
-        if chunk:
+    try:
+        async for chunk in body_chunks(receive):
             got += len(chunk)
             yield chunk
-        if not msg.get("more_body", False):
-            break
+    except Disconnected as exc:
+        raise IncompleteBody() from exc
     if expected is not None and got != expected:
         raise IncompleteBody()
 
@@ -142,6 +133,7 @@ class S3App:
         self.directory = Directory(identities)
         self.host_id = ids.host_id()
         self.background: list[Callable[[], Awaitable[None]]] = []  # started by ASGI lifespan (lifecycle worker)
+        self.ready_checks: list[Callable[[], bool]] = []  # all true or /health/ready answers 503 (server.py)
         self.metrics = S3Metrics()
         self.access = AccessLog(json_lines=False)  # the server sets the configured format
         self.decisions = Decisions(engine.store.meta.generation)
@@ -162,7 +154,7 @@ class S3App:
         started = time.perf_counter()
         method = scope["method"]
         if method in ("GET", "HEAD") and (scope["path"] in HEALTH or scope["path"] == METRICS_PATH):
-            resp = Response.empty(200) if scope["path"] in HEALTH else Response(
+            resp = self._health(scope["path"]) if scope["path"] in HEALTH else Response(
                 200, [("content-type", "text/plain; version=0.0.4")], self.metrics.render())
             await send_response(send, scope, resp, request_id, self.host_id, head=method == "HEAD")
             return
@@ -174,10 +166,16 @@ class S3App:
         await send_response(send, scope, resp, request_id, self.host_id, head=method == "HEAD")
         self._record(scope, resp, info, request_id, time.perf_counter() - started)
 
+    def _health(self, path: str) -> Response:
+        """Live: the process answers. Ready: every part a request needs works (a dead metadata writer
+        would hang every write, so a probe must take this server out of rotation)."""
+        ready = path not in READY or all(check() for check in self.ready_checks)
+        return Response.empty(200 if ready else 503)
+
     def _cors(self, scope: Scope, resp: Response, info: RequestInfo) -> None:
         """Access-Control-* headers on actual responses (the preflight handler answers its own)."""
         if info.op not in PREFLIGHT and any(name == b"origin" for name, _ in scope["headers"]):
-            resp.headers += actual_headers(self.engine, _headers(scope), scope["method"], scope["path"],
+            resp.headers += actual_headers(self.engine, header_dict(scope["headers"]), scope["method"], scope["path"],
                                            self.settings.domains)
 
     def _record(self, scope: Scope, resp: Response, info: RequestInfo, request_id: str, seconds: float) -> None:
@@ -193,7 +191,7 @@ class S3App:
                                f"{seconds * 1000:.1f}ms", fields)
 
     async def _handle(self, scope: Scope, receive: Any, request_id: str) -> tuple[Response, RequestInfo]:
-        headers = _headers(scope)
+        headers = header_dict(scope["headers"])
         length = headers.get("content-length", "")
         info = RequestInfo(bytes_in=int(length) if length.isdigit() else 0)
         try:
