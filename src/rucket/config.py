@@ -31,6 +31,7 @@ class Config:
     root_user: str = DEFAULT_ROOT
     root_password: str = DEFAULT_ROOT
     region: str = "us-east-1"
+    strict_region: bool | None = None  # SigV4 must name `region`; load() makes it True iff region was set
     domains: tuple[str, ...] = ("localhost",)
     inline_limit: int = 64 * 1024
     fsync: bool = True
@@ -74,6 +75,7 @@ _ENV: dict[str, tuple[str, Any]] = {  # env var -> (field, parser)
     "RUCKET_ROOT_USER": ("root_user", str),
     "RUCKET_ROOT_PASSWORD": ("root_password", str),
     "RUCKET_REGION": ("region", str),
+    "RUCKET_STRICT_REGION": ("strict_region", lambda v: v.lower() in ("1", "true", "yes", "on")),
     "RUCKET_DOMAINS": ("domains", lambda v: tuple(d.strip() for d in v.split(",") if d.strip())),
     "RUCKET_INLINE_LIMIT": ("inline_limit", int),
     "RUCKET_FSYNC": ("fsync", lambda v: v.lower() not in ("0", "false", "no", "off")),
@@ -109,6 +111,8 @@ def load(config_file: Path | None = None, flags: dict[str, Any] | None = None,
         if var in environ:
             values[name] = parse(environ[var])
     values.update({k: v for k, v in (flags or {}).items() if v is not None})
+    if values.get("strict_region") is None:  # a configured region is enforced; the default accepts any
+        values["strict_region"] = "region" in values
     known = {f.name for f in dataclasses.fields(Config)}
     unknown = set(values) - known
     if unknown:

@@ -138,7 +138,8 @@ def console_of(app: S3App, admin: AdminApp, cfg: Config) -> ConsoleApp:
 
 def build_app(cfg: Config, engine: Engine | None = None) -> S3App:
     engine = engine or build_engine(cfg)
-    settings = Settings(region=cfg.region, domains=cfg.domains, allow_insecure_sse_c=cfg.allow_insecure_sse_c)
+    settings = Settings(region=cfg.region, domains=cfg.domains, allow_insecure_sse_c=cfg.allow_insecure_sse_c,
+                        signing_region=cfg.region if cfg.strict_region else None)
     app = S3App(engine, Identities(iam_of(cfg, engine), root_user(cfg)), settings)
     app.access = AccessLog(json_lines=cfg.log_format == "json")
     app.background += [app.access.run, lifecycle_worker(cfg, engine)]
