@@ -1,4 +1,4 @@
-"""Command line: `rucket serve` (and later admin, fsck, upgrade)."""
+"""Command line: `rucket serve`, `rucket admin ...` (cli_admin.py), `rucket fsck`, `rucket completion`."""
 
 from __future__ import annotations
 

@@ -216,7 +216,7 @@ class ServiceUnavailable(S3Error):
     status, default_message = 503, "Service is unable to handle request."
 
 
-# ---- identity and access (issue 6) ----------------------------------------------------
+# ---- identity and access ----------------------------------------------------
 class MalformedPolicy(S3Error):
     status, default_message = 400, "Policies must be valid JSON and the first byte must be '{'"
 
@@ -252,7 +252,7 @@ class InvalidPolicyDocument(S3Error):
     status, default_message = 400, "Invalid Policy: the policy document is not valid"
 
 
-# ---- bucket configuration, versioning, tagging, CORS (issue 5) -------------------------
+# ---- bucket configuration, versioning, tagging, CORS -------------------------
 class InvalidTag(S3Error):
     status, default_message = 400, "The tag provided was not a valid tag."
 
@@ -301,7 +301,7 @@ class BadRequest(S3Error):  # CORS preflight without Origin / Access-Control-Req
     status, default_message = 400, "Insufficient information. Origin request header needed."
 
 
-# ---- object lock (issue 7) ------------------------------------------------------------
+# ---- object lock ------------------------------------------------------------
 class InvalidRetentionPeriod(S3Error):
     status, default_message = 400, "The retention period specified is invalid."
 
