@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from rucket import __version__, config, server
+from rucket import __version__, config, server, tls
 from rucket.cli_admin import admin as admin_group
 from rucket.engine.fsck import DamagedEventLog, Fsck
 
@@ -53,15 +53,18 @@ main.add_command(admin_group)  # rucket admin user|key|policy ... (talks to a ru
               help="NOT DURABLE: temp data dir (unless --data-dir) and no fsync, for tests and demos")
 @click.option("--accept-damaged-log", is_flag=True, default=None,
               help="start even if the event log's tail fails its CRC32 check (run `rucket fsck` first)")
+@click.option("--tls-cert", help="PEM certificate (chain) file: serve HTTPS; re-read on SIGHUP")
+@click.option("--tls-key", help="PEM private key file of --tls-cert")
 def serve(address: str | None, port: int | None, data_dir: str | None, config_file: Path | None,
           workers: int | None, no_fsync: bool, log_format: str | None, dev: bool,
-          accept_damaged_log: bool | None) -> None:
+          accept_damaged_log: bool | None, tls_cert: str | None, tls_key: str | None) -> None:
     """Serve the S3 API."""
     started = time.perf_counter()
     if dev and data_dir is None:
         data_dir = tempfile.mkdtemp(prefix="rucket-dev-")
     flags: dict[str, object] = {"address": address, "data_dir": data_dir, "workers": workers,
-                                "log_format": log_format, "accept_damaged_log": accept_damaged_log}
+                                "log_format": log_format, "accept_damaged_log": accept_damaged_log,
+                                "tls_cert": tls_cert, "tls_key": tls_key}
     if no_fsync or dev:
         flags["fsync"] = False
     try:
@@ -71,6 +74,12 @@ def serve(address: str | None, port: int | None, data_dir: str | None, config_fi
     if port is not None:
         host = cfg.host
         cfg = config.Config(**{**cfg.__dict__, "address": f"{host}:{port or server.free_port(host)}"})
+    try:
+        files = tls.configured(cfg.tls_cert, cfg.tls_key)
+        if files is not None:
+            tls.check(files)
+    except tls.TlsFileError as exc:
+        raise click.ClickException(f"cannot start: {exc}") from exc
     _warnings(cfg, data_dir)
     try:
         tmp, orphans = server.recover(cfg)
@@ -80,8 +89,9 @@ def serve(address: str | None, port: int | None, data_dir: str | None, config_fi
                     "--accept-damaged-log to serve anyway.", fg="red", err=True)
         sys.exit(3)
     shown = "127.0.0.1" if cfg.host in ("0.0.0.0", "") else cfg.host
-    click.echo(f"Rucket listening on http://{shown}:{cfg.port}", err=False)
-    click.echo(_BANNER.format(version=__version__, endpoint=f"http://{shown}:{cfg.port}", region=cfg.region,
+    endpoint = f"{'https' if files else 'http'}://{shown}:{cfg.port}"
+    click.echo(f"Rucket listening on {endpoint}", err=False)
+    click.echo(_BANNER.format(version=__version__, endpoint=endpoint, region=cfg.region,
                               user=cfg.root_user, password=cfg.root_password, data=Path(cfg.data_dir).resolve(),
                               tmp=tmp, orphans=orphans))
     click.echo(f"Startup took {(time.perf_counter() - started) * 1000:.0f} ms before the HTTP server", err=True)

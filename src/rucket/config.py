@@ -44,6 +44,8 @@ class Config:
     accept_damaged_log: bool = False  # start even if the event log's tail fails its CRC (after reading fsck)
     users: tuple[UserConfig, ...] = field(default_factory=tuple)
     master_key: str = ""  # base64 of 32 bytes, seals stored secret keys; default: <data_dir>/master.key (0600)
+    tls_cert: str = ""  # PEM certificate chain: serve HTTPS on the S3 port (re-read on SIGHUP)
+    tls_key: str = ""  # PEM private key (unencrypted) of tls_cert
 
     @property
     def host(self) -> str:
@@ -84,6 +86,8 @@ _ENV: dict[str, tuple[str, Any]] = {  # env var -> (field, parser)
     "RUCKET_SCRUB_INTERVAL": ("scrub_interval", float),
     "RUCKET_SCRUB_RATE_MB": ("scrub_rate_mb", float),
     "RUCKET_INTEGRITY_TRUST": ("integrity_trust", float),
+    "RUCKET_TLS_CERT": ("tls_cert", str),
+    "RUCKET_TLS_KEY": ("tls_key", str),
 }
 
 

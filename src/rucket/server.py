@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-from rucket import __version__
+from rucket import __version__, tls
 from rucket.admin import AdminApp, AdminRequest, Services
 from rucket.admin.app import PREFIX as ADMIN_PREFIX
 from rucket.admin.status import StatusFile, record_passes
@@ -244,9 +244,10 @@ def free_port(host: str) -> int:
 
 def run(cfg: Config) -> None:
     from granian.constants import Interfaces
-    from granian.server import Server
 
     os.environ[CONFIG_ENV] = cfg.to_json()
-    Server("rucket.server:create_app", address=cfg.host, port=cfg.port, interface=Interfaces.ASGI,
-           workers=cfg.workers, factory=True, log_level=cfg.log_level, backlog=2048,  # type: ignore[arg-type]
-           workers_kill_timeout=30).serve()
+    files = tls.configured(cfg.tls_cert, cfg.tls_key)
+    server_class = tls.reloading_server(files)
+    server_class("rucket.server:create_app", address=cfg.host, port=cfg.port, interface=Interfaces.ASGI,
+                 workers=cfg.workers, factory=True, log_level=cfg.log_level, backlog=2048,  # type: ignore[arg-type]
+                 workers_kill_timeout=30, **tls.granian_options(files)).serve()
