@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from rucket import __version__, config, server, tls
+from rucket import __version__, backup, config, server, tls
 from rucket.cli_admin import admin as admin_group
 from rucket.engine.fsck import DamagedEventLog, Fsck
 
@@ -140,6 +140,36 @@ def _lock_free(path: Path) -> bool:
             return False
         fcntl.flock(f, fcntl.LOCK_UN)
         return True
+
+
+@main.command("backup")
+@click.option("--data-dir", required=True, type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="data directory of the (running or stopped) server")
+@click.argument("dest", type=click.Path(path_type=Path))
+def backup_cmd(data_dir: Path, dest: Path) -> None:
+    """Consistent online snapshot of DATA_DIR into the new directory DEST (hard links where possible)."""
+    try:
+        stats = backup.backup(data_dir, dest)
+    except backup.BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    except OSError as exc:
+        raise click.ClickException(f"backup to {dest} failed, nothing kept there: {exc}") from exc
+    click.echo(stats.line(f"backup of {data_dir} to {dest} complete"))
+
+
+@main.command("restore")
+@click.argument("src", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--data-dir", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="new (or empty) data directory to restore into; start `rucket serve` on it afterwards")
+def restore_cmd(src: Path, data_dir: Path) -> None:
+    """Verify the backup SRC and restore it into DATA_DIR."""
+    try:
+        stats = backup.restore(src, data_dir)
+    except backup.BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    except OSError as exc:
+        raise click.ClickException(f"restore into {data_dir} failed, nothing kept there: {exc}") from exc
+    click.echo(stats.line(f"restore of {src} into {data_dir} complete"))
 
 
 @main.command()
