@@ -61,7 +61,8 @@ def versions(s3: BaseClient, bucket: str) -> list[tuple[str, str, bool]]:
     for page in s3.get_paginator("list_object_versions").paginate(Bucket=bucket):
         entries = [(v["Key"], v["VersionId"], False, v) for v in page.get("Versions", [])]
         entries += [(d["Key"], d["VersionId"], True, d) for d in page.get("DeleteMarkers", [])]
-        out += [(k, vid, dm) for k, vid, dm, _ in sorted(entries, key=lambda e: (e[0], -e[3]["LastModified"].timestamp()))]
+        entries.sort(key=lambda e: (e[0], -e[3]["LastModified"].timestamp()))
+        out += [(k, vid, dm) for k, vid, dm, _ in entries]
     return out
 
 
