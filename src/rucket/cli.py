@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from rucket import __version__, backup, config, server, tls
+from rucket import __version__, backup, config, migrate, server, tls
 from rucket.cli_admin import admin as admin_group
 from rucket.engine.fsck import DamagedEventLog, Fsck
 
@@ -170,6 +170,44 @@ def restore_cmd(src: Path, data_dir: Path) -> None:
     except OSError as exc:
         raise click.ClickException(f"restore into {data_dir} failed, nothing kept there: {exc}") from exc
     click.echo(stats.line(f"restore of {src} into {data_dir} complete"))
+
+
+@main.command("migrate")
+@click.option("--from", "source_url", required=True, help="source S3 endpoint URL (MinIO, AWS, Ceph, Rucket...)")
+@click.option("--access-key", required=True, help="source access key")
+@click.option("--secret-key", required=True, help="source secret key")
+@click.option("--to", "dest_url", envvar="RUCKET_ENDPOINT", default="http://127.0.0.1:9000", show_default=True,
+              help="destination Rucket endpoint [env RUCKET_ENDPOINT]")
+@click.option("--to-access-key", envvar="RUCKET_ROOT_USER", default="rucketadmin", help="[env RUCKET_ROOT_USER]")
+@click.option("--to-secret-key", envvar="RUCKET_ROOT_PASSWORD", default="rucketadmin",
+              help="[env RUCKET_ROOT_PASSWORD]")
+@click.option("--bucket", "buckets", multiple=True, help="bucket to copy (repeat); default: every source bucket")
+@click.option("--region", default="us-east-1", show_default=True, help="source region")
+@click.option("--ca-bundle", type=click.Path(exists=True, dir_okay=False), help="CA file trusted for both ends")
+@click.option("--parallel", type=click.IntRange(1, 64), default=4, show_default=True, help="keys copied at once")
+def migrate_cmd(source_url: str, access_key: str, secret_key: str, dest_url: str, to_access_key: str,
+                to_secret_key: str, buckets: tuple[str, ...], region: str, ca_bundle: str | None,
+                parallel: int) -> None:
+    """Copy buckets (objects, versions, metadata, tags, configuration) from any S3 server; resumable.
+    Exit 0 when everything was copied, 1 when the report lists items that were not."""
+    try:
+        job = migrate.Migration(migrate.Endpoint(source_url, access_key, secret_key, region, ca_bundle),
+                                migrate.Endpoint(dest_url, to_access_key, to_secret_key, ca_bundle=ca_bundle),
+                                parallel=parallel)
+        names = job.buckets(buckets)
+    except migrate.MigrateError as exc:
+        raise click.ClickException(str(exc)) from exc
+    for name in names:
+        plan = job.prepare(name)
+        if plan is None:
+            continue
+        with click.progressbar(length=plan.total, label=f"{name}", file=sys.stderr) as bar:
+            job.copy(plan, bar.update)
+        job.finish(plan)
+    for line in job.report.lines():
+        click.echo(line)
+    if job.report.failures:
+        sys.exit(1)
 
 
 @main.command()
