@@ -111,6 +111,18 @@ def test_tls_endpoint_is_https_and_boto3_round_trips(tls_server: tuple[ServerPro
     assert s3.get_object(Bucket="tls-boto", Key="k")["Body"].read() == b"over tls" * 1000
 
 
+def test_tls_sse_c_is_accepted_over_https(tls_server: tuple[ServerProcess, int], pki: Pki) -> None:
+    """SSE-C over plain HTTP is refused (issue 15); over the TLS port it must work."""
+    server, _ = tls_server
+    s3 = boto3.client("s3", endpoint_url=server.endpoint, region_name="us-east-1", verify=str(pki.ca_cert),
+                      aws_access_key_id=ROOT_KEY, aws_secret_access_key=ROOT_SECRET)
+    s3.create_bucket(Bucket="tls-ssec")
+    key = b"k" * 32
+    s3.put_object(Bucket="tls-ssec", Key="s", Body=b"secret", SSECustomerAlgorithm="AES256", SSECustomerKey=key)
+    got = s3.get_object(Bucket="tls-ssec", Key="s", SSECustomerAlgorithm="AES256", SSECustomerKey=key)
+    assert got["Body"].read() == b"secret"
+
+
 def test_tls_refuses_a_client_that_does_not_trust_the_ca(tls_server: tuple[ServerProcess, int]) -> None:
     server, _ = tls_server
     s3 = boto3.client("s3", endpoint_url=server.endpoint, region_name="us-east-1",
