@@ -46,6 +46,8 @@ class Config:
     users: tuple[UserConfig, ...] = field(default_factory=tuple)
     allow_insecure_sse_c: bool = False  # accept SSE-C customer keys over plain HTTP (AWS refuses; --dev sets it)
     master_key: str = ""  # base64 of 32 bytes, seals stored secret keys; default: <data_dir>/master.key (0600)
+    tls_cert: str = ""  # PEM certificate chain: serve HTTPS on the S3 port (re-read on SIGHUP)
+    tls_key: str = ""  # PEM private key (unencrypted) of tls_cert
 
     @property
     def host(self) -> str:
@@ -87,6 +89,8 @@ _ENV: dict[str, tuple[str, Any]] = {  # env var -> (field, parser)
     "RUCKET_SCRUB_INTERVAL": ("scrub_interval", float),
     "RUCKET_SCRUB_RATE_MB": ("scrub_rate_mb", float),
     "RUCKET_INTEGRITY_TRUST": ("integrity_trust", float),
+    "RUCKET_TLS_CERT": ("tls_cert", str),
+    "RUCKET_TLS_KEY": ("tls_key", str),
     "RUCKET_ALLOW_INSECURE_SSE_C": ("allow_insecure_sse_c", lambda v: v.lower() in ("1", "true", "yes", "on")),
 }
 

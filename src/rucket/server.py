@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-from rucket import __version__
+from rucket import __version__, tls
 from rucket.admin import AdminApp, AdminRequest, Services
 from rucket.admin.status import StatusFile, record_passes
 from rucket.blobs.local import LocalBlobs
@@ -278,12 +278,13 @@ def run(cfg: Config, lock_fd: int) -> None:
     import multiprocessing
 
     from granian.constants import Interfaces
-    from granian.server import Server
 
     multiprocessing.set_start_method("fork", force=True)
     os.environ[CONFIG_ENV] = cfg.to_json()
     os.environ[dirlock.PARENT_ENV] = str(os.getpid())
     os.environ[dirlock.FD_ENV] = str(lock_fd)
-    Server("rucket.server:create_app", address=cfg.host, port=cfg.port, interface=Interfaces.ASGI,
-           workers=cfg.workers, factory=True, log_level=cfg.log_level, backlog=2048,  # type: ignore[arg-type]
-           workers_kill_timeout=30).serve()
+    files = tls.configured(cfg.tls_cert, cfg.tls_key)
+    server_class = tls.reloading_server(files)
+    server_class("rucket.server:create_app", address=cfg.host, port=cfg.port, interface=Interfaces.ASGI,
+                 workers=cfg.workers, factory=True, log_level=cfg.log_level, backlog=2048,  # type: ignore[arg-type]
+                 workers_kill_timeout=30, **tls.granian_options(files)).serve()
