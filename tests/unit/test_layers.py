@@ -11,7 +11,7 @@ import pytest
 SRC = Path(__file__).resolve().parents[2] / "src"
 RANK = {"__init__": 0, "core": 0, "meta": 1, "blobs": 1, "events": 1, "placement": 1,
         "engine": 2, "s3": 3, "admin": 3, "console": 3,
-        "config": 4, "server": 4, "cli": 4, "cli_admin": 4, "__main__": 4,
+        "config": 4, "server": 4, "cli": 4, "cli_admin": 4, "__main__": 4, "tls": 4, "backup": 4, "migrate": 4,
         "testing": 5, "pytest_plugin": 5}
 
 

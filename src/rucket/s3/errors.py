@@ -376,3 +376,11 @@ class MalformedTrailerError(S3Error):  # aws-chunked trailer missing, undeclared
 
 class InvalidChunkSizeError(S3Error):  # signed aws-chunked: only the last chunk may be under 8 KiB
     status, default_message = 403, "Only the last chunk is allowed to have a size less than 8192 bytes"
+
+
+class IllegalVersioningConfigurationException(S3Error):  # MinIO's answer to a bad ExcludedPrefixes
+    status, default_message = 400, "The versioning configuration specified in the request is invalid."
+
+
+class RequestHeaderSectionTooLarge(S3Error):  # AWS: the request header section is limited to 8 KB
+    status, default_message = 400, "Your request header section exceeds the maximum size allowed."
