@@ -1,7 +1,7 @@
 """The lifecycle worker's last pass, kept in a small JSON file in the data directory.
 
 With several granian workers only the one holding `lifecycle.lock` runs the passes, while any
-worker may answer `GET /admin/lifecycle`: a file both can see is the simplest shared state.
+worker may answer `GET /_rucket/admin/lifecycle`: a file both can see is the simplest shared state.
 It is rewritten atomically (tmp + rename) after every pass; losing it loses only the report.
 """
 
