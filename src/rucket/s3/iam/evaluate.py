@@ -30,6 +30,7 @@ from rucket.s3.iam.grants import (
     ACL_PERMISSION,
     BUCKET,
     BUCKET_OWNER_OBJECT_ACTIONS,
+    LOCK_ACTIONS,
     acl_grants,
     headers_carry_public_acl,
 )
@@ -94,10 +95,11 @@ def _ownership(req: AccessRequest) -> str | None:
         return None
     if req.target is not Target.OBJECT:
         return "bucket owner" if bucket.owner == user.id else None
-    if bucket.owner == user.id and (req.action in BUCKET_OWNER_OBJECT_ACTIONS or ownership_of(bucket) == ENFORCED):
+    if bucket.owner == user.id and (req.action in BUCKET_OWNER_OBJECT_ACTIONS | LOCK_ACTIONS
+                                    or ownership_of(bucket) == ENFORCED):
         return "bucket owner"
     owner = req.facts.owner_id()
-    if owner is not None and owner == user.id and req.action not in BUCKET_OWNER_OBJECT_ACTIONS:
+    if owner is not None and owner == user.id and req.action not in BUCKET_OWNER_OBJECT_ACTIONS | LOCK_ACTIONS:
         return "object owner"  # writing or deleting needs the bucket's WRITE, whoever owns the old version
     if owner is None and bucket.owner == user.id:
         return "bucket owner (no such object)"
