@@ -68,8 +68,8 @@ class RequestContext:
     request_id: str
     user: User | None
     body_stream: VerifiedBody
+    authz: Authorizer  # s3/policy.py: every decision a handler makes (lock headers, copy source, per key)
     users: Mapping[str, User] = field(default_factory=dict)  # by id, to render owners
-    authz: Authorizer | None = None  # s3/policy.py: for decisions a handler makes (copy source, per key)
 
     @property
     def resource(self) -> str:
