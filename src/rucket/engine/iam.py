@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from rucket.core import errors
+from rucket.core.model import Principal
 from rucket.engine.secrets import SecretBox
 from rucket.engine.store import Store, emit
 from rucket.events.records import EventType, StorageEvent
@@ -37,19 +38,6 @@ class IamNotFound(errors.DomainError):
 
 class IamInvalid(errors.DomainError):
     """A name or value the admin API cannot accept."""
-
-
-@dataclass(frozen=True)
-class Identity:
-    """An enabled access key with its user and attached policy documents: one request's principal."""
-
-    name: str
-    canonical_id: str
-    display_name: str
-    email: str
-    access_key: str
-    secret: str
-    policies: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -83,7 +71,7 @@ class Iam:
         self._plain: dict[bytes, str] = {}  # sealed -> secret: one AES-GCM open per key, not per request
 
     # ---- request path -------------------------------------------------------
-    def lookup(self, access_key: str) -> Identity | None:
+    def lookup(self, access_key: str) -> Principal | None:
         """The principal of an enabled access key, None if unknown or disabled."""
         found = self.reads.key_with_user(access_key)
         if found is None or not found[0].enabled:
@@ -92,8 +80,8 @@ class Iam:
         secret = self._plain.get(key.secret_enc)
         if secret is None:
             secret = self._plain[key.secret_enc] = self.box.open(key.access_key, key.secret_enc)
-        return Identity(user.name, user.canonical_id, user.display_name, user.email, access_key, secret,
-                        tuple(self.reads.policy_documents_of(user.name)))
+        return Principal(user.canonical_id, user.display_name, access_key, secret, name=user.name, email=user.email,
+                         policies=tuple(self.reads.policy_documents_of(user.name)))
 
     def user_by_canonical_id(self, canonical_id: str) -> UserRow | None:
         return self.reads.user_by_canonical_id(canonical_id)

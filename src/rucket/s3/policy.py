@@ -14,7 +14,7 @@ import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from rucket.core.model import Bucket, ObjectVersion
+from rucket.core.model import Bucket, ObjectVersion, Principal
 from rucket.engine import Engine
 from rucket.engine.acl import Acls
 from rucket.s3.auth import AuthType
@@ -24,7 +24,7 @@ from rucket.s3.iam.keys import RequestKeys
 from rucket.s3.iam.model import AccessRequest, Decision, ObjectFacts
 from rucket.s3.iam.public import bucket_policy
 from rucket.s3.ops import Operation, Target
-from rucket.s3.request import RequestContext, User
+from rucket.s3.request import RequestContext
 
 log = logging.getLogger("rucket.s3.policy")
 
@@ -106,7 +106,7 @@ class Decisions:
         self.generation, self.limit = generation, limit
         self.entries: dict[tuple[object, ...], tuple[int, Decision]] = {}
 
-    def key(self, user: User | None, action: str, bucket: Bucket | None, key: str,
+    def key(self, user: Principal | None, action: str, bucket: Bucket | None, key: str,
             version_id: str | None, target: Target = Target.OBJECT) -> tuple[object, ...] | None:
         if action in ACL_WRITE_ACTIONS or (user is not None and user.policies) or bucket_policy(bucket) is not None:
             return None
@@ -129,7 +129,7 @@ class Authorizer:
     """Everything about one request that a decision may depend on, minus the resource."""
 
     engine: Engine
-    user: User | None
+    user: Principal | None
     headers: Mapping[str, str]
     query: Mapping[str, str]
     source_ip: str = ""

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from rucket.core.model import Bucket
+from rucket.core.model import Bucket, Principal
 from rucket.engine.acl import ALL_USERS, AUTHENTICATED_USERS, Acl, Grant, canned, private
 from rucket.s3.iam.conditions import Condition, holds
 from rucket.s3.iam.document import PolicyError, parse
@@ -17,10 +17,9 @@ from rucket.s3.iam.keys import RequestKeys
 from rucket.s3.iam.model import AccessRequest, ObjectFacts
 from rucket.s3.iam.public import policy_is_public
 from rucket.s3.ops import Target
-from rucket.s3.request import User
 
-OWNER = User("owner", "owner", "owner", "s", name="owner")
-ALT = User("alt", "alt", "alt", "s", name="alt")
+OWNER = Principal("owner", "owner", "owner", "s", name="owner")
+ALT = Principal("alt", "alt", "alt", "s", name="alt")
 
 
 @dataclass
@@ -51,7 +50,7 @@ def bucket(**config: Any) -> Bucket:
     return Bucket("b", "owner", 0, "us-east-1", config=config)
 
 
-def ask(user: User | None, action: str, b: Bucket | None, key: str = "k", *, facts: Facts | None = None,
+def ask(user: Principal | None, action: str, b: Bucket | None, key: str = "k", *, facts: Facts | None = None,
         headers: dict[str, str] | None = None, query: dict[str, str] | None = None, ip: str = "10.1.2.3",
         secure: bool = False) -> bool:
     target = Target.OBJECT if key else Target.BUCKET
@@ -119,7 +118,7 @@ def test_object_owner_reads_but_cannot_overwrite_without_bucket_write() -> None:
                                        "ownership": "BucketOwnerEnforced"}, "k", False, id="enforced-disables-acls"),
     pytest.param(ALT, "s3:ListAllMyBuckets", {}, "", True, id="list-own-buckets"),
 ])
-def test_decide(user: User | None, action: str, config: dict[str, Any], key: str, allowed: bool) -> None:
+def test_decide(user: Principal | None, action: str, config: dict[str, Any], key: str, allowed: bool) -> None:
     target_key = key
     b = bucket(**config)
     if action == "s3:ListAllMyBuckets":
@@ -158,9 +157,9 @@ def test_block_public_acls_refuses_public_canned_acl_on_put() -> None:
 def test_identity_policy_allows_and_denies() -> None:
     allow = policy({"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*"})
     deny = policy({"Effect": "Deny", "Action": "s3:*", "Resource": "*"})
-    assert ask(User("alt", "alt", "alt", "s", policies=(allow.replace('"Principal": "*", ', ""),)), "s3:GetObject",
+    assert ask(Principal("alt", "alt", "alt", "s", policies=(allow.replace('"Principal": "*", ', ""),)), "s3:GetObject",
                bucket())
-    assert not ask(User("owner", "owner", "owner", "s", policies=(deny,)), "s3:GetObject", bucket())
+    assert not ask(Principal("owner", "owner", "owner", "s", policies=(deny,)), "s3:GetObject", bucket())
 
 
 @pytest.mark.parametrize(("condition", "ctx", "expected"), [

@@ -21,10 +21,11 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterable
 
-from rucket.core.model import Bucket
+from rucket.core.model import Bucket, Principal
 from rucket.engine.acl import bucket_acl
 from rucket.s3.iam.conditions import Context, PolicyConditionError, all_hold, glob_match
-from rucket.s3.iam.document import Policy, Principal, Statement
+from rucket.s3.iam.document import Policy, Statement
+from rucket.s3.iam.document import Principal as PolicyPrincipal
 from rucket.s3.iam.document import cached as parse_cached
 from rucket.s3.iam.grants import (
     ACL_PERMISSION,
@@ -37,14 +38,13 @@ from rucket.s3.iam.grants import (
 from rucket.s3.iam.model import ACCOUNT_ID, ENFORCED, AccessRequest, Decision, PublicAccessBlock, ownership_of
 from rucket.s3.iam.public import bucket_policy, policy_is_public, statement_is_public
 from rucket.s3.ops import Target
-from rucket.s3.request import User
 
 POLICY_ACTIONS = frozenset({"s3:getbucketpolicy", "s3:putbucketpolicy", "s3:deletebucketpolicy"})
 ACL_WRITE_ACTIONS = frozenset({"s3:putobject", "s3:putobjectacl", "s3:putobjectversionacl", "s3:putbucketacl",
                                "s3:createbucket"})
 
 
-def principal_matches(p: Principal, user: User | None) -> bool:
+def principal_matches(p: PolicyPrincipal, user: Principal | None) -> bool:
     if p.kind == "*":
         return True
     if user is None or p.kind not in ("AWS", "CanonicalUser"):
@@ -58,7 +58,7 @@ def principal_matches(p: Principal, user: User | None) -> bool:
     return account in (ACCOUNT_ID, user.id, "*") and rest.rpartition("/")[2] == name
 
 
-def _principal_ok(st: Statement, user: User | None) -> bool:
+def _principal_ok(st: Statement, user: Principal | None) -> bool:
     if st.principals is None:
         return True  # identity policy: it applies to the user it is attached to
     hit = any(principal_matches(p, user) for p in st.principals)
