@@ -283,5 +283,5 @@ def run(cfg: Config, lock_fd: int) -> None:
     files = tls.configured(cfg.tls_cert, cfg.tls_key)
     server_class = tls.reloading_server(files)
     server_class("rucket.server:create_app", address=cfg.host, port=cfg.port, interface=Interfaces.ASGI,
-                 workers=cfg.workers, factory=True, log_level=cfg.log_level, backlog=2048,  # type: ignore[arg-type]
+                 workers=cfg.workers, factory=True, log_level=cfg.log_level, backlog=2048,
                  workers_kill_timeout=30, **tls.granian_options(files)).serve()

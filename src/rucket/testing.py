@@ -41,7 +41,7 @@ class RucketServer:
     def client(self, service: str = "s3", **kwargs: Any) -> Any:
         """A boto3 client for this server (boto3 is imported only when asked for)."""
         try:
-            import boto3
+            import boto3  # type: ignore[import-untyped]
         except ModuleNotFoundError as exc:
             raise ModuleNotFoundError("RucketServer.client() needs boto3: pip install 'rucket[testing]'") from exc
 

@@ -55,7 +55,8 @@ def record_passes(worker: Any, status: StatusFile, now_ms: Callable[[], int]) ->
             out["error"] = f"{type(exc).__name__}: {exc}"
             raise
         else:
-            out["report"] = dataclasses.asdict(report) if dataclasses.is_dataclass(report) else {}
+            is_record = dataclasses.is_dataclass(report) and not isinstance(report, type)
+            out["report"] = dataclasses.asdict(report) if is_record else {}
             return report
         finally:
             passes += 1

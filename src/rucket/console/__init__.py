@@ -10,11 +10,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from rucket.console.app import PREFIX, ConsoleApp
+from rucket.console.app import ConsoleApp
 from rucket.console.client import Asgi, Caller
 from rucket.console.context import Services
 from rucket.console.session import Sessions
 from rucket.core.model import Principal
+from rucket.core.paths import CONSOLE as PREFIX
 from rucket.core.paths import PREFIX as RESERVED
 from rucket.core.paths import under
 

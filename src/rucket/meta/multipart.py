@@ -174,7 +174,8 @@ class UploadWrites:
         if row is None:
             return None
         sums = json.loads(row[5])
-        return Completed(*row[:5], checksums=sums.get("c", {}), checksum_type=sums.get("t", ""))
+        return Completed(row[0], row[1], row[2], row[3], row[4], checksums=sums.get("c", {}),
+                         checksum_type=sums.get("t", ""))
 
     def record_completed(self, c: Completed, now_ms: int, keep_ms: int) -> None:
         self.c.execute("DELETE FROM completed_uploads WHERE completed_ms<?", (now_ms - keep_ms,))

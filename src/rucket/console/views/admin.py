@@ -7,6 +7,8 @@ and draws the charts itself.
 
 from __future__ import annotations
 
+from typing import Any
+
 from rucket.console.context import Ctx
 from rucket.console.web import Page, Route
 from rucket.core.paths import ADMIN
@@ -15,7 +17,7 @@ EVENTS_SHOWN = 50
 
 
 async def server(ctx: Ctx) -> Page:
-    views = {}
+    views: dict[str, Any] = {}
     for name, path in (("info", f"{ADMIN}/info"), ("usage", f"{ADMIN}/usage"), ("lifecycle", f"{ADMIN}/lifecycle")):
         reply = await ctx.admin("GET", path)
         views[name] = reply.json() if reply.ok else {"error": reply.error()}

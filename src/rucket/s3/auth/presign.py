@@ -68,7 +68,7 @@ class _Memo:
 
     def __init__(self, limit: int = 8192) -> None:
         self.limit = limit
-        self.entries: dict[tuple[str, ...], _Verified] = {}
+        self.entries: dict[tuple[str, str, str, str, str | None], _Verified] = {}  # method, path, query, vhost, region
 
     def hit(self, req: AuthInput, region: str | None, secrets: SecretLookup) -> AuthResult | None:
         entry = self.entries.get((req.method, req.raw_path, req.raw_query, req.vhost_bucket, region))
