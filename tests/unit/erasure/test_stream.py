@@ -138,7 +138,8 @@ def test_memory_stays_flat_for_a_large_object(threads: Executor) -> None:
     assert large < 1.5 * small + (2 << 20)  # 16x the data, about the same peak
 
 
-def test_process_pool_encodes_without_stalling_the_event_loop() -> None:
+@pytest.mark.parametrize("processes", [False, True], ids=["threads", "processes"])
+def test_worker_pool_codes_without_stalling_the_event_loop(processes: bool) -> None:
     async def run(pool: Executor) -> float:
         worst, last, stop = 0.0, time.monotonic(), False
 
@@ -160,7 +161,7 @@ def test_process_pool_encodes_without_stalling_the_event_loop() -> None:
         assert got == payload  # decoded with 4 data shards missing: real reconstruction in the workers
         return worst
 
-    with make_executor(2) as pool:
+    with make_executor(2, processes=processes) as pool:
         asyncio.run(run(pool))  # warm the workers (forkserver start-up is not a stall of the loop)
         worst = asyncio.run(run(pool))
     assert worst < 0.25, f"event loop stalled {worst * 1000:.0f} ms"
