@@ -35,9 +35,9 @@ class Members:
         self.names = [f"n{i}" for i in range(1, len(lab.hosts) + 1)]
         self.endpoints = [f"{h.ip}:{S3_PORT + 2}" for h in lab.hosts]
 
-    def start(self, host: Host, name: str) -> None:
+    def start(self, host: Host, name: str, secret: str = SECRET) -> None:
         spec = [f"--member={n}={h.ip}:{S3_PORT}" for n, h in zip(self.names, self.lab.hosts, strict=True)]
-        env = {**os.environ, "RUCKET_CLUSTER_SECRET": SECRET}
+        env = {**os.environ, "RUCKET_CLUSTER_SECRET": secret}
         host.spawn([sys.executable, "-m", "rucket.cluster", "member", f"--name={name}",
                     f"--data-dir={self.root / name}", *spec], log=self.root / f"{name}.supervisor.log", env=env)
 
@@ -169,3 +169,27 @@ def test_bootstrap_in_random_start_order_forms_one_cluster(lab: Lab, tmp_path: P
             asyncio.run(_one_cluster(m))
         finally:
             stop_all(lab)
+
+
+async def _refused(m: Members) -> None:
+    good, stranger = m.client(pinned=0, deadline=20.0), m.client(pinned=2, deadline=3.0)
+    await until(lambda: good.put(b"k", b"v", deadline=2.0), 20)
+    started = {member.name: member.started for member in await good.members()}
+    assert started == {"n1": True, "n2": True, "n3": False}  # n3 is configured but never joined
+    with pytest.raises(EtcdUnavailable):
+        await stranger.put(b"k", b"evil")
+    assert (await good.get(b"k")).value == b"v"  # type: ignore[union-attr]
+    for client in (good, stranger):
+        await client.close()
+
+
+def test_member_with_the_wrong_secret_is_refused_and_logged(lab: Lab, tmp_path: Path) -> None:
+    m = Members(lab, tmp_path)
+    m.start(lab.hosts[0], "n1")
+    m.start(lab.hosts[1], "n2")
+    m.start(lab.hosts[2], "n3", secret="not-the-cluster-secret-at-all")
+    try:
+        asyncio.run(_refused(m))
+    finally:
+        stop_all(lab)
+    assert "mismatch" in (tmp_path / "n3" / "etcd.log").read_text()  # etcd: cluster ID mismatch

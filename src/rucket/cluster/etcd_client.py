@@ -56,6 +56,17 @@ class ClusterStatus:
     raft_index: int
 
 
+@dataclass(frozen=True)
+class Member:
+    name: str
+    peer_urls: tuple[str, ...]
+    client_urls: tuple[str, ...]  # empty until the member has started and joined
+
+    @property
+    def started(self) -> bool:
+        return bool(self.client_urls)
+
+
 def _kv(raw: Any) -> KeyValue:
     return KeyValue(raw.key, raw.value, raw.create_revision, raw.mod_revision, raw.version, raw.lease)
 
@@ -158,11 +169,15 @@ class EtcdClient:
         raw = await self.call("status", lambda c: c.status(), deadline=deadline)
         return ClusterStatus(raw.leader.name if raw.leader is not None else None, raw.raft_term, raw.raft_index)
 
-    async def member_names(self, *, deadline: float | None = None) -> list[str]:
-        async def names(c: Any) -> list[str]:
-            return sorted([m.name async for m in c.members()])
+    async def members(self, *, deadline: float | None = None) -> list[Member]:
+        async def listing(c: Any) -> list[Member]:
+            return sorted([Member(m.name, tuple(m.peer_urls), tuple(m.client_urls)) async for m in c.members()],
+                          key=lambda m: m.name)
 
-        return await self.call("members", names, deadline=deadline)
+        return await self.call("members", listing, deadline=deadline)
+
+    async def member_names(self, *, deadline: float | None = None) -> list[str]:
+        return [m.name for m in await self.members(deadline=deadline)]
 
     async def close(self) -> None:
         clients, self._clients = self._clients, {}
