@@ -56,29 +56,44 @@ async def body(total: int) -> AsyncIterator[bytes]:
         yield block
 
 
-async def pipeline(pool: Executor, total: int) -> tuple[float, float, float]:
-    worst, last, stop = 0.0, time.monotonic(), False
+class StallMeter:
+    """`async with StallMeter() as meter:` → `meter.worst`: the longest the running loop was blocked (s),
+    as seen by a task that asks to wake every millisecond."""
 
-    async def ticker() -> None:
-        nonlocal worst, last
-        while not stop:
+    def __init__(self) -> None:
+        self.worst = 0.0
+        self._stop = False
+        self._task: asyncio.Task[None] | None = None
+
+    async def __aenter__(self) -> StallMeter:
+        self._task = asyncio.create_task(self._tick())
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        self._stop = True
+        if self._task is not None:
+            await self._task
+
+    async def _tick(self) -> None:
+        last = time.monotonic()
+        while not self._stop:
             await asyncio.sleep(0.001)
             now = time.monotonic()
-            worst, last = max(worst, now - last), now
+            self.worst, last = max(self.worst, now - last), now
 
-    tick = asyncio.create_task(ticker())
-    sinks = [Sink() for _ in range(K + M)]
-    start = time.perf_counter()
-    obj = await encode_stream(body(total), sinks, K, M, executor=pool)
-    encode_s = time.perf_counter() - start
-    start = time.perf_counter()
-    degraded: list[Sink | None] = [None, None, None, None, *sinks[4:]]
-    async for _ in read_all(obj, degraded, executor=pool):
-        pass
-    decode_s = time.perf_counter() - start
-    stop = True
-    await tick
-    return total / encode_s / 1e6, total / decode_s / 1e6, worst * 1000
+
+async def pipeline(pool: Executor, total: int) -> tuple[float, float, float]:
+    async with StallMeter() as meter:
+        sinks = [Sink() for _ in range(K + M)]
+        start = time.perf_counter()
+        obj = await encode_stream(body(total), sinks, K, M, executor=pool)
+        encode_s = time.perf_counter() - start
+        start = time.perf_counter()
+        degraded: list[Sink | None] = [None, None, None, None, *sinks[4:]]
+        async for _ in read_all(obj, degraded, executor=pool):
+            pass
+        decode_s = time.perf_counter() - start
+    return total / encode_s / 1e6, total / decode_s / 1e6, meter.worst * 1000
 
 
 def main() -> None:
