@@ -64,10 +64,11 @@ class EncodedObject:
 
 
 def make_executor(workers: int | None = None, *, processes: bool = False) -> Executor:
-    """The coding pool. Threads by default: measured here they stall the loop less and move more
-    bytes than processes, whose pickling and feeder thread cost more than the GIL a stripe holds
-    (~0.35 ms at 3 GB/s). Processes (forkserver: no copy of the server's threads or sockets) are
-    there for hosts with many idle cores. Either way the allocator is tuned (codec.tune_allocator)."""
+    """The coding pool. Threads by default: in bench/erasure.py runs here (2 cores, load ~8) they moved
+    1.5-5x more bytes than processes, whose pickling and feeder thread cost more than the GIL one
+    stripe holds (~0.5 ms at 2 GB/s), with a similar worst loop stall (15-60 ms, the scheduler's).
+    Processes (forkserver: no copy of the server's threads or sockets) are there for hosts with idle
+    cores. Either way the allocator is tuned (codec.tune_allocator)."""
     count = workers or os.cpu_count() or 1
     if processes:
         return ProcessPoolExecutor(max_workers=count, mp_context=multiprocessing.get_context("forkserver"),
