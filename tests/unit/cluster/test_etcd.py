@@ -97,3 +97,49 @@ def test_supervisor_start_raises_when_etcd_cannot_be_spawned(tmp_path: Path) -> 
         assert not supervisor.running
 
     asyncio.run(scenario())
+
+
+def running(pid: int) -> bool:
+    """Alive and not a zombie (an orphan's zombie lingers until its new parent reaps it)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+def test_restarted_node_reaps_the_etcd_its_killed_supervisor_left_behind(tmp_path: Path) -> None:
+    """kill -9 of the node process orphans its etcd; the next start must not run a second one."""
+    import subprocess
+    import sys
+
+    me = MemberAddress("solo", "127.0.0.1", PORT)
+    cfg = MemberConfig(me, (me,), tmp_path, SECRET)
+    env = {**os.environ, "RUCKET_CLUSTER_SECRET": SECRET.decode()}
+    node = subprocess.Popen([sys.executable, "-m", "rucket.cluster", "member", "--name=solo",
+                             f"--member=solo=127.0.0.1:{PORT}", f"--data-dir={tmp_path}"], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    async def scenario() -> None:
+        client = EtcdClient([f"127.0.0.1:{PORT + 2}"], deadline=20.0, attempt_timeout=1.0)
+        try:
+            await client.put(b"k", b"before")
+            orphan = int(cfg.pid_file.read_text())
+            node.kill()
+            node.wait(timeout=5)
+            assert running(orphan)  # still running without its supervisor
+            supervisor = EtcdSupervisor(cfg)
+            await supervisor.start()
+            try:
+                assert not running(orphan)
+                assert supervisor.pid not in (None, orphan)
+                assert (await client.get(b"k")).value == b"before"  # type: ignore[union-attr]
+            finally:
+                await supervisor.stop()
+        finally:
+            await client.close()
+
+    try:
+        asyncio.run(scenario())
+    finally:
+        node.kill()
+        node.wait(timeout=5)
