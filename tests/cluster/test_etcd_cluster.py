@@ -1,8 +1,9 @@
 """Three etcd members, each supervised by rucket.cluster and alone in its network namespace.
 
-Real processes and real faults: kill -9 of the leader (its supervisor restarts it), a member
-partitioned away with iptables (the majority keeps writing, the member catches up after the heal),
-and bootstraps in random start order that must each form exactly one cluster.
+Real processes and real faults: kill -9 of the leader (its supervisor restarts it), SIGSTOP of the
+leader, a member partitioned away with iptables or its link set down (the majority keeps writing,
+the member catches up after the heal), a member with the wrong cluster secret, and bootstraps in
+random start order that must each form exactly one cluster.
 """
 
 from __future__ import annotations
@@ -140,6 +141,52 @@ def test_three_members_survive_leader_kill_and_partition(lab: Lab, tmp_path: Pat
     for key, value in report.items():
         record_property(key, round(value, 3))
     assert report["leader_kill_to_write_s"] < 10
+
+
+async def _pause_and_link_down(m: Members, report: dict[str, float]) -> None:
+    rotating = m.client(deadline=15.0)
+    await until(lambda: rotating.put(b"boot", b"1"), 20)
+    leader = (await rotating.status()).leader
+    assert leader is not None
+    paused = etcd_pid(m.host_of(leader))
+    assert paused is not None
+    os.kill(paused, signal.SIGSTOP)  # alive but silent (a GC pause, a hung disk): not restarted
+    stopped_at = time.monotonic()
+    try:
+        await until(lambda: rotating.put(b"while-paused", b"1", deadline=1.0), 15)
+        report["leader_pause_to_write_s"] = time.monotonic() - stopped_at
+    finally:
+        os.kill(paused, signal.SIGCONT)
+    woken = m.client(pinned=m.names.index(leader), deadline=1.0)
+    await until(lambda: _has(woken, b"while-paused", serializable=True), 15)
+    assert etcd_pid(m.host_of(leader)) == paused  # resumed, not restarted
+
+    downed = m.lab.hosts[0]
+    downed.link(False)  # the cable, not a firewall: also cuts the test's own route to it
+    try:
+        await until(lambda: rotating.put(b"link-0", b"x", deadline=2.0), 15)
+        for i in range(1, 10):
+            await rotating.put(b"link-%d" % i, b"x")
+    finally:
+        downed.heal()
+    back = m.client(pinned=0, deadline=1.0)
+    await until(lambda: _has(back, b"link-9", serializable=True), 20)
+    for client in (rotating, woken, back):
+        await client.close()
+
+
+def test_paused_leader_and_a_downed_link(lab: Lab, tmp_path: Path, record_property: Any) -> None:
+    m = Members(lab, tmp_path)
+    for host, name in zip(lab.hosts, m.names, strict=True):
+        m.start(host, name)
+    report: dict[str, float] = {}
+    try:
+        asyncio.run(_pause_and_link_down(m, report))
+    finally:
+        stop_all(lab)
+    print(f"\nleader SIGSTOP → writes again after {report['leader_pause_to_write_s']:.2f}s")
+    record_property("leader_pause_to_write_s", round(report["leader_pause_to_write_s"], 3))
+    assert report["leader_pause_to_write_s"] < 10
 
 
 async def _one_cluster(m: Members) -> None:
