@@ -143,3 +143,28 @@ def test_restarted_node_reaps_the_etcd_its_killed_supervisor_left_behind(tmp_pat
     finally:
         node.kill()
         node.wait(timeout=5)
+
+
+def test_lease_keeps_a_key_while_refreshed_and_drops_it_after(tmp_path: Path) -> None:
+    """The node's liveness key: the failure detector treats its expiry as "down" (etcd decided)."""
+    me = MemberAddress("solo", "127.0.0.1", PORT)
+    cfg = MemberConfig(me, (me,), tmp_path, SECRET)
+
+    async def scenario() -> None:
+        supervisor = EtcdSupervisor(cfg)
+        await supervisor.start()
+        client = EtcdClient([f"127.0.0.1:{PORT + 2}"], deadline=15.0, attempt_timeout=2.0)
+        try:
+            lease = await client.lease(2)
+            await client.put(b"alive/n1", b"1", lease=lease)
+            for _ in range(4):  # 3 s of keep-alives: longer than the TTL
+                await asyncio.sleep(0.75)
+                await client.refresh_lease(lease)
+            assert await client.get(b"alive/n1") is not None
+            await asyncio.sleep(3.5)  # real etcd time: no clock to advance in another process
+            assert await client.get(b"alive/n1") is None
+        finally:
+            await client.close()
+            await supervisor.stop()
+
+    asyncio.run(scenario())
