@@ -162,8 +162,19 @@ class EtcdClient:
         raw = await self.call("lease", lambda c: c.lease(ttl), idempotent=False, deadline=deadline)
         return int(raw.id)
 
-    async def refresh_lease(self, lease_id: int, *, deadline: float | None = None) -> None:
-        await self.call("refresh_lease", lambda c: c.refresh_lease(lease_id), deadline=deadline)
+    async def refresh_lease(self, lease_id: int, *, deadline: float | None = None) -> int:
+        """Keep a lease alive; returns its remaining TTL in seconds, 0 once it has expired (re-grant then)."""
+        reply = await self.call("refresh_lease", lambda c: c.refresh_lease(lease_id), deadline=deadline)
+        return max(0, int(reply.TTL)) if reply is not None else 0
+
+    async def revoke_lease(self, lease_id: int, *, deadline: float | None = None) -> None:
+        """Drop a lease and its keys now (a node leaving cleanly is seen as gone at once); an expired or
+        already revoked lease is fine: the goal, no lease, holds."""
+        try:
+            await self.call("revoke_lease", lambda c: c.revoke_lease(lease_id), deadline=deadline)
+        except aetcd.exceptions.ClientError as exc:
+            if "lease not found" not in str(exc):
+                raise
 
     async def status(self, *, deadline: float | None = None) -> ClusterStatus:
         raw = await self.call("status", lambda c: c.status(), deadline=deadline)
