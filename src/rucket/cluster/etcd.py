@@ -20,6 +20,7 @@ dir before starting its own (two members on one data dir would fight over the po
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import hmac
 import logging
@@ -164,6 +165,7 @@ class EtcdSupervisor:
         self._proc: asyncio.subprocess.Process | None = None
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
+        self._stop = asyncio.Event()  # wakes a supervisor sleeping in its restart backoff
         self._started = asyncio.Event()
 
     @property
@@ -180,6 +182,7 @@ class EtcdSupervisor:
         os.chmod(self.config.data_dir, 0o700)  # etcd refuses a data dir others can read
         await reap_orphan(self.config)
         self._task = asyncio.create_task(self._supervise(), name=f"etcd-{self.config.me.name}")
+        self._task.add_done_callback(self._ended)
         started = asyncio.create_task(self._started.wait())
         await asyncio.wait({self._task, started}, return_when=asyncio.FIRST_COMPLETED)
         started.cancel()
@@ -194,6 +197,8 @@ class EtcdSupervisor:
             self.config.pid_file.write_text(f"{self._proc.pid}\n")
             log.info("etcd member %s started (pid %d)", self.config.me.name, self._proc.pid)
             self._started.set()
+            if self._stopping:  # stop() ran while we were spawning: it found no process to signal
+                self._proc.terminate()
             code = await self._proc.wait()
             if self._stopping:
                 return
@@ -201,11 +206,18 @@ class EtcdSupervisor:
             backoff = next_backoff(backoff, self._monotonic() - began)
             log.warning("etcd member %s exited with %s; restart %d in %.1fs", self.config.me.name, code,
                         self.restarts, backoff)
-            await asyncio.sleep(backoff)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stop.wait(), backoff)
+
+    def _ended(self, task: asyncio.Task[None]) -> None:
+        if not task.cancelled() and task.exception() is not None and not self._stopping:
+            log.error("etcd supervisor for %s died: %r; this node is not ready", self.config.me.name,
+                      task.exception())
 
     async def stop(self, *, grace: float = 5.0) -> None:
         """SIGTERM (etcd flushes and leaves cleanly), SIGKILL after `grace` seconds."""
         self._stopping = True
+        self._stop.set()
         proc = self._proc
         if proc is not None and proc.returncode is None:
             proc.send_signal(signal.SIGTERM)
@@ -215,7 +227,8 @@ class EtcdSupervisor:
                 proc.kill()
                 await proc.wait()
         if self._task is not None:
-            await self._task
+            with contextlib.suppress(Exception):  # a supervisor that died has already logged why
+                await self._task
 
 
 def members_from(spec: Mapping[str, tuple[str, int]]) -> tuple[MemberAddress, ...]:

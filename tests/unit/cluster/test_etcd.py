@@ -168,3 +168,23 @@ def test_lease_keeps_a_key_while_refreshed_and_drops_it_after(tmp_path: Path) ->
             await supervisor.stop()
 
     asyncio.run(scenario())
+
+
+def test_crash_loop_backs_off_and_stop_does_not_wait_for_the_backoff(tmp_path: Path) -> None:
+    me = MemberAddress("solo", "127.0.0.1", PORT)
+    cfg = MemberConfig(me, (me,), tmp_path, SECRET, binary="/bin/false")  # "etcd" that dies at once
+
+    async def scenario() -> None:
+        loop = asyncio.get_running_loop()
+        supervisor = EtcdSupervisor(cfg)
+        await supervisor.start()
+        began = loop.time()
+        while supervisor.restarts < 4:
+            await asyncio.sleep(0.05)
+        assert loop.time() - began >= 0.2 + 0.4 + 0.8  # doubling, not spinning
+        assert supervisor.running
+        before = loop.time()
+        await supervisor.stop()  # next restart is 1.6 s away: stop must not sit through it
+        assert loop.time() - before < 0.5 and not supervisor.running
+
+    asyncio.run(scenario())
