@@ -14,7 +14,7 @@ import random
 import signal
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Coroutine, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -126,20 +126,27 @@ async def _has(client: EtcdClient, key: bytes, *, serializable: bool) -> bool:
     return await client.get(key, serializable=serializable, deadline=1.0) is not None
 
 
-def test_three_members_survive_leader_kill_and_partition(lab: Lab, tmp_path: Path,
-                                                         record_property: Any) -> None:
-    m = Members(lab, tmp_path)
+def run_cluster(lab: Lab, root: Path, scenario: Callable[[Members, dict[str, float]], Coroutine[Any, Any, None]],
+                record_property: Any) -> dict[str, float]:
+    """Start the three members, run `scenario`, kill everything (also on failure), record its numbers."""
+    m = Members(lab, root)
     for host, name in zip(lab.hosts, m.names, strict=True):
         m.start(host, name)
     report: dict[str, float] = {}
     try:
-        asyncio.run(_faults(m, report))
+        asyncio.run(scenario(m, report))
     finally:
         stop_all(lab)
-    print(f"\nleader kill -9 → writes again after {report['leader_kill_to_write_s']:.2f}s; "
-          f"partitioned member caught up {report['catch_up_s']:.2f}s after heal")
     for key, value in report.items():
         record_property(key, round(value, 3))
+    return report
+
+
+def test_three_members_survive_leader_kill_and_partition(lab: Lab, tmp_path: Path,
+                                                         record_property: Any) -> None:
+    report = run_cluster(lab, tmp_path, _faults, record_property)
+    print(f"\nleader kill -9 → writes again after {report['leader_kill_to_write_s']:.2f}s; "
+          f"partitioned member caught up {report['catch_up_s']:.2f}s after heal")
     assert report["leader_kill_to_write_s"] < 10
 
 
@@ -176,16 +183,8 @@ async def _pause_and_link_down(m: Members, report: dict[str, float]) -> None:
 
 
 def test_paused_leader_and_a_downed_link(lab: Lab, tmp_path: Path, record_property: Any) -> None:
-    m = Members(lab, tmp_path)
-    for host, name in zip(lab.hosts, m.names, strict=True):
-        m.start(host, name)
-    report: dict[str, float] = {}
-    try:
-        asyncio.run(_pause_and_link_down(m, report))
-    finally:
-        stop_all(lab)
+    report = run_cluster(lab, tmp_path, _pause_and_link_down, record_property)
     print(f"\nleader SIGSTOP → writes again after {report['leader_pause_to_write_s']:.2f}s")
-    record_property("leader_pause_to_write_s", round(report["leader_pause_to_write_s"], 3))
     assert report["leader_pause_to_write_s"] < 10
 
 

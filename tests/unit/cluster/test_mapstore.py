@@ -7,8 +7,9 @@ from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 
 import pytest
+from tests.unit.cluster.solo import solo_config
 
-from rucket.cluster.etcd import EtcdSupervisor, MemberAddress, MemberConfig
+from rucket.cluster.etcd import EtcdSupervisor
 from rucket.cluster.etcd_client import EtcdClient
 from rucket.cluster.mapstore import MapStore, StaleMap, decode, encode
 from rucket.placement.straw2 import ClusterMap, Node
@@ -27,8 +28,7 @@ def test_encoding_is_canonical_and_round_trips() -> None:
 
 @pytest.fixture(scope="module")
 def etcd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    me = MemberAddress("solo", "127.0.0.1", PORT)
-    supervisor = EtcdSupervisor(MemberConfig(me, (me,), Path(tmp_path_factory.mktemp("etcd")), b"x" * 16))
+    supervisor = EtcdSupervisor(solo_config(Path(tmp_path_factory.mktemp("etcd")), PORT))
     loop = asyncio.new_event_loop()
     loop.run_until_complete(supervisor.start())
     yield f"127.0.0.1:{PORT + 2}"
