@@ -22,6 +22,8 @@ class UserConfig:
     id: str = ""  # canonical user id; defaults to the access key
     display_name: str = ""
     email: str = ""  # resolves ACL grants by e-mail address (x-amz-grant-*: emailAddress=...)
+    own_account: bool = True  # the root of an account of its own (s3-tests alt/tenant); False: an IAM user
+    # inside the root's account (what it creates belongs to the root's account; it needs policies)
 
 
 @dataclass(frozen=True)

@@ -70,9 +70,10 @@ def iam_of(cfg: Config, engine: Engine) -> Iam:
 
 
 def bootstrap_users(cfg: Config, engine: Engine) -> None:
-    """`[[users]]` of rucket.toml become (or stay) users with their key; run once, in the parent."""
-    iam_of(cfg, engine).bootstrap([BootstrapUser(u.access_key, u.secret_key, u.id, u.display_name, u.email)
-                                   for u in cfg.users])
+    """`[[users]]` of rucket.toml become (or stay) users with their key, and older data owned by IAM
+    users moves to the root's account; run once, in the parent."""
+    iam_of(cfg, engine).bootstrap([BootstrapUser(u.access_key, u.secret_key, u.id, u.display_name, u.email,
+                                                 u.own_account) for u in cfg.users], root_user(cfg).id)
 
 
 def with_admin(app: S3App, cfg: Config) -> Any:

@@ -1,11 +1,13 @@
 """Identities: users, their access keys (secrets sealed at rest), identity policies.
 
-Every user is a principal of its own with a canonical id: it owns what it creates and
-reaches other users' resources only through ACL grants, bucket policies or identity
-policies attached by the administrator. The root user comes from the configuration and is
-not stored here. Users listed in `rucket.toml` are bootstrapped on every start (source
-"config"); users created through the admin API have source "api". Policy documents are
-validated by the caller (the policy language lives with the evaluator in `s3/iam`).
+Accounts, as on AWS: the root user (from the configuration, never stored here) is the root of
+the main account. Users created through the admin API (source "api") are IAM users inside
+that account: what they create belongs to the account, they may do only what their identity
+policies (or a bucket policy naming them) allow, and deleting one orphans nothing. Users listed
+in `rucket.toml` are bootstrapped on every start: by default each is the root of an account of
+its own (source "config"; the Ceph s3-tests alt and tenant users compare owner ids), or, with
+`own_account = false`, an IAM user of the main account (source "config-member"). Policy
+documents are validated by the caller (the policy language lives with the evaluator in `s3/iam`).
 """
 
 from __future__ import annotations
@@ -19,11 +21,14 @@ from rucket.core import errors
 from rucket.engine.secrets import SecretBox
 from rucket.engine.store import Store, emit
 from rucket.events.records import EventType, StorageEvent
+from rucket.meta import accounts
 from rucket.meta import iam as sql
 from rucket.meta.iam import KeyRow, UserRow
 from rucket.meta.tx import Tx
 
 _AK_CHARS = string.ascii_uppercase + string.digits
+MEMBER_SOURCES = frozenset({"api", "config-member"})  # IAM users inside the root's account
+CONFIG_SOURCES = ("config", "config-member")
 _NAME_CHARS = frozenset(string.ascii_letters + string.digits + "+=,.@_-")
 
 
@@ -50,6 +55,7 @@ class Identity:
     access_key: str
     secret: str
     policies: tuple[str, ...]
+    member: bool = False  # an IAM user of the root's account (its own canonical id owns nothing)
 
 
 @dataclass(frozen=True)
@@ -59,6 +65,7 @@ class BootstrapUser:
     canonical_id: str = ""
     display_name: str = ""
     email: str = ""
+    own_account: bool = True  # False: an IAM user inside the root's account
 
 
 def new_access_key() -> str:
@@ -93,7 +100,7 @@ class Iam:
         if secret is None:
             secret = self._plain[key.secret_enc] = self.box.open(key.access_key, key.secret_enc)
         return Identity(user.name, user.canonical_id, user.display_name, user.email, access_key, secret,
-                        tuple(self.reads.policy_documents_of(user.name)))
+                        tuple(self.reads.policy_documents_of(user.name)), user.source in MEMBER_SOURCES)
 
     def user_by_canonical_id(self, canonical_id: str) -> UserRow | None:
         return self.reads.user_by_canonical_id(canonical_id)
@@ -205,23 +212,28 @@ class Iam:
         await self.s.meta.write(txn)
 
     # ---- bootstrap ----------------------------------------------------------
-    def bootstrap(self, users: Sequence[BootstrapUser]) -> None:
-        """Make the stored config users exactly those of the configuration (run once, before serving)."""
+    def bootstrap(self, users: Sequence[BootstrapUser], root_id: str = "") -> None:
+        """Make the stored config users exactly those of the configuration, and give what IAM users
+        of the root's account own to the account (`root_id`; data dirs from before accounts). Runs
+        once, before serving."""
         now = self.s.clock.now_ms()
         wanted = {u.access_key: u for u in users}
 
         def txn(tx: Tx) -> None:
-            for row in tx.c.execute("SELECT name FROM iam_users WHERE source='config'").fetchall():
-                if row[0] not in wanted:
-                    sql.tx_delete_user(tx, row[0])
+            for name in sql.tx_user_names(tx, CONFIG_SOURCES):
+                if name not in wanted:
+                    sql.tx_delete_user(tx, name)
             for u in users:
                 cid = u.canonical_id or u.access_key
                 other = sql.tx_user_by_canonical_id(tx, cid)
                 if other is not None and other.name != u.access_key:
                     raise IamConflict(f"canonical id {cid} of {u.access_key} belongs to user {other.name}")
-                sql.tx_upsert_user(tx, UserRow(u.access_key, cid, u.display_name or cid, u.email, "config", now))
+                source = "config" if u.own_account else "config-member"
+                sql.tx_upsert_user(tx, UserRow(u.access_key, cid, u.display_name or cid, u.email, source, now))
                 sql.tx_put_key(tx, KeyRow(u.access_key, u.access_key, self.box.seal(u.access_key, u.secret_key),
                                           True, now))
+            if root_id:
+                accounts.tx_adopt(tx, sql.tx_canonical_ids(tx, tuple(MEMBER_SOURCES)), root_id)
             self._event(tx, "bootstrap", users=sorted(wanted))
 
         self.s.meta.write_sync(txn)

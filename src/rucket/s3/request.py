@@ -33,6 +33,7 @@ class User:
     name: str = ""  # IAM user name (ARN arn:aws:iam::000000000000:user/<name>); the access key if unset
     email: str = ""
     policies: tuple[str, ...] = ()  # attached identity policy documents (JSON), see s3/iam
+    member: bool = False  # an IAM user inside the root's account: `id` is the account's, rights come from policies
 
     @property
     def owner(self) -> Owner:

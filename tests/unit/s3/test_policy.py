@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from dataclasses import dataclass, field
 from typing import Any
@@ -264,3 +265,39 @@ def test_policy_public_detection() -> None:
     assert not policy_is_public(parse(policy(stmt(principal={"AWS": "arn:aws:iam::s3tenant1:root"}))))
     assert canned("authenticated-read", "o", "o").is_public
     assert Acl("o", (Grant("Group", AUTHENTICATED_USERS, "READ"),)).without_public().grants == ()
+
+
+# --- accounts: an IAM user (member) carries its account's id but none of the account's rights -----------
+
+MEMBER = User("owner", "owner", "AKMEMBER", "s", name="dev", member=True)
+ALLOW_ALL = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*",
+                                                                  "Resource": "*"}]})
+
+
+@pytest.mark.parametrize(("user", "action", "config", "key", "allowed"), [
+    pytest.param(MEMBER, "s3:GetObject", {}, "k", False, id="member-owns-nothing"),
+    pytest.param(MEMBER, "s3:PutBucketPolicy", {}, "", False, id="member-not-bucket-owner"),
+    pytest.param(dataclasses.replace(MEMBER, policies=(ALLOW_ALL,)), "s3:GetObject", {}, "k", True,
+                 id="member-with-identity-policy"),
+    pytest.param(MEMBER, "s3:GetObject",
+                 {"policy": policy(stmt(principal={"AWS": "arn:aws:iam::000000000000:user/dev"}))},
+                 "k", True, id="bucket-policy-naming-the-user"),
+    pytest.param(MEMBER, "s3:GetObject", {"policy": policy(stmt(principal={"CanonicalUser": "owner"}))}, "k", False,
+                 id="bucket-policy-naming-the-account-id"),
+    pytest.param(MEMBER, "s3:ListBucket", {"acl": canned("authenticated-read", "owner", "owner").to_json()}, "",
+                 True, id="group-grants-apply"),
+    pytest.param(MEMBER, "s3:ListBucket", {}, "", False, id="account-grant-does-not"),
+    pytest.param(OWNER, "s3:ListBucket", {}, "", True, id="the-account-itself"),
+])
+def test_decide_for_iam_users(user: User, action: str, config: dict[str, Any], key: str, allowed: bool) -> None:
+    assert ask(user, action, bucket(**config), key) is allowed
+
+
+@pytest.mark.parametrize(("user", "allowed"), [pytest.param(MEMBER, False, id="member-needs-a-policy"),
+                                               pytest.param(ALT, True, id="account"),
+                                               pytest.param(None, False, id="anonymous")])
+@pytest.mark.parametrize("action", ["s3:CreateBucket", "s3:ListAllMyBuckets"])
+def test_account_actions(user: User | None, allowed: bool, action: str) -> None:
+    target = Target.BUCKET if action == "s3:CreateBucket" else Target.SERVICE
+    req = AccessRequest(action.lower(), target, user, None, "", RequestKeys(user, {}, {}, "", False), Facts())
+    assert decide(req).allowed is allowed
