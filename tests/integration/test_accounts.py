@@ -144,3 +144,9 @@ def test_existing_data_dir_migrated_to_the_account(old_data_dir: tuple[Path, str
         s3.delete_bucket(Bucket="legacy")
     finally:
         server.stop()
+
+
+def test_anonymous_list_buckets_is_empty(server: ServerProcess, bucket: str) -> None:
+    from botocore import UNSIGNED
+
+    assert make_client(server, signature_version=UNSIGNED).list_buckets()["Buckets"] == []

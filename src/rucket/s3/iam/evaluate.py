@@ -145,8 +145,9 @@ def decide(req: AccessRequest) -> Decision:
     owner = bucket is not None and req.user is not None and not req.user.member and bucket.owner == req.user.id
     if deny and not (owner and req.action in POLICY_ACTIONS):
         return Decision(False, f"explicit Deny in {deny}")
-    if req.action in ACCOUNT_ACTIONS and req.user is not None and not req.user.member:
-        return Decision(True, "an account may list its buckets and create buckets")
+    if req.action in ACCOUNT_ACTIONS and (req.user is not None or req.action == "s3:listallmybuckets") and \
+            not (req.user is not None and req.user.member):
+        return Decision(True, "an account may list its buckets and create buckets (anonymous: an empty list)")
     if (why := _first(identity, req, allow=True)) is not None:
         return Decision(True, why)
     if bpolicy is not None and (why := _bucket_policy_allow(req, bpolicy, pab, owner)) is not None:
