@@ -150,3 +150,17 @@ def test_anonymous_list_buckets_is_empty(server: ServerProcess, bucket: str) -> 
     from botocore import UNSIGNED
 
     assert make_client(server, signature_version=UNSIGNED).list_buckets()["Buckets"] == []
+
+
+def test_identity_policy_does_not_reach_another_accounts_bucket(server: ServerProcess, s3_alt: BaseClient) -> None:
+    bucket = f"alt-{uuid.uuid4().hex[:8]}"
+    s3_alt.create_bucket(Bucket=bucket)
+    s3_alt.put_object(Bucket=bucket, Key="k", Body=b"alt's")
+    try:
+        _, user = _iam_user(server, "s3:*")
+        with pytest.raises(ClientError) as err:
+            user.get_object(Bucket=bucket, Key="k")
+        assert _code(err) == "AccessDenied"
+    finally:
+        s3_alt.delete_object(Bucket=bucket, Key="k")
+        s3_alt.delete_bucket(Bucket=bucket)

@@ -159,8 +159,11 @@ def test_block_public_acls_refuses_public_canned_acl_on_put() -> None:
 def test_identity_policy_allows_and_denies() -> None:
     allow = policy({"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*"})
     deny = policy({"Effect": "Deny", "Action": "s3:*", "Resource": "*"})
-    assert ask(User("alt", "alt", "alt", "s", policies=(allow.replace('"Principal": "*", ', ""),)), "s3:GetObject",
-               bucket())
+    same_account = User("owner", "owner", "AKDEV", "s", name="dev", member=True,
+                        policies=(allow.replace('"Principal": "*", ', ""),))
+    assert ask(same_account, "s3:GetObject", bucket())
+    other_account = dataclasses.replace(same_account, id="alt", member=False)
+    assert not ask(other_account, "s3:GetObject", bucket())  # its policy speaks for its own account only
     assert not ask(User("owner", "owner", "owner", "s", policies=(deny,)), "s3:GetObject", bucket())
 
 
@@ -303,3 +306,13 @@ def test_account_actions(user: User | None, allowed: bool, action: str) -> None:
     req = AccessRequest(action.lower(), target, user, None, "", RequestKeys(user, {}, {}, "", False), Facts())
     anonymous_listing = user is None and action == "s3:ListAllMyBuckets"
     assert decide(req).allowed is (allowed or anonymous_listing)
+
+
+def test_identity_policy_does_not_reach_another_accounts_bucket() -> None:
+    """The root's IAM user with s3:* gets nothing in alt's bucket unless that bucket grants it."""
+    user = dataclasses.replace(MEMBER, policies=(ALLOW_ALL,))
+    other = Bucket("b", "alt", 0, "us-east-1")
+    assert not ask(user, "s3:GetObject", other, "k", facts=Facts(ObjectFacts("alt", private("alt"))))
+    granted = Bucket("b", "alt", 0, "us-east-1", config={"policy": policy(
+        stmt(principal={"AWS": "arn:aws:iam::000000000000:user/dev"}))})
+    assert ask(user, "s3:GetObject", granted, "k", facts=Facts(ObjectFacts("alt", private("alt"))))

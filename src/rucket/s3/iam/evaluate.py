@@ -148,7 +148,9 @@ def decide(req: AccessRequest) -> Decision:
     if req.action in ACCOUNT_ACTIONS and (req.user is not None or req.action == "s3:listallmybuckets") and \
             not (req.user is not None and req.user.member):
         return Decision(True, "an account may list its buckets and create buckets (anonymous: an empty list)")
-    if (why := _first(identity, req, allow=True)) is not None:
+    # An identity policy speaks for its own account only: another account's bucket must grant too
+    same_account = bucket is None or (req.user is not None and bucket.owner == req.user.id)
+    if same_account and (why := _first(identity, req, allow=True)) is not None:
         return Decision(True, why)
     if bpolicy is not None and (why := _bucket_policy_allow(req, bpolicy, pab, owner)) is not None:
         return Decision(True, why)
