@@ -164,3 +164,23 @@ def test_identity_policy_does_not_reach_another_accounts_bucket(server: ServerPr
     finally:
         s3_alt.delete_object(Bucket=bucket, Key="k")
         s3_alt.delete_bucket(Bucket=bucket)
+
+
+def test_config_user_with_own_account_false_is_an_iam_user(tmp_path: Path) -> None:
+    toml = tmp_path / "members.toml"
+    toml.write_text('[[users]]\naccess_key = "ciuploader"\nsecret_key = "ciuploader-secret"\nown_account = false\n')
+    server = start_server(tmp_path / "data", extra_args=["--config", str(toml)])  # the last --config wins
+    try:
+        member = make_client(server, key="ciuploader", secret="ciuploader-secret")
+        with pytest.raises(ClientError) as err:
+            member.create_bucket(Bucket="ci-artifacts")
+        assert _code(err) == "AccessDenied"
+        doc = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:CreateBucket",
+                                                       "Resource": "*"}]}
+        _admin(server, "PUT", "/policies/ci", doc)
+        _admin(server, "PUT", "/users/ciuploader/policies/ci")
+        member.create_bucket(Bucket="ci-artifacts")
+        s3 = make_client(server)
+        assert s3.get_bucket_acl(Bucket="ci-artifacts")["Owner"]["ID"] == s3.list_buckets()["Owner"]["ID"]
+    finally:
+        server.stop()
