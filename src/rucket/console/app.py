@@ -52,6 +52,7 @@ class ConsoleApp:
             env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(["html"]),
                               trim_blocks=True, lstrip_blocks=True)
             env.filters.update(FILTERS)
+            env.globals["P"] = PREFIX  # templates build links from it, so the prefix can move
             self._templates = env
         return self._templates
 

@@ -8,6 +8,7 @@ const MULTIPART_FROM = 8 * MiB;     // files at least this large go multipart
 const PART_CONCURRENCY = 3;
 
 const csrf = () => document.querySelector('meta[name="csrf-token"]').content;
+const P = document.querySelector('meta[name="console-prefix"]').content;  // the console's URL prefix
 
 // ---- forms --------------------------------------------------------------------------------
 document.addEventListener("submit", (ev) => {
@@ -23,9 +24,22 @@ document.addEventListener("click", (ev) => {
   area.focus();
 });
 
+// copy buttons: the text of the input named by data-copy goes to the clipboard
+document.addEventListener("click", async (ev) => {
+  const btn = ev.target.closest("[data-copy]");
+  if (!btn) return;
+  const input = document.getElementById(btn.dataset.copy);
+  const status = document.getElementById("copy-status");
+  input.select();
+  let ok = false;
+  try { await navigator.clipboard.writeText(input.value); ok = true; } catch (e) { ok = document.execCommand("copy"); }
+  if (status) status.textContent = ok ? "Copied" : "Press Ctrl+C to copy";
+  btn.dataset.copied = ok ? "1" : "0";
+});
+
 // ---- uploads ------------------------------------------------------------------------------
 async function presign(body) {
-  const r = await fetch("/console/api/presign", {
+  const r = await fetch(P + "/api/presign", {
     method: "POST", credentials: "same-origin",
     headers: {"content-type": "application/json", "x-csrf-token": csrf()},
     body: JSON.stringify(body),
@@ -150,6 +164,125 @@ function initUpload() {
   });
 }
 
+// ---- find, select, bulk ---------------------------------------------------------------------
+function initBrowse() {
+  const table = document.getElementById("objects");
+  const filter = document.getElementById("filter");
+  if (!table || !filter) return;
+  const rows = () => Array.from(table.querySelectorAll("tr.object, tr.folder"));
+  const applyFilter = () => {  // client-side substring over the rows of this page
+    const text = filter.value.trim().toLowerCase();
+    let shown = 0;
+    for (const r of rows()) {
+      const hit = !text || r.dataset.name.toLowerCase().includes(text);
+      r.classList.toggle("hidden", !hit);
+      if (hit) shown++;
+    }
+    document.getElementById("no-match").classList.toggle("hidden", shown > 0 || rows().length === 0);
+  };
+  const initial = filter.value;
+  filter.addEventListener("input", () => { if (filter.value !== initial) applyFilter(); });
+  const picks = () => Array.from(table.querySelectorAll("input.pick-row"));
+  const update = () => {
+    const n = picks().filter((c) => c.checked).length;
+    document.getElementById("selected-count").textContent = n + " selected";
+    document.getElementById("delete-selected").disabled = n === 0;
+    document.getElementById("zip-selected").disabled = n === 0;
+  };
+  table.addEventListener("change", (ev) => {
+    if (ev.target.id === "select-all") {
+      for (const c of picks()) if (!c.closest("tr").classList.contains("hidden")) c.checked = ev.target.checked;
+    }
+    update();
+  });
+  document.getElementById("zip-selected").addEventListener("click", (ev) => zipSelection(ev.target, picks()));
+  update();
+}
+
+const CRC_TABLE = (() => {
+  const t = new Uint32Array(256);
+  for (let n = 0; n < 256; n++) {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xEDB88320 ^ (c >>> 1) : c >>> 1;
+    t[n] = c >>> 0;
+  }
+  return t;
+})();
+
+function crc32(crc, bytes) {
+  let c = crc ^ 0xFFFFFFFF;
+  for (let i = 0; i < bytes.length; i++) c = CRC_TABLE[(c ^ bytes[i]) & 0xFF] ^ (c >>> 8);
+  return (c ^ 0xFFFFFFFF) >>> 0;
+}
+
+function le(fields) {  // [[value, bytes], ...] little-endian
+  const out = new Uint8Array(fields.reduce((a, f) => a + f[1], 0));
+  const view = new DataView(out.buffer);
+  let at = 0;
+  for (const [v, n] of fields) { if (n === 2) view.setUint16(at, v, true); else view.setUint32(at, v, true); at += n; }
+  return out;
+}
+
+// A zip (stored, no compression) written while each file streams in: local headers say
+// "sizes follow" (flag bit 3) so nothing needs to be known before the bytes arrive.
+async function buildZip(files, onFile) {
+  const enc = new TextEncoder(), parts = [], central = [];
+  let offset = 0;
+  const push = (b) => { parts.push(b); offset += b.length; };
+  for (const [i, f] of files.entries()) {
+    onFile(i, f);
+    const name = enc.encode(f.name), start = offset;
+    push(le([[0x04034b50, 4], [20, 2], [0x0808, 2], [0, 2], [0, 2], [0x21, 2], [0, 4], [0, 4], [0, 4],
+             [name.length, 2], [0, 2]]));
+    push(name);
+    const r = await fetch(f.url, {credentials: "omit"});
+    if (!r.ok) throw new Error(f.key + ": " + s3Error({status: r.status, text: await r.text()}));
+    const reader = r.body.getReader();
+    let crc = 0, size = 0;
+    for (;;) {
+      const {done, value} = await reader.read();
+      if (done) break;
+      crc = crc32(crc, value); size += value.length; push(value);
+    }
+    push(le([[0x08074b50, 4], [crc, 4], [size, 4], [size, 4]]));
+    if (offset >= 0xFFFFFFFF) throw new Error("the selection is over 4 GiB: download it with the CLI");
+    central.push(le([[0x02014b50, 4], [20, 2], [20, 2], [0x0808, 2], [0, 2], [0, 2], [0x21, 2], [crc, 4],
+                     [size, 4], [size, 4], [name.length, 2], [0, 2], [0, 2], [0, 2], [0, 2], [0, 4], [start, 4]]), name);
+  }
+  const cdStart = offset;
+  for (const c of central) push(c);
+  push(le([[0x06054b50, 4], [0, 2], [0, 2], [files.length, 2], [files.length, 2], [offset - cdStart, 4],
+           [cdStart, 4], [0, 2]]));
+  return new Blob(parts, {type: "application/zip"});
+}
+
+async function zipSelection(button, picks) {
+  const status = document.getElementById("zip-status");
+  const chosen = picks.filter((c) => c.checked);
+  const body = {bucket: button.dataset.bucket, prefix: button.dataset.prefix,
+                keys: chosen.filter((c) => c.name === "key").map((c) => c.value),
+                prefixes: chosen.filter((c) => c.name === "prefix").map((c) => c.value)};
+  button.disabled = true;
+  try {
+    const r = await fetch(P + "/api/zip", {method: "POST", credentials: "same-origin",
+      headers: {"content-type": "application/json", "x-csrf-token": csrf()}, body: JSON.stringify(body)});
+    const data = await r.json();
+    if (!r.ok) throw new Error(data.error || ("HTTP " + r.status));
+    const blob = await buildZip(data.files, (i, f) => { status.textContent = `zipping ${i + 1}/${data.files.length}: ${f.name}`; });
+    const a = document.createElement("a");
+    a.href = URL.createObjectURL(blob);
+    a.download = (body.prefix ? body.prefix.replace(/\/$/, "").split("/").pop() : body.bucket) + ".zip";
+    document.body.appendChild(a); a.click(); a.remove();
+    status.textContent = `${data.files.length} files zipped`;
+    status.dataset.done = String(data.files.length);
+  } catch (err) {
+    status.textContent = "zip failed: " + err.message;
+    status.dataset.done = "error";
+  } finally {
+    button.disabled = false;
+  }
+}
+
 // ---- metrics ------------------------------------------------------------------------------
 function parseProm(text) {
   const out = [];
@@ -271,4 +404,4 @@ function initMetrics() {
   setInterval(tick, Number(box.dataset.interval) || 2000);
 }
 
-document.addEventListener("DOMContentLoaded", () => { initUpload(); initMetrics(); });
+document.addEventListener("DOMContentLoaded", () => { initUpload(); initMetrics(); initBrowse(); });

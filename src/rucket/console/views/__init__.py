@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from rucket.console.views import admin, auth, buckets, objects, settings, users
+from rucket.console.views import admin, auth, buckets, bulk, object_tools, objects, settings, users
 
-__all__ = ["admin", "auth", "buckets", "objects", "settings", "users"]
+__all__ = ["admin", "auth", "buckets", "bulk", "object_tools", "objects", "settings", "users"]

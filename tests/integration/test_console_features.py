@@ -1,0 +1,237 @@
+"""Issue 21 in a real browser: share links, versions, tags and metadata, find and bulk
+actions, bucket settings, the server page and identity tools, each checked through the
+S3 API with boto3 afterwards; plus keyboard-only use of the main flows.
+
+Same setup as test_console_browser.py (Debian chromium + chromium-driver via selenium);
+screenshots go to $RUCKET_SCREENSHOTS (docs/images to refresh the committed ones).
+"""
+
+from __future__ import annotations
+
+import io
+import uuid
+import zipfile
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+import requests
+from botocore.client import BaseClient
+
+from rucket.console import PREFIX
+from tests.integration.conftest import _empty
+from tests.integration.test_console_browser import browser, by_id, css, log_in, shot, wait_for
+from tests.server import ServerProcess
+
+__all__ = ["browser"]  # the module-scoped chromium fixture, shared with the first browser tests
+
+
+@pytest.fixture(scope="module")
+def demo(s3: BaseClient) -> Iterator[str]:
+    """A versioned bucket with a few objects for the object tools."""
+    name = f"features-{uuid.uuid4().hex[:8]}"
+    s3.create_bucket(Bucket=name)
+    s3.put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": "Enabled"})
+    yield name
+    _empty(s3, name)
+    s3.delete_bucket(Bucket=name)
+
+
+def page(browser: Any, server: ServerProcess, path: str) -> None:
+    browser.get(server.endpoint + PREFIX + path)
+
+
+def test_01_log_in(browser: Any, server: ServerProcess) -> None:
+    log_in(browser, server, server.access_key, server.secret_key)
+    wait_for(lambda: browser.current_url.endswith(f"{PREFIX}/buckets"), what="the bucket list")
+
+
+def test_share_link_with_expiry_and_copy(browser: Any, server: ServerProcess, s3: BaseClient, demo: str) -> None:
+    from selenium.webdriver.support.ui import Select
+
+    s3.put_object(Bucket=demo, Key="reports/q3.txt", Body=b"quarterly numbers\n", ContentType="text/plain")
+    page(browser, server, f"/b/{demo}/object?key=reports/q3.txt")
+    amount = by_id(browser, "share-amount")
+    amount.clear()
+    amount.send_keys("8")
+    Select(by_id(browser, "share-unit")).select_by_visible_text("days")
+    by_id(browser, "create-share").click()
+    assert "7 days" in wait_for(lambda: css(browser, "#error-share"), what="the expiry error")[0].text
+    assert not css(browser, "#share-url")
+    amount = by_id(browser, "share-amount")
+    amount.clear()
+    amount.send_keys("7")
+    Select(by_id(browser, "share-unit")).select_by_visible_text("days")
+    by_id(browser, "create-share").click()
+    link = wait_for(lambda: css(browser, "#share-url"), what="the link")[0].get_attribute("value")
+    assert link.startswith(server.endpoint + "/")
+    assert parse_qs(urlparse(link).query)["X-Amz-Expires"] == [str(7 * 86400)]
+    by_id(browser, "copy-share").click()
+    assert wait_for(lambda: by_id(browser, "copy-status").text, what="copy status") == "Copied"
+    got = requests.get(link, timeout=10)  # no cookie, no key: the link alone
+    assert got.status_code == 200 and got.content == b"quarterly numbers\n"
+    longer = link.replace("X-Amz-Expires=604800", "X-Amz-Expires=604801")
+    assert requests.get(longer, timeout=10).status_code == 400  # past 7 days: refused by the S3 API itself
+    assert requests.get(link.replace("X-Amz-Expires=604800", "X-Amz-Expires=3600"), timeout=10).status_code == 403
+    browser.execute_script("document.getElementById('panel-share').scrollIntoView()")
+    shot(browser, "object-share")
+
+
+def test_versions_list_download_restore_delete(browser: Any, server: ServerProcess, s3: BaseClient,
+                                               demo: str) -> None:
+    from selenium.webdriver.common.by import By
+
+    ids = [s3.put_object(Bucket=demo, Key="doc.txt", Body=f"draft {i}\n".encode())["VersionId"] for i in range(3)]
+    s3.delete_object(Bucket=demo, Key="doc.txt")  # latest is now a delete marker
+    page(browser, server, f"/b/{demo}")
+    assert "doc.txt" not in by_id(browser, "objects").text
+    by_id(browser, "toggle-versions").click()
+    wait_for(lambda: "versions=1" in browser.current_url, what="the versions listing")
+    assert by_id(browser, "toggle-versions").get_attribute("aria-checked") == "true"
+    rows = [r for r in css(browser, "tr.object") if r.get_attribute("data-name") == "doc.txt"]
+    assert len(rows) == 4 and sum("delete marker" in r.text for r in rows) == 1
+    shot(browser, "browse-versions")
+    page(browser, server, f"/b/{demo}/object?key=doc.txt")
+    assert css(browser, "#deleted")
+    listed = [r.get_attribute("data-version") for r in css(browser, "#versions tr.version")]
+    assert listed[1:] == ids[::-1] and "delete marker" in css(browser, "#versions tr.version")[0].text
+    row = next(r for r in css(browser, "#versions tr.version") if r.get_attribute("data-version") == ids[0])
+    row.find_element(By.CSS_SELECTOR, "a.download-version").click()
+    target = browser.downloads / "doc.txt"
+    wait_for(lambda: target.exists() and target.read_bytes() == b"draft 0\n", timeout=30, what="version 0")
+    row = next(r for r in css(browser, "#versions tr.version") if r.get_attribute("data-version") == ids[0])
+    row.find_element(By.CSS_SELECTOR, "button.restore-version").click()
+    wait_for(lambda: css(browser, "#saved"), what="the restore notice")
+    assert s3.get_object(Bucket=demo, Key="doc.txt")["Body"].read() == b"draft 0\n"
+    assert len(s3.list_object_versions(Bucket=demo, Prefix="doc.txt")["Versions"]) == 4  # history kept
+    browser.execute_script("window.confirm = () => true")
+    row = next(r for r in css(browser, "#versions tr.version") if r.get_attribute("data-version") == ids[1])
+    row.find_element(By.CSS_SELECTOR, "button.delete-version").click()
+    wait_for(lambda: ids[1] not in by_id(browser, "versions").text, what="the version to go")
+    left = [v["VersionId"] for v in s3.list_object_versions(Bucket=demo, Prefix="doc.txt")["Versions"]]
+    assert ids[1] not in left and ids[0] in left and ids[2] in left
+    browser.execute_script("document.getElementById('panel-versions').scrollIntoView()")
+    shot(browser, "object-versions")
+
+
+def _fill(browser: Any, id_: str, text: str) -> None:
+    field = by_id(browser, id_)
+    field.clear()
+    field.send_keys(text)
+
+
+def test_tags_and_metadata_edit(browser: Any, server: ServerProcess, s3: BaseClient, demo: str) -> None:
+    s3.put_object(Bucket=demo, Key="img/logo.bin", Body=b"\x89PNG-not-really", ContentType="application/octet-stream",
+                  Metadata={"owner": "web"}, Tagging="team=web")
+    page(browser, server, f"/b/{demo}/object?key=img/logo.bin")
+    assert by_id(browser, "tag-key-0").get_attribute("value") == "team"
+    _fill(browser, "tag-value-0", "design")
+    _fill(browser, "tag-key-1", "x" * 129)  # over S3's 128-character limit: the server says no
+    _fill(browser, "tag-value-1", "v")
+    by_id(browser, "save-tags").click()
+    assert wait_for(lambda: css(browser, "#error-tags"), what="the tag error")[0].text.startswith("InvalidTag")
+    _fill(browser, "tag-key-1", "stage")
+    _fill(browser, "tag-value-1", "prod")
+    by_id(browser, "save-tags").click()
+    wait_for(lambda: css(browser, "#saved"), what="the saved notice")
+    tags = s3.get_object_tagging(Bucket=demo, Key="img/logo.bin")["TagSet"]
+    assert sorted((t["Key"], t["Value"]) for t in tags) == [("stage", "prod"), ("team", "design")]
+    _fill(browser, "hdr-content-type", "image/png")
+    _fill(browser, "hdr-cache-control", "max-age=60")
+    _fill(browser, "meta-key-1", "reviewed")
+    _fill(browser, "meta-value-1", "yes")
+    by_id(browser, "save-metadata").click()
+    wait_for(lambda: css(browser, "#saved"), what="the saved notice")
+    head = s3.head_object(Bucket=demo, Key="img/logo.bin")
+    assert head["ContentType"] == "image/png" and head["CacheControl"] == "max-age=60"
+    assert head["Metadata"] == {"owner": "web", "reviewed": "yes"}
+    assert s3.get_object(Bucket=demo, Key="img/logo.bin")["Body"].read() == b"\x89PNG-not-really"
+    assert len(s3.get_object_tagging(Bucket=demo, Key="img/logo.bin")["TagSet"]) == 2  # tags copied along
+    assert "x-amz-meta-reviewed" in by_id(browser, "details").text
+    browser.execute_script("document.getElementById('panel-tags').scrollIntoView()")
+    shot(browser, "object-tags-metadata")
+
+
+@pytest.fixture
+def bulk_bucket(s3: BaseClient) -> Iterator[str]:
+    name = f"bulk-{uuid.uuid4().hex[:8]}"
+    s3.create_bucket(Bucket=name)
+    for i in range(25):
+        s3.put_object(Bucket=name, Key=f"logs/2024/day-{i:02}.log", Body=f"log {i}\n".encode())
+    for key in ("alpha.txt", "beta.txt", "gamma.csv", "logo.png"):
+        s3.put_object(Bucket=name, Key=key, Body=key.encode())
+    yield name
+    _empty(s3, name)
+    s3.delete_bucket(Bucket=name)
+
+
+def _visible(browser: Any) -> list[str]:
+    return [r.get_attribute("data-name") for r in css(browser, "tr.object, tr.folder") if r.is_displayed()]
+
+
+def _pick(browser: Any, *names: str) -> None:
+    from selenium.webdriver.common.by import By
+
+    for r in css(browser, "tr.object, tr.folder"):
+        if r.get_attribute("data-name") in names:
+            r.find_element(By.CSS_SELECTOR, "input.pick-row").click()
+
+
+def test_filter_select_delete_many(browser: Any, server: ServerProcess, s3: BaseClient, bulk_bucket: str) -> None:
+    from selenium.webdriver.common.keys import Keys
+
+    page(browser, server, f"/b/{bulk_bucket}")
+    by_id(browser, "filter").send_keys("ta")  # client-side substring: beta.txt
+    wait_for(lambda: _visible(browser) == ["beta.txt"], what="the filtered rows")
+    _fill(browser, "filter", "lo")
+    wait_for(lambda: _visible(browser) == ["logs/", "logo.png"], what="logs/ and logo.png")
+    by_id(browser, "filter").send_keys(Keys.ENTER)  # server-side: prefix "lo"
+    wait_for(lambda: "search=lo" in browser.current_url, what="the server search")
+    assert _visible(browser) == ["logs/", "logo.png"]
+    page(browser, server, f"/b/{bulk_bucket}")
+    assert by_id(browser, "delete-selected").get_attribute("disabled")
+    _pick(browser, "alpha.txt", "gamma.csv")
+    assert by_id(browser, "selected-count").text == "2 selected"
+    shot(browser, "browse-bulk")
+    by_id(browser, "delete-selected").click()
+    assert wait_for(lambda: css(browser, "#confirm-count"), what="confirmation")[0].text == "Delete 2 objects?"
+    by_id(browser, "confirm-delete-button").click()
+    wait_for(lambda: css(browser, "#deleted-notice"), what="the deleted notice")
+    keys = [o["Key"] for o in s3.list_objects_v2(Bucket=bulk_bucket)["Contents"]]
+    assert "alpha.txt" not in keys and "gamma.csv" not in keys and "beta.txt" in keys
+
+
+def test_delete_folder_says_how_many(browser: Any, server: ServerProcess, s3: BaseClient, bulk_bucket: str) -> None:
+    from selenium.webdriver.common.by import By
+
+    page(browser, server, f"/b/{bulk_bucket}")
+    folder = next(r for r in css(browser, "tr.folder") if r.get_attribute("data-name") == "logs/")
+    folder.find_element(By.CSS_SELECTOR, "a.delete-folder").click()
+    count = wait_for(lambda: css(browser, "#confirm-count"), what="confirmation")[0].text
+    assert count == "Delete 25 objects under logs/?"
+    assert "and 5 more" in by_id(browser, "confirm-keys").text
+    shot(browser, "confirm-delete")
+    by_id(browser, "cancel-delete").click()
+    assert s3.list_objects_v2(Bucket=bulk_bucket, Prefix="logs/")["KeyCount"] == 25  # cancel deletes nothing
+    page(browser, server, f"/b/{bulk_bucket}/delete-folder?prefix=logs/")
+    by_id(browser, "confirm-delete-button").click()
+    assert wait_for(lambda: css(browser, "#deleted-notice"), what="notice")[0].text == "Deleted 25 objects."
+    assert s3.list_objects_v2(Bucket=bulk_bucket, Prefix="logs/")["KeyCount"] == 0
+
+
+def test_download_selection_as_zip(browser: Any, server: ServerProcess, bulk_bucket: str) -> None:
+    for old in browser.downloads.glob("*.zip"):
+        old.unlink()
+    page(browser, server, f"/b/{bulk_bucket}")
+    _pick(browser, "logs/", "beta.txt")
+    by_id(browser, "zip-selected").click()
+    wait_for(lambda: by_id(browser, "zip-status").get_attribute("data-done"), what="the zip")
+    assert by_id(browser, "zip-status").get_attribute("data-done") == "26", by_id(browser, "zip-status").text
+    target = browser.downloads / f"{bulk_bucket}.zip"
+    wait_for(lambda: target.exists() and not list(browser.downloads.glob("*.crdownload")), what="the zip file")
+    with zipfile.ZipFile(io.BytesIO(target.read_bytes())) as z:
+        assert z.testzip() is None  # every CRC the browser computed is right
+        names = sorted(z.namelist())
+        assert names[0] == "beta.txt" and len(names) == 26
+        assert z.read("logs/2024/day-07.log") == b"log 7\n" and z.read("beta.txt") == b"beta.txt"
