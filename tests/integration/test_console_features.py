@@ -9,6 +9,7 @@ screenshots go to $RUCKET_SCREENSHOTS (docs/images to refresh the committed ones
 from __future__ import annotations
 
 import io
+import json
 import uuid
 import zipfile
 from collections.abc import Iterator
@@ -235,3 +236,75 @@ def test_download_selection_as_zip(browser: Any, server: ServerProcess, bulk_buc
         names = sorted(z.namelist())
         assert names[0] == "beta.txt" and len(names) == 26
         assert z.read("logs/2024/day-07.log") == b"log 7\n" and z.read("beta.txt") == b"beta.txt"
+
+
+def admin_call(server: ServerProcess, method: str, path: str, body: Any = None) -> tuple[int, Any]:
+    """A signed admin API request as root (`path` below the admin prefix, e.g. "kms/keys")."""
+    from rucket.admin.app import PREFIX as ADMIN
+    from rucket.cli_admin import signed_request
+
+    data = json.dumps(body).encode() if body is not None else b""
+    return signed_request(server.endpoint, server.access_key, server.secret_key, "us-east-1", method, ADMIN + path,
+                          data)
+
+
+@pytest.fixture
+def locked_bucket(s3: BaseClient) -> Iterator[str]:
+    name = f"locked-{uuid.uuid4().hex[:8]}"
+    s3.create_bucket(Bucket=name, ObjectLockEnabledForBucket=True)
+    yield name
+    _empty(s3, name)
+    s3.delete_bucket(Bucket=name)
+
+
+def _save_panel(browser: Any, name: str) -> None:
+    by_id(browser, f"save-{name}").click()
+
+
+def test_bucket_settings_lock_encryption_tags_pab(browser: Any, server: ServerProcess, s3: BaseClient,
+                                                  locked_bucket: str) -> None:
+    from selenium.webdriver.support.ui import Select
+
+    status, _ = admin_call(server, "POST", "kms/keys", {"key_id": f"console-{locked_bucket}"})
+    assert status == 201
+    page(browser, server, f"/b/{locked_bucket}/settings")
+    assert "no bucket quotas" in by_id(browser, "quota-note").text
+    Select(by_id(browser, "lock-mode")).select_by_visible_text("GOVERNANCE")
+    _fill(browser, "lock-amount", "0")  # the server refuses a zero-day retention, and the page says why
+    _save_panel(browser, "object-lock")
+    error = wait_for(lambda: css(browser, "#error-object-lock"), what="the lock error")[0].text
+    assert error.startswith("InvalidRetentionPeriod"), error
+    assert by_id(browser, "lock-amount").get_attribute("value") == "0"  # kept to fix in place
+    _fill(browser, "lock-amount", "5")
+    _save_panel(browser, "object-lock")
+    wait_for(lambda: css(browser, "#saved"), what="saved")
+    rule = s3.get_object_lock_configuration(Bucket=locked_bucket)["ObjectLockConfiguration"]["Rule"]
+    assert rule["DefaultRetention"] == {"Mode": "GOVERNANCE", "Days": 5}
+
+    Select(by_id(browser, "enc-algorithm")).select_by_visible_text("SSE-S3 (AES256)")
+    _save_panel(browser, "encryption")
+    wait_for(lambda: css(browser, "#saved"), what="saved")
+    rules = s3.get_bucket_encryption(Bucket=locked_bucket)["ServerSideEncryptionConfiguration"]["Rules"]
+    assert rules[0]["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"] == "AES256"
+    Select(by_id(browser, "enc-algorithm")).select_by_visible_text("SSE-KMS")
+    _fill(browser, "enc-kms-key", f"console-{locked_bucket}")
+    _save_panel(browser, "encryption")
+    wait_for(lambda: css(browser, "#saved"), what="saved")
+    rules = s3.get_bucket_encryption(Bucket=locked_bucket)["ServerSideEncryptionConfiguration"]["Rules"]
+    default = rules[0]["ApplyServerSideEncryptionByDefault"]
+    assert default["SSEAlgorithm"] == "aws:kms" and default["KMSMasterKeyID"].endswith(f"console-{locked_bucket}")
+
+    _fill(browser, "btag-key-0", "cost-center")
+    _fill(browser, "btag-value-0", "42")
+    _save_panel(browser, "tagging")
+    wait_for(lambda: css(browser, "#saved"), what="saved")
+    assert s3.get_bucket_tagging(Bucket=locked_bucket)["TagSet"] == [{"Key": "cost-center", "Value": "42"}]
+
+    for flag in ("BlockPublicAcls", "BlockPublicPolicy"):
+        by_id(browser, f"pab-{flag}").click()
+    _save_panel(browser, "public-access-block")
+    wait_for(lambda: css(browser, "#saved"), what="saved")
+    pab = s3.get_public_access_block(Bucket=locked_bucket)["PublicAccessBlockConfiguration"]
+    assert pab == {"BlockPublicAcls": True, "IgnorePublicAcls": False, "BlockPublicPolicy": True,
+                   "RestrictPublicBuckets": False}
+    shot(browser, "bucket-settings")

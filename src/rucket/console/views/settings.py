@@ -17,6 +17,7 @@ from rucket.console.client import Reply
 from rucket.console.context import Ctx
 from rucket.console.shapes import CORS, LIFECYCLE, Shape, ShapeError, from_xml, to_xml
 from rucket.console.sign import object_path
+from rucket.console.views import bucket_panels
 from rucket.console.web import Page, page, url
 
 
@@ -79,7 +80,12 @@ async def settings_page(ctx: Ctx, bucket: str, status: int = 200, **override: di
     (the user's rejected text and the server's error)."""
     editors = {name: override.get(name) or await _current(ctx, bucket, e) for name, e in EDITORS.items()}
     versioning = override.get("versioning") or await _versioning(ctx, bucket)
+    panels = {name: override.get(name) or await bucket_panels.current(ctx, bucket, p)
+              for name, p in bucket_panels.PANELS.items()}
     return ctx.render("settings.html", status, bucket=bucket, editors=editors, meta=EDITORS, versioning=versioning,
+                      panels=panels, kms_keys=await bucket_panels.kms_keys(ctx), pab_flags=bucket_panels.PAB_FLAGS,
+                      lock_modes=bucket_panels.LOCK_MODES, lock_units=bucket_panels.LOCK_UNITS,
+                      algorithms=bucket_panels.ALGORITHMS, max_tags=bucket_panels.MAX_TAGS,
                       saved=ctx.req.query.get("saved", ""), delete_error=override.get("delete", {}).get("error", ""))
 
 
@@ -118,6 +124,8 @@ async def _save(ctx: Ctx, bucket: str, editor: Editor, text: str) -> Reply | str
 @page("POST", "/console/b/{bucket}/settings/{kind}")
 async def save_document(ctx: Ctx) -> Page:
     bucket, kind = ctx.params["bucket"], ctx.params["kind"]
+    if (panel := bucket_panels.PANELS.get(kind)) is not None:
+        return await _save_panel(ctx, bucket, kind, panel)
     editor = EDITORS.get(kind)
     if editor is None:
         return Page.text("no such setting", 404)
@@ -126,6 +134,15 @@ async def save_document(ctx: Ctx) -> Page:
     if isinstance(result, str) or not result.ok:
         error, status = (result, 400) if isinstance(result, str) else (result.error(), result.status)
         return await settings_page(ctx, bucket, status, **{kind: {"text": text, "error": error, "readable": True}})
+    return Page.redirect(url(f"/console/b/{bucket}/settings", saved=kind))
+
+
+async def _save_panel(ctx: Ctx, bucket: str, kind: str, panel: bucket_panels.Panel) -> Page:
+    form = ctx.req.form()
+    reply = await bucket_panels.save(ctx, bucket, panel, form)
+    if not reply.ok:
+        state = {**panel.typed(form), "error": reply.error(), "readable": True}
+        return await settings_page(ctx, bucket, reply.status, **{kind: state})
     return Page.redirect(url(f"/console/b/{bucket}/settings", saved=kind))
 
 
