@@ -308,3 +308,35 @@ def test_bucket_settings_lock_encryption_tags_pab(browser: Any, server: ServerPr
     assert pab == {"BlockPublicAcls": True, "IgnorePublicAcls": False, "BlockPublicPolicy": True,
                    "RestrictPublicBuckets": False}
     shot(browser, "bucket-settings")
+
+
+def test_server_page_disks_counts_version_uptime(browser: Any, server: ServerProcess, s3: BaseClient,
+                                                 bulk_bucket: str) -> None:
+    import shutil
+
+    from selenium.webdriver.common.by import By
+
+    import rucket
+
+    page(browser, server, "/server")
+    assert by_id(browser, "version").text == rucket.__version__
+    assert by_id(browser, "uptime").text.endswith("s") or "m" in by_id(browser, "uptime").text
+    (disk,) = css(browser, "#disks tr.disk")
+    assert str(server.data_dir.resolve()) in disk.text
+    total = shutil.disk_usage(server.data_dir).total
+    assert disk.find_element(By.CSS_SELECTOR, ".disk-total").text.split()[0] in f"{total / 1024**3:.1f}"
+    assert disk.find_element(By.CSS_SELECTOR, "svg.gauge").get_attribute("aria-valuenow")
+    row = next(r for r in css(browser, "#bucket-usage tr") if r.text.startswith(bulk_bucket))
+    assert row.text.split()[1] == "29"  # 25 logs and 4 top-level objects
+    # drawn with the page (no script, no second sample): the charts are never empty on first load
+    bars = css(browser, "#chart-bucket-objects rect")
+    assert bars and any(bulk_bucket in (b.find_element(By.TAG_NAME, "title").get_attribute("textContent"))
+                        for b in bars)
+    shot(browser, "server")
+
+
+def test_metrics_charts_draw_on_first_load(browser: Any, server: ServerProcess, s3: BaseClient, demo: str) -> None:
+    s3.put_object(Bucket=demo, Key="metrics-probe", Body=b"x" * 1000)
+    page(browser, server, "/metrics")
+    wait_for(lambda: css(browser, "#chart-requests polyline"), timeout=5, what="a line soon after loading")
+    wait_for(lambda: css(browser, "#chart-storage rect"), timeout=5, what="storage bars soon after loading")

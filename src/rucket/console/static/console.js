@@ -400,7 +400,8 @@ function initMetrics() {
              [...byLabel(samples, "rucket_s3_requests_total", "operation")].sort((a, b) => b[1] - a[1]).slice(0, 14), 1200);
     prev = now;
   };
-  tick();
+  // two samples right away, so the rate charts have a line on first load instead of an empty frame
+  tick().then(() => setTimeout(tick, 400));
   setInterval(tick, Number(box.dataset.interval) || 2000);
 }
 

@@ -11,6 +11,7 @@ from rucket.console.context import Ctx
 from rucket.console.web import Page, page
 
 EVENTS_SHOWN = 50
+CHART_BUCKETS = 12  # the largest buckets get a bar; the table lists them all
 
 
 @page("GET", "/console/server", root=True)
@@ -21,7 +22,10 @@ async def server(ctx: Ctx) -> Page:
         views[name] = reply.json() if reply.ok else {"error": reply.error()}
     events = await ctx.admin("GET", "/admin/events", query=[("limit", str(EVENTS_SHOWN))])
     tail = list(reversed(events.json()["events"])) if events.ok else []
-    return ctx.render("server.html", events=tail, **views)
+    top = sorted(views["usage"].get("buckets", []), key=lambda b: -b["bytes"])[:CHART_BUCKETS]
+    return ctx.render("server.html", events=tail, node=views["info"].get("node_id", "local"),
+                      bytes_by_bucket=[(b["name"], b["bytes"]) for b in top],
+                      objects_by_bucket=[(b["name"], b["objects"]) for b in top], **views)
 
 
 @page("GET", "/console/metrics", root=True)
