@@ -20,7 +20,8 @@ import pytest
 import requests
 from botocore.client import BaseClient
 
-from rucket.console import PREFIX
+from rucket.core.paths import ADMIN
+from rucket.core.paths import CONSOLE as PREFIX
 from tests.integration.conftest import _empty
 from tests.integration.test_console_browser import browser, by_id, css, log_in, shot, wait_for
 from tests.server import ServerProcess
@@ -103,7 +104,7 @@ def test_versions_list_download_restore_delete(browser: Any, server: ServerProce
     wait_for(lambda: target.exists() and target.read_bytes() == b"draft 0\n", timeout=30, what="version 0")
     row = next(r for r in css(browser, "#versions tr.version") if r.get_attribute("data-version") == ids[0])
     row.find_element(By.CSS_SELECTOR, "button.restore-version").click()
-    wait_for(lambda: css(browser, "#saved"), what="the restore notice")
+    saved(browser, "restored")
     assert s3.get_object(Bucket=demo, Key="doc.txt")["Body"].read() == b"draft 0\n"
     assert len(s3.list_object_versions(Bucket=demo, Prefix="doc.txt")["Versions"]) == 4  # history kept
     browser.execute_script("window.confirm = () => true")
@@ -135,7 +136,7 @@ def test_tags_and_metadata_edit(browser: Any, server: ServerProcess, s3: BaseCli
     _fill(browser, "tag-key-1", "stage")
     _fill(browser, "tag-value-1", "prod")
     by_id(browser, "save-tags").click()
-    wait_for(lambda: css(browser, "#saved"), what="the saved notice")
+    saved(browser, "tags")
     tags = s3.get_object_tagging(Bucket=demo, Key="img/logo.bin")["TagSet"]
     assert sorted((t["Key"], t["Value"]) for t in tags) == [("stage", "prod"), ("team", "design")]
     _fill(browser, "hdr-content-type", "image/png")
@@ -143,7 +144,7 @@ def test_tags_and_metadata_edit(browser: Any, server: ServerProcess, s3: BaseCli
     _fill(browser, "meta-key-1", "reviewed")
     _fill(browser, "meta-value-1", "yes")
     by_id(browser, "save-metadata").click()
-    wait_for(lambda: css(browser, "#saved"), what="the saved notice")
+    saved(browser, "metadata")
     head = s3.head_object(Bucket=demo, Key="img/logo.bin")
     assert head["ContentType"] == "image/png" and head["CacheControl"] == "max-age=60"
     assert head["Metadata"] == {"owner": "web", "reviewed": "yes"}
@@ -240,11 +241,10 @@ def test_download_selection_as_zip(browser: Any, server: ServerProcess, bulk_buc
 
 def admin_call(server: ServerProcess, method: str, path: str, body: Any = None) -> tuple[int, Any]:
     """A signed admin API request as root (`path` below the admin prefix, e.g. "kms/keys")."""
-    from rucket.admin.app import PREFIX as ADMIN
     from rucket.cli_admin import signed_request
 
     data = json.dumps(body).encode() if body is not None else b""
-    return signed_request(server.endpoint, server.access_key, server.secret_key, "us-east-1", method, ADMIN + path,
+    return signed_request(server.endpoint, server.access_key, server.secret_key, "us-east-1", method, f"{ADMIN}/{path}",
                           data)
 
 
@@ -261,6 +261,11 @@ def _save_panel(browser: Any, name: str) -> None:
     by_id(browser, f"save-{name}").click()
 
 
+def saved(browser: Any, what: str) -> None:
+    """The page after the save says so (not the notice of the save before, still on screen)."""
+    wait_for(lambda: any(e.text == f"Saved: {what}." for e in css(browser, "#saved")), what=f"saved {what}")
+
+
 def test_bucket_settings_lock_encryption_tags_pab(browser: Any, server: ServerProcess, s3: BaseClient,
                                                   locked_bucket: str) -> None:
     from selenium.webdriver.support.ui import Select
@@ -268,6 +273,8 @@ def test_bucket_settings_lock_encryption_tags_pab(browser: Any, server: ServerPr
     status, _ = admin_call(server, "POST", "kms/keys", {"key_id": f"console-{locked_bucket}"})
     assert status == 201
     page(browser, server, f"/b/{locked_bucket}/settings")
+    offered = [o.get_attribute("value") for o in css(browser, "#kms-keys option")]
+    assert f"console-{locked_bucket}" in offered  # the root user picks from the server's KMS keys
     assert "no bucket quotas" in by_id(browser, "quota-note").text
     Select(by_id(browser, "lock-mode")).select_by_visible_text("GOVERNANCE")
     _fill(browser, "lock-amount", "0")  # the server refuses a zero-day retention, and the page says why
@@ -277,19 +284,19 @@ def test_bucket_settings_lock_encryption_tags_pab(browser: Any, server: ServerPr
     assert by_id(browser, "lock-amount").get_attribute("value") == "0"  # kept to fix in place
     _fill(browser, "lock-amount", "5")
     _save_panel(browser, "object-lock")
-    wait_for(lambda: css(browser, "#saved"), what="saved")
+    saved(browser, "object-lock")
     rule = s3.get_object_lock_configuration(Bucket=locked_bucket)["ObjectLockConfiguration"]["Rule"]
     assert rule["DefaultRetention"] == {"Mode": "GOVERNANCE", "Days": 5}
 
     Select(by_id(browser, "enc-algorithm")).select_by_visible_text("SSE-S3 (AES256)")
     _save_panel(browser, "encryption")
-    wait_for(lambda: css(browser, "#saved"), what="saved")
+    saved(browser, "encryption")
     rules = s3.get_bucket_encryption(Bucket=locked_bucket)["ServerSideEncryptionConfiguration"]["Rules"]
     assert rules[0]["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"] == "AES256"
     Select(by_id(browser, "enc-algorithm")).select_by_visible_text("SSE-KMS")
     _fill(browser, "enc-kms-key", f"console-{locked_bucket}")
     _save_panel(browser, "encryption")
-    wait_for(lambda: css(browser, "#saved"), what="saved")
+    saved(browser, "encryption")
     rules = s3.get_bucket_encryption(Bucket=locked_bucket)["ServerSideEncryptionConfiguration"]["Rules"]
     default = rules[0]["ApplyServerSideEncryptionByDefault"]
     assert default["SSEAlgorithm"] == "aws:kms" and default["KMSMasterKeyID"].endswith(f"console-{locked_bucket}")
@@ -297,13 +304,13 @@ def test_bucket_settings_lock_encryption_tags_pab(browser: Any, server: ServerPr
     _fill(browser, "btag-key-0", "cost-center")
     _fill(browser, "btag-value-0", "42")
     _save_panel(browser, "tagging")
-    wait_for(lambda: css(browser, "#saved"), what="saved")
+    saved(browser, "tagging")
     assert s3.get_bucket_tagging(Bucket=locked_bucket)["TagSet"] == [{"Key": "cost-center", "Value": "42"}]
 
     for flag in ("BlockPublicAcls", "BlockPublicPolicy"):
         by_id(browser, f"pab-{flag}").click()
     _save_panel(browser, "public-access-block")
-    wait_for(lambda: css(browser, "#saved"), what="saved")
+    saved(browser, "public-access-block")
     pab = s3.get_public_access_block(Bucket=locked_bucket)["PublicAccessBlockConfiguration"]
     assert pab == {"BlockPublicAcls": True, "IgnorePublicAcls": False, "BlockPublicPolicy": True,
                    "RestrictPublicBuckets": False}

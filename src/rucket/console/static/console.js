@@ -8,7 +8,7 @@ const MULTIPART_FROM = 8 * MiB;     // files at least this large go multipart
 const PART_CONCURRENCY = 3;
 
 const csrf = () => document.querySelector('meta[name="csrf-token"]').content;
-const P = document.querySelector('meta[name="console-prefix"]').content;  // the console's URL prefix
+const consolePrefix = () => document.querySelector('meta[name="console-prefix"]').content;  // core/paths.py CONSOLE
 
 // ---- forms --------------------------------------------------------------------------------
 document.addEventListener("submit", (ev) => {
@@ -39,7 +39,7 @@ document.addEventListener("click", async (ev) => {
 
 // ---- uploads ------------------------------------------------------------------------------
 async function presign(body) {
-  const r = await fetch(P + "/api/presign", {
+  const r = await fetch(consolePrefix() + "/api/presign", {
     method: "POST", credentials: "same-origin",
     headers: {"content-type": "application/json", "x-csrf-token": csrf()},
     body: JSON.stringify(body),
@@ -264,7 +264,7 @@ async function zipSelection(button, picks) {
                 prefixes: chosen.filter((c) => c.name === "prefix").map((c) => c.value)};
   button.disabled = true;
   try {
-    const r = await fetch(P + "/api/zip", {method: "POST", credentials: "same-origin",
+    const r = await fetch(consolePrefix() + "/api/zip", {method: "POST", credentials: "same-origin",
       headers: {"content-type": "application/json", "x-csrf-token": csrf()}, body: JSON.stringify(body)});
     const data = await r.json();
     if (!r.ok) throw new Error(data.error || ("HTTP " + r.status));

@@ -19,6 +19,7 @@ from xml.sax.saxutils import escape
 from rucket.console.client import Reply
 from rucket.console.context import Ctx
 from rucket.console.sign import object_path
+from rucket.core.paths import ADMIN
 
 XMLNS = 'xmlns="http://s3.amazonaws.com/doc/2006-03-01/"'
 PAB_FLAGS = ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets")
@@ -138,7 +139,7 @@ async def kms_keys(ctx: Ctx) -> list[dict[str, Any]]:
     """KMS keys to choose from (the root user can list them; others type a key id)."""
     if not ctx.user.is_root:
         return []
-    reply = await ctx.admin("GET", "/admin/kms/keys")
+    reply = await ctx.admin("GET", f"{ADMIN}/kms/keys")
     return list(reply.json().get("keys", [])) if reply.ok else []
 
 

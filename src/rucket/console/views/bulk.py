@@ -17,7 +17,8 @@ from xml.sax.saxutils import escape
 
 from rucket.console.context import Ctx
 from rucket.console.sign import object_path
-from rucket.console.web import Page, page, url
+from rucket.console.web import Page, Route, url
+from rucket.core.paths import CONSOLE
 
 BATCH = 1000  # DeleteObjects' limit
 MAX_KEYS = 100_000  # a selection larger than this is a job for a CLI, not a browser tab
@@ -94,14 +95,12 @@ async def _confirm_page(ctx: Ctx, bucket: str, keys: list[str], prefixes: list[s
                       prefixes=prefixes, back=back, versioned=versioned)
 
 
-@page("GET", "/console/b/{bucket}/delete-folder")
 async def confirm_folder(ctx: Ctx) -> Page:
     bucket, prefix = ctx.params["bucket"], ctx.req.query.get("prefix", "")
     parent = prefix.rstrip("/").rpartition("/")[0]
     return await _confirm_page(ctx, bucket, [], [prefix], parent + "/" if parent else "")
 
 
-@page("POST", "/console/b/{bucket}/delete-many")
 async def delete_many(ctx: Ctx) -> Page:
     """Without confirm=yes: the confirmation page (with the count); with it: the deletes."""
     bucket, form = ctx.params["bucket"], ctx.req.form()
@@ -117,10 +116,9 @@ async def delete_many(ctx: Ctx) -> Page:
     if errors:
         return ctx.render("error.html", 403 if any("AccessDenied" in e for e in errors) else 400,
                           message=f"Deleted {deleted} of {len(items)}; failed:\n" + "\n".join(errors[:SHOWN]))
-    return Page.redirect(url(f"/console/b/{bucket}", prefix=back, deleted=str(deleted)))
+    return Page.redirect(url(f"{CONSOLE}/b/{bucket}", prefix=back, deleted=str(deleted)))
 
 
-@page("POST", "/console/api/zip")
 async def zip_urls(ctx: Ctx) -> Page:
     """{bucket, prefix, keys: [...], prefixes: [...]} → presigned GETs with the names to use in the zip."""
     body = ctx.req.json()
@@ -138,3 +136,10 @@ async def zip_urls(ctx: Ctx) -> Page:
               "url": ctx.presign("GET", bucket, i["key"], expires=ZIP_SECONDS)}
              for i in items if not i["key"].endswith("/")]
     return Page.json({"files": files})
+
+
+ROUTES = (
+    Route("GET", "/b/{bucket}/delete-folder", confirm_folder),
+    Route("POST", "/b/{bucket}/delete-many", delete_many),
+    Route("POST", "/api/zip", zip_urls),
+)

@@ -20,7 +20,8 @@ from rucket.console.client import Reply
 from rucket.console.context import Ctx
 from rucket.console.sign import object_path
 from rucket.console.views.objects import PREVIEW_BYTES, crumbs, kind_of
-from rucket.console.web import Page, page, url
+from rucket.console.web import Page, Route, url
+from rucket.core.paths import CONSOLE
 
 MAX_SHARE_SECONDS = 7 * 24 * 3600  # the SigV4 presign limit
 UNITS: Mapping[str, int] = {"minutes": 60, "hours": 3600, "days": 86400}
@@ -41,7 +42,7 @@ def version_query(version: str) -> list[tuple[str, str]]:
 
 
 def object_url(bucket: str, key: str, version: str = "", **extra: str) -> str:
-    return url(f"/console/b/{bucket}/object", key=key, version=version, **extra)
+    return url(f"{CONSOLE}/b/{bucket}/object", key=key, version=version, **extra)
 
 
 def share_seconds(amount: str, unit: str) -> int:
@@ -141,7 +142,6 @@ async def _object_page(ctx: Ctx, bucket: str, key: str, version: str, status: in
                       notice=notice, **more)
 
 
-@page("GET", "/console/b/{bucket}/object")
 async def show_object(ctx: Ctx) -> Page:
     return await _object_page(ctx, ctx.params["bucket"], ctx.req.query.get("key", ""),
                               ctx.req.query.get("version", ""))
@@ -154,7 +154,6 @@ async def _done(ctx: Ctx, reply: Reply, bucket: str, key: str, version: str, sav
     return Page.redirect(object_url(bucket, key, version, saved=saved))
 
 
-@page("POST", "/console/b/{bucket}/object/share")
 async def share(ctx: Ctx) -> Page:
     bucket, form = ctx.params["bucket"], ctx.req.form()
     key, version = form.get("key", ""), form.get("version", "")
@@ -168,7 +167,6 @@ async def share(ctx: Ctx) -> Page:
                               share_expires_ms=str(ctx.svc.now_ms() + seconds * 1000))
 
 
-@page("POST", "/console/b/{bucket}/object/tags")
 async def save_tags(ctx: Ctx) -> Page:
     bucket, form = ctx.params["bucket"], ctx.req.form()
     key, version = form.get("key", ""), form.get("version", "")
@@ -182,7 +180,6 @@ async def save_tags(ctx: Ctx) -> Page:
     return await _done(ctx, reply, bucket, key, version, "tags", "tags_error", {"tags": tags})
 
 
-@page("POST", "/console/b/{bucket}/object/metadata")
 async def save_metadata(ctx: Ctx) -> Page:
     """Copy the object onto itself with the new headers and metadata (a new version when versioned)."""
     bucket, form = ctx.params["bucket"], ctx.req.form()
@@ -206,7 +203,6 @@ def _copy_result(reply: Reply) -> Reply:
     return reply
 
 
-@page("POST", "/console/b/{bucket}/object/restore")
 async def restore_version(ctx: Ctx) -> Page:
     """Make an old version the latest again: copy it onto the same key (the history stays)."""
     bucket, form = ctx.params["bucket"], ctx.req.form()
@@ -218,7 +214,6 @@ async def restore_version(ctx: Ctx) -> Page:
     return await _done(ctx, reply, bucket, key, "", "restored", "versions_error")
 
 
-@page("POST", "/console/b/{bucket}/object/delete-version")
 async def delete_version(ctx: Ctx) -> Page:
     """DeleteObject with versionId: removes that version (or delete marker) for good."""
     bucket, form = ctx.params["bucket"], ctx.req.form()
@@ -229,3 +224,13 @@ async def delete_version(ctx: Ctx) -> Page:
     if not reply.ok:
         return await _object_page(ctx, bucket, key, "", reply.status, versions_error=reply.error())
     return Page.redirect(object_url(bucket, key, saved="version deleted"))
+
+
+ROUTES = (
+    Route("GET", "/b/{bucket}/object", show_object),
+    Route("POST", "/b/{bucket}/object/share", share),
+    Route("POST", "/b/{bucket}/object/tags", save_tags),
+    Route("POST", "/b/{bucket}/object/metadata", save_metadata),
+    Route("POST", "/b/{bucket}/object/restore", restore_version),
+    Route("POST", "/b/{bucket}/object/delete-version", delete_version),
+)

@@ -15,7 +15,8 @@ from urllib.parse import quote
 
 from rucket.console.context import Ctx
 from rucket.console.sign import object_path
-from rucket.console.web import Page, page, url
+from rucket.console.web import Page, Route, url
+from rucket.core.paths import CONSOLE
 
 PAGE_KEYS = 200
 PREVIEW_BYTES = 64 * 1024
@@ -69,14 +70,13 @@ async def _version_listing(ctx: Ctx, bucket: str, prefix: str, token: str) -> di
             "next": nxt, "error": "", "status": 200}
 
 
-@page("GET", "/console/b/{bucket}")
 async def browse(ctx: Ctx) -> Page:
     """`search` narrows the listing server-side (a longer prefix); the page's script then filters
     the rows it shows by substring as the user types."""
     bucket, q = ctx.params["bucket"], ctx.req.query
     prefix, search, versions = q.get("prefix", ""), q.get("search", ""), q.get("versions") == "1"
     if folder := q.get("folder", "").strip().strip("/"):  # "new folder": a prefix to upload into
-        return Page.redirect(url(f"/console/b/{bucket}", prefix=f"{prefix}{folder}/"))
+        return Page.redirect(url(f"{CONSOLE}/b/{bucket}", prefix=f"{prefix}{folder}/"))
     lister = _version_listing if versions else _listing
     listing = await lister(ctx, bucket, prefix + search, q.get("token", ""))
     return ctx.render("browse.html", listing.pop("status"), bucket=bucket, prefix=prefix, search=search,
@@ -96,7 +96,6 @@ def kind_of(content_type: str, key: str) -> tuple[str, str]:
     return "", ctype
 
 
-@page("GET", "/console/b/{bucket}/download")
 async def download(ctx: Ctx) -> Page:
     bucket, key, version = ctx.params["bucket"], ctx.req.query.get("key", ""), ctx.req.query.get("version", "")
     name = key.rsplit("/", 1)[-1] or "download"
@@ -105,7 +104,6 @@ async def download(ctx: Ctx) -> Page:
     return Page.redirect(ctx.presign("GET", bucket, key, params))
 
 
-@page("POST", "/console/b/{bucket}/object/delete")
 async def delete_object(ctx: Ctx) -> Page:
     bucket, key = ctx.params["bucket"], ctx.req.form().get("key", "")
     reply = await ctx.s3("DELETE", object_path(bucket, key))
@@ -115,7 +113,7 @@ async def delete_object(ctx: Ctx) -> Page:
         listing.update(error=reply.error(), status=reply.status)
         return ctx.render("browse.html", listing.pop("status"), bucket=bucket, prefix=parent, search="",
                           show_versions=False, crumbs=crumbs(bucket, parent), token="", deleted="", **listing)
-    return Page.redirect(url(f"/console/b/{bucket}", prefix=parent))
+    return Page.redirect(url(f"{CONSOLE}/b/{bucket}", prefix=parent))
 
 
 def _parts(body: Mapping[str, Any]) -> list[int]:
@@ -134,7 +132,6 @@ PRESIGNERS: dict[str, tuple[str, Callable[[Mapping[str, Any]], list[tuple[str, s
 }
 
 
-@page("POST", "/console/api/presign")
 async def presign_api(ctx: Ctx) -> Page:
     """Presigned URLs for the browser's upload: {op: put|create|parts|complete|abort, bucket, key, ...}."""
     body = ctx.req.json()
@@ -151,3 +148,11 @@ async def presign_api(ctx: Ctx) -> Page:
         return Page.json({"url": ctx.presign(method, bucket, key, params(body))})
     except (KeyError, ValueError) as exc:
         return Page.json({"error": f"bad presign request: {exc}"}, 400)
+
+
+ROUTES = (
+    Route("GET", "/b/{bucket}", browse),
+    Route("GET", "/b/{bucket}/download", download),
+    Route("POST", "/b/{bucket}/object/delete", delete_object),
+    Route("POST", "/api/presign", presign_api),
+)
