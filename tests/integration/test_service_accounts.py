@@ -119,3 +119,63 @@ def test_rotating_a_service_account_keeps_its_policy(server: ServerProcess, buck
     with pytest.raises(ClientError) as exc:
         client.put_object(Bucket=bucket, Key="x", Body=b"x")
     assert code(exc) == "AccessDenied"
+
+
+# ---- the policy simulator (POST admin/simulate): the real evaluator's answer and reason ------
+def ask(server: ServerProcess, principal: str, action: str, resource: str) -> tuple[int, Any]:
+    return admin(server, "POST", "simulate", {"principal": principal, "action": action, "resource": resource})
+
+
+def test_simulator_answers_as_the_evaluator_does(server: ServerProcess, bucket: str, writer: str) -> None:
+    status, answer = ask(server, writer, "s3:PutObject", f"arn:aws:s3:::{bucket}/a/b.txt")
+    assert status == 200 and answer["allowed"] and "identity policy" in answer["reason"]
+    assert answer["principal"]["arn"] == f"arn:aws:iam::000000000000:user/{writer}"
+    status, answer = ask(server, writer, "s3:GetObject", "arn:aws:s3:::some-other-bucket-xyz/k")
+    assert status == 200 and answer["allowed"] and not answer["bucket_exists"]  # the handler says NoSuchBucket
+    status, sa = admin(server, "POST", f"users/{writer}/keys", {"policy": read_only(bucket)})
+    status, answer = ask(server, sa["access_key"], "s3:PutObject", f"arn:aws:s3:::{bucket}/k")
+    assert status == 200 and not answer["allowed"] and "service account policy" in answer["reason"]
+    assert answer["principal"]["service_account"]
+    status, answer = ask(server, server.access_key, "s3:DeleteBucket", f"arn:aws:s3:::{bucket}")
+    assert status == 200 and answer["allowed"] and answer["principal"]["root"]
+
+
+def test_simulator_matches_real_requests(server: ServerProcess, s3: BaseClient, bucket: str, writer: str) -> None:
+    """Every answer is checked against what the same principal really gets from the S3 API."""
+    status, sa = admin(server, "POST", f"users/{writer}/keys", {"policy": read_only(bucket)})
+    assert status == 201
+    client = make_client(server, key=sa["access_key"], secret=sa["secret_key"])
+    s3.put_object(Bucket=bucket, Key="k", Body=b"x")
+    calls = {"s3:GetObject": lambda: client.get_object(Bucket=bucket, Key="k"),
+             "s3:PutObject": lambda: client.put_object(Bucket=bucket, Key="k", Body=b"y"),
+             "s3:DeleteObject": lambda: client.delete_object(Bucket=bucket, Key="k")}
+    for action, call in calls.items():
+        _, answer = ask(server, sa["access_key"], action, f"arn:aws:s3:::{bucket}/k")
+        try:
+            call()
+            really = True
+        except ClientError as exc:
+            assert exc.response["Error"]["Code"] == "AccessDenied"
+            really = False
+        assert answer["allowed"] is really, (action, answer)
+
+
+@pytest.mark.parametrize(("principal", "action", "resource"), [
+    pytest.param("nobody-at-all", "s3:GetObject", "arn:aws:s3:::b/k", id="unknown-principal"),
+    pytest.param("ROOT", "s3:Fly", "arn:aws:s3:::b/k", id="unknown-action"),
+    pytest.param("ROOT", "s3:GetObject", "arn:aws:ec2:::i-1", id="not-s3"),
+    pytest.param("ROOT", "s3:GetObject", "arn:aws:s3:::b/", id="empty-key"),
+    pytest.param("ROOT", "", "arn:aws:s3:::b/k", id="missing-action"),
+])
+def test_simulator_rejects_bad_questions(server: ServerProcess, principal: str, action: str, resource: str) -> None:
+    status, body = ask(server, server.access_key if principal == "ROOT" else principal, action, resource)
+    assert status == 400 and body["error"] == "InvalidArgument"
+
+
+def test_simulator_is_root_only(server: ServerProcess) -> None:
+    from tests.integration.conftest import ALT_KEY, ALT_SECRET
+
+    status, body = signed_request(server.endpoint, ALT_KEY, ALT_SECRET, "us-east-1", "POST", f"{ADMIN}/simulate",
+                                  json.dumps({"principal": ALT_KEY, "action": "s3:GetObject",
+                                              "resource": "*"}).encode())
+    assert status == 403 and body["error"] == "AccessDenied"
