@@ -347,3 +347,64 @@ def test_metrics_charts_draw_on_first_load(browser: Any, server: ServerProcess, 
     page(browser, server, "/metrics")
     wait_for(lambda: css(browser, "#chart-requests polyline"), timeout=5, what="a line soon after loading")
     wait_for(lambda: css(browser, "#chart-storage rect"), timeout=5, what="storage bars soon after loading")
+
+
+def test_identity_service_account_expiry_and_simulator(browser: Any, server: ServerProcess, s3: BaseClient,
+                                                       demo: str) -> None:
+    from botocore.exceptions import ClientError
+    from selenium.webdriver.support.ui import Select
+
+    from tests.integration.conftest import make_client
+
+    user = f"svc-{uuid.uuid4().hex[:6]}"
+    everything = {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "s3:*", "Resource": [f"arn:aws:s3:::{demo}", f"arn:aws:s3:::{demo}/*"]}]}
+    assert admin_call(server, "PUT", f"policies/{user}", everything)[0] == 200
+    assert admin_call(server, "POST", "users", {"name": user, "with_key": False})[0] == 201
+    assert admin_call(server, "PUT", f"users/{user}/policies/{user}")[0] == 200
+    try:
+        page(browser, server, "/identity")
+        Select(by_id(browser, "key-user")).select_by_visible_text(user)
+        _fill(browser, "key-days", "30")
+        _fill(browser, "key-description", "read-only job")
+        by_id(browser, "key-policy").send_keys('{"Statement": [{"Effect": "Sometimes"}]}')
+        by_id(browser, "create-key").click()
+        assert wait_for(lambda: css(browser, "#error-new-key"), what="policy error")[0].text.startswith(
+            "MalformedPolicy")
+        read = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject",
+                                                        "Resource": f"arn:aws:s3:::{demo}/*"}]}
+        by_id(browser, "key-policy").clear()
+        by_id(browser, "key-policy").send_keys(json.dumps(read))
+        by_id(browser, "create-key").click()
+        ak = wait_for(lambda: css(browser, "#new-access-key"), what="the new key")[0].text
+        sk = by_id(browser, "new-secret-key").text
+        row = next(r for r in css(browser, "#keys tr.key") if r.get_attribute("data-key") == ak)
+        assert "service account" in row.text and "read-only job" in row.text and "enabled" in row.text
+        assert "never" not in row.text  # 30 days from now
+        client = make_client(server, key=ak, secret=sk)
+        s3.put_object(Bucket=demo, Key="sa.txt", Body=b"hello")
+        assert client.get_object(Bucket=demo, Key="sa.txt")["Body"].read() == b"hello"
+        with pytest.raises(ClientError):
+            client.put_object(Bucket=demo, Key="sa.txt", Body=b"overwrite")
+
+        _fill(browser, "sim-principal", ak)
+        _fill(browser, "sim-action", "s3:PutObject")
+        _fill(browser, "sim-resource", f"arn:aws:s3:::{demo}/sa.txt")
+        by_id(browser, "simulate").click()
+        assert wait_for(lambda: css(browser, "#decision"), what="the answer")[0].text == "Denied"
+        assert "service account policy" in by_id(browser, "reason").text
+        _fill(browser, "sim-action", "s3:GetObject")
+        by_id(browser, "simulate").click()
+        wait_for(lambda: by_id(browser, "decision").text == "Allowed", what="allowed")
+        assert "identity policy" in by_id(browser, "reason").text
+        shot(browser, "identity")
+
+        row = next(r for r in css(browser, "#keys tr.key") if r.get_attribute("data-key") == ak)
+        from selenium.webdriver.common.by import By
+
+        row.find_element(By.NAME, "expires_days").send_keys("0")
+        row.find_element(By.CSS_SELECTOR, "button").click()
+        assert "1 to 36500 days" in wait_for(lambda: css(browser, "#error"), what="expiry error")[0].text
+    finally:
+        admin_call(server, "DELETE", f"users/{user}")
+        admin_call(server, "DELETE", f"policies/{user}")
