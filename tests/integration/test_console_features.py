@@ -408,3 +408,101 @@ def test_identity_service_account_expiry_and_simulator(browser: Any, server: Ser
     finally:
         admin_call(server, "DELETE", f"users/{user}")
         admin_call(server, "DELETE", f"policies/{user}")
+
+
+# ---- keyboard only: tab order, visible focus, labels ------------------------------------------
+UNLABELLED = """return Array.from(document.querySelectorAll('input, select, textarea'))
+  .filter(e => e.type !== 'hidden' && e.offsetParent !== null)
+  .filter(e => !(e.labels && e.labels.length) && !e.getAttribute('aria-label'))
+  .map(e => e.outerHTML.slice(0, 120));"""
+FOCUS_RING = """const s = getComputedStyle(arguments[0]);
+return s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) >= 2;"""
+
+
+def press(browser: Any, *keys: str) -> Any:
+    from selenium.webdriver.common.action_chains import ActionChains
+
+    ActionChains(browser).send_keys(*keys).perform()
+    return browser.switch_to.active_element
+
+
+def back_tab(browser: Any) -> Any:
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.keys import Keys
+
+    ActionChains(browser).key_down(Keys.SHIFT).send_keys(Keys.TAB).key_up(Keys.SHIFT).perform()
+    return browser.switch_to.active_element
+
+
+def tab_to(browser: Any, target: str, limit: int = 80) -> list[str]:
+    """Tab until the element with id `target` has focus; every stop must show a focus ring.
+    Returns the ids (or names) of the stops on the way, in order."""
+    from selenium.webdriver.common.keys import Keys
+
+    stops: list[str] = []
+    for _ in range(limit):
+        el = press(browser, Keys.TAB)
+        stops.append(el.get_attribute("id") or el.get_attribute("name") or el.text)
+        assert browser.execute_script(FOCUS_RING, el), f"no visible focus on {el.get_attribute('outerHTML')[:120]}"
+        if el.get_attribute("id") == target:
+            return stops
+    raise AssertionError(f"{target} not reached by Tab; stops: {stops}")
+
+
+@pytest.mark.parametrize("path", ["/b/{demo}", "/b/{demo}/object?key=reports/q3.txt", "/b/{demo}/settings",
+                                  "/identity", "/server", "/buckets", "/users"])
+def test_every_field_has_a_label(browser: Any, server: ServerProcess, demo: str, path: str) -> None:
+    page(browser, server, path.format(demo=demo))
+    assert browser.execute_script(UNLABELLED) == []
+
+
+def test_keyboard_only_login_share_and_copy(browser: Any, server: ServerProcess, s3: BaseClient, demo: str) -> None:
+    from selenium.webdriver.common.keys import Keys
+
+    browser.delete_all_cookies()
+    page(browser, server, "/login")
+    focused = browser.switch_to.active_element  # autofocus: the access key field
+    assert focused.get_attribute("id") == "access_key"
+    focused.send_keys(server.access_key)
+    assert press(browser, Keys.TAB).get_attribute("id") == "secret_key"
+    press(browser, server.secret_key, Keys.ENTER)
+    wait_for(lambda: browser.current_url.endswith(f"{PREFIX}/buckets"), what="logged in by keyboard")
+
+    s3.put_object(Bucket=demo, Key="reports/q3.txt", Body=b"quarterly numbers\n")
+    page(browser, server, f"/b/{demo}/object?key=reports/q3.txt")
+    stops = tab_to(browser, "share-amount")
+    assert stops.index("download") < stops.index("open-share") < stops.index("delete-object")  # reading order
+    press(browser, Keys.CONTROL, "a", Keys.NULL, "2")
+    assert press(browser, Keys.TAB).get_attribute("id") == "share-unit"
+    assert press(browser, Keys.TAB).get_attribute("id") == "create-share"
+    press(browser, Keys.ENTER)
+    link = wait_for(lambda: css(browser, "#share-url"), what="the link")[0].get_attribute("value")
+    assert parse_qs(urlparse(link).query)["X-Amz-Expires"] == [str(2 * 86400)]
+    tab_to(browser, "copy-share")
+    press(browser, Keys.ENTER)
+    assert wait_for(lambda: by_id(browser, "copy-status").text, what="copied") == "Copied"
+
+
+def test_keyboard_only_select_and_delete(browser: Any, server: ServerProcess, s3: BaseClient,
+                                         bulk_bucket: str) -> None:
+    from selenium.webdriver.common.keys import Keys
+
+    page(browser, server, f"/b/{bulk_bucket}")
+    stops = tab_to(browser, "filter")
+    assert "settings" in stops and "file-input" in stops  # the page tools come first
+    press(browser, "gamma")
+    wait_for(lambda: _visible(browser) == ["gamma.csv"], what="the filter")
+    stops = tab_to(browser, "select-all")
+    assert stops.index("search") < stops.index("toggle-versions")
+    press(browser, Keys.SPACE)  # selects the visible rows only: gamma.csv
+    assert by_id(browser, "selected-count").text == "1 selected"
+    assert back_tab(browser).get_attribute("id") == "zip-selected"  # Shift+Tab: the bulk buttons, in order
+    el = back_tab(browser)
+    assert el.get_attribute("id") == "delete-selected", el.get_attribute("outerHTML")[:100]
+    press(browser, Keys.ENTER)
+    assert wait_for(lambda: css(browser, "#confirm-count"), what="confirmation")[0].text == "Delete 1 object?"
+    tab_to(browser, "confirm-delete-button")
+    press(browser, Keys.ENTER)
+    wait_for(lambda: css(browser, "#deleted-notice"), what="deleted")
+    keys = [o["Key"] for o in s3.list_objects_v2(Bucket=bulk_bucket)["Contents"]]
+    assert "gamma.csv" not in keys and "beta.txt" in keys
