@@ -18,8 +18,8 @@ from xml.sax.saxutils import escape
 
 from rucket.console.client import Reply
 from rucket.console.context import Ctx
-from rucket.console.sign import object_path
 from rucket.core.paths import ADMIN
+from rucket.s3.auth.client import object_path
 
 XMLNS = 'xmlns="http://s3.amazonaws.com/doc/2006-03-01/"'
 PAB_FLAGS = ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets")

@@ -16,9 +16,9 @@ from typing import Any
 from xml.sax.saxutils import escape
 
 from rucket.console.context import Ctx
-from rucket.console.sign import object_path
 from rucket.console.web import Page, Route, url
 from rucket.core.paths import CONSOLE
+from rucket.s3.auth.client import object_path
 
 BATCH = 1000  # DeleteObjects' limit
 MAX_KEYS = 100_000  # a selection larger than this is a job for a CLI, not a browser tab

@@ -18,10 +18,10 @@ from xml.sax.saxutils import escape
 
 from rucket.console.client import Reply
 from rucket.console.context import Ctx
-from rucket.console.sign import object_path
 from rucket.console.views.objects import PREVIEW_BYTES, crumbs, kind_of
 from rucket.console.web import Page, Route, url
 from rucket.core.paths import CONSOLE
+from rucket.s3.auth.client import object_path
 
 MAX_SHARE_SECONDS = 7 * 24 * 3600  # the SigV4 presign limit
 UNITS: Mapping[str, int] = {"minutes": 60, "hours": 3600, "days": 86400}
