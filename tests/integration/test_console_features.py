@@ -40,6 +40,16 @@ def demo(s3: BaseClient) -> Iterator[str]:
     s3.delete_bucket(Bucket=name)
 
 
+def full_shot(browser: Any, name: str) -> None:
+    """A screenshot of the whole page, not just the part in the window."""
+    height = int(browser.execute_script("return document.documentElement.scrollHeight"))
+    browser.set_window_size(1280, min(max(height, 800), 4000))
+    try:
+        shot(browser, name)
+    finally:
+        browser.set_window_size(1280, 1000)
+
+
 def page(browser: Any, server: ServerProcess, path: str) -> None:
     browser.get(server.endpoint + PREFIX + path)
 
@@ -76,8 +86,7 @@ def test_share_link_with_expiry_and_copy(browser: Any, server: ServerProcess, s3
     longer = link.replace("X-Amz-Expires=604800", "X-Amz-Expires=604801")
     assert requests.get(longer, timeout=10).status_code == 400  # past 7 days: refused by the S3 API itself
     assert requests.get(link.replace("X-Amz-Expires=604800", "X-Amz-Expires=3600"), timeout=10).status_code == 403
-    browser.execute_script("document.getElementById('panel-share').scrollIntoView()")
-    shot(browser, "object-share")
+    full_shot(browser, "object-share")
 
 
 def test_versions_list_download_restore_delete(browser: Any, server: ServerProcess, s3: BaseClient,
@@ -113,8 +122,7 @@ def test_versions_list_download_restore_delete(browser: Any, server: ServerProce
     wait_for(lambda: ids[1] not in by_id(browser, "versions").text, what="the version to go")
     left = [v["VersionId"] for v in s3.list_object_versions(Bucket=demo, Prefix="doc.txt")["Versions"]]
     assert ids[1] not in left and ids[0] in left and ids[2] in left
-    browser.execute_script("document.getElementById('panel-versions').scrollIntoView()")
-    shot(browser, "object-versions")
+    full_shot(browser, "object-versions")
 
 
 def _fill(browser: Any, id_: str, text: str) -> None:
@@ -151,8 +159,7 @@ def test_tags_and_metadata_edit(browser: Any, server: ServerProcess, s3: BaseCli
     assert s3.get_object(Bucket=demo, Key="img/logo.bin")["Body"].read() == b"\x89PNG-not-really"
     assert len(s3.get_object_tagging(Bucket=demo, Key="img/logo.bin")["TagSet"]) == 2  # tags copied along
     assert "x-amz-meta-reviewed" in by_id(browser, "details").text
-    browser.execute_script("document.getElementById('panel-tags').scrollIntoView()")
-    shot(browser, "object-tags-metadata")
+    full_shot(browser, "object-tags-metadata")
 
 
 @pytest.fixture
@@ -314,7 +321,7 @@ def test_bucket_settings_lock_encryption_tags_pab(browser: Any, server: ServerPr
     pab = s3.get_public_access_block(Bucket=locked_bucket)["PublicAccessBlockConfiguration"]
     assert pab == {"BlockPublicAcls": True, "IgnorePublicAcls": False, "BlockPublicPolicy": True,
                    "RestrictPublicBuckets": False}
-    shot(browser, "bucket-settings")
+    full_shot(browser, "bucket-settings")
 
 
 def test_server_page_disks_counts_version_uptime(browser: Any, server: ServerProcess, s3: BaseClient,
@@ -339,7 +346,7 @@ def test_server_page_disks_counts_version_uptime(browser: Any, server: ServerPro
     bars = css(browser, "#chart-bucket-objects rect")
     assert bars and any(bulk_bucket in (b.find_element(By.TAG_NAME, "title").get_attribute("textContent"))
                         for b in bars)
-    shot(browser, "server")
+    full_shot(browser, "server")
 
 
 def test_metrics_charts_draw_on_first_load(browser: Any, server: ServerProcess, s3: BaseClient, demo: str) -> None:
@@ -397,7 +404,7 @@ def test_identity_service_account_expiry_and_simulator(browser: Any, server: Ser
         by_id(browser, "simulate").click()
         wait_for(lambda: by_id(browser, "decision").text == "Allowed", what="allowed")
         assert "identity policy" in by_id(browser, "reason").text
-        shot(browser, "identity")
+        full_shot(browser, "identity")
 
         row = next(r for r in css(browser, "#keys tr.key") if r.get_attribute("data-key") == ak)
         from selenium.webdriver.common.by import By

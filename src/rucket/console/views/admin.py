@@ -7,6 +7,8 @@ and draws the charts itself.
 
 from __future__ import annotations
 
+from typing import Any
+
 from rucket.console.context import Ctx
 from rucket.console.web import Page, Route
 from rucket.core.paths import ADMIN
@@ -16,7 +18,7 @@ CHART_BUCKETS = 12  # the largest buckets get a bar; the table lists them all
 
 
 async def server(ctx: Ctx) -> Page:
-    views = {}
+    views: dict[str, Any] = {}
     for name, path in (("info", f"{ADMIN}/info"), ("usage", f"{ADMIN}/usage"), ("lifecycle", f"{ADMIN}/lifecycle")):
         reply = await ctx.admin("GET", path)
         views[name] = reply.json() if reply.ok else {"error": reply.error()}

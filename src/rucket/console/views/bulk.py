@@ -70,7 +70,7 @@ def delete_xml(keys: list[str]) -> bytes:
 
 async def delete_keys(ctx: Ctx, bucket: str, keys: list[str]) -> tuple[int, list[str]]:
     """(deleted, errors): DeleteObjects in batches of 1000; each failed key is named with its code."""
-    deleted, errors = 0, []
+    deleted, errors = 0, list[str]()
     for i in range(0, len(keys), BATCH):
         batch = keys[i:i + BATCH]
         body = delete_xml(batch)

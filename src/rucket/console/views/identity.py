@@ -29,7 +29,9 @@ def _seg(name: str) -> str:
 
 
 async def identity_page(ctx: Ctx, status: int = 200, **extra: Any) -> Page:
-    users, keys, error = [], [], ""
+    users: list[str] = []
+    keys: list[dict[str, Any]] = []
+    error = ""
     listed = await ctx.admin("GET", f"{ADMIN}/users")
     if listed.ok:
         users = [u["name"] for u in listed.json()["users"]]
