@@ -41,13 +41,17 @@ def demo(s3: BaseClient) -> Iterator[str]:
 
 
 def full_shot(browser: Any, name: str) -> None:
-    """A screenshot of the whole page, not just the part in the window."""
-    height = int(browser.execute_script("return document.documentElement.scrollHeight"))
-    browser.set_window_size(1280, min(max(height, 800), 4000))
-    try:
-        shot(browser, name)
-    finally:
-        browser.set_window_size(1280, 1000)
+    """A screenshot of the whole page, not just the part in the window (Chrome DevTools capture)."""
+    import base64
+
+    from tests.integration.test_console_browser import IMAGES
+
+    size = browser.execute_cdp_cmd("Page.getLayoutMetrics", {})["cssContentSize"]
+    clip = {"x": 0, "y": 0, "width": size["width"], "height": min(size["height"], 4000), "scale": 1}
+    data = browser.execute_cdp_cmd("Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True,
+                                                              "clip": clip})["data"]
+    IMAGES.mkdir(parents=True, exist_ok=True)
+    (IMAGES / f"console-{name}.png").write_bytes(base64.b64decode(data))
 
 
 def page(browser: Any, server: ServerProcess, path: str) -> None:
@@ -346,7 +350,7 @@ def test_server_page_disks_counts_version_uptime(browser: Any, server: ServerPro
     bars = css(browser, "#chart-bucket-objects rect")
     assert bars and any(bulk_bucket in (b.find_element(By.TAG_NAME, "title").get_attribute("textContent"))
                         for b in bars)
-    full_shot(browser, "server")
+    shot(browser, "server")
 
 
 def test_metrics_charts_draw_on_first_load(browser: Any, server: ServerProcess, s3: BaseClient, demo: str) -> None:
