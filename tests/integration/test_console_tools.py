@@ -11,23 +11,12 @@ import requests
 from botocore.client import BaseClient
 
 from rucket.core.paths import CONSOLE
-from tests.integration.conftest import ALT_KEY, ALT_SECRET
+from tests.integration.conftest import ALT_KEY
 from tests.integration.console_client import ConsoleSession, alerts
+from tests.integration.test_console import alt, root
 from tests.server import ServerProcess
 
-
-@pytest.fixture
-def root(server: ServerProcess) -> ConsoleSession:
-    console = ConsoleSession(server)
-    assert console.login(server.access_key, server.secret_key).status_code == 303
-    return console
-
-
-@pytest.fixture
-def alt(server: ServerProcess) -> ConsoleSession:
-    console = ConsoleSession(server)
-    assert console.login(ALT_KEY, ALT_SECRET).status_code == 303
-    return console
+__all__ = ["alt", "root"]  # the logged-in sessions of test_console.py
 
 
 def test_share_link_is_signed_with_the_users_own_key(server: ServerProcess, root: ConsoleSession,

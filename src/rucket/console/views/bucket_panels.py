@@ -9,14 +9,12 @@ in the panel, next to what the user entered.
 
 from __future__ import annotations
 
-import base64
-import hashlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 from xml.sax.saxutils import escape
 
-from rucket.console.client import Reply
+from rucket.console.client import Reply, content_md5
 from rucket.console.context import Ctx
 from rucket.core.paths import ADMIN
 from rucket.s3.auth.client import object_path
@@ -28,9 +26,6 @@ LOCK_UNITS = ("Days", "Years")
 ALGORITHMS = {"": "None", "AES256": "SSE-S3 (AES256)", "aws:kms": "SSE-KMS"}
 MAX_TAGS = 50  # S3's limit on bucket tags
 
-
-def _md5(body: bytes) -> dict[str, str]:
-    return {"content-md5": base64.b64encode(hashlib.md5(body).digest()).decode()}
 
 
 def _read_lock(reply: Reply) -> dict[str, Any]:
@@ -147,5 +142,5 @@ async def save(ctx: Ctx, bucket: str, panel: Panel, form: Mapping[str, str]) -> 
     body = panel.build(form)
     if body is None:
         return await ctx.s3("DELETE", object_path(bucket), [(panel.subresource, "")])
-    return await ctx.s3("PUT", object_path(bucket), [(panel.subresource, "")], body, _md5(body))
+    return await ctx.s3("PUT", object_path(bucket), [(panel.subresource, "")], body, content_md5(body))
 

@@ -10,11 +10,10 @@ the console.
 
 from __future__ import annotations
 
-import base64
-import hashlib
 from typing import Any
 from xml.sax.saxutils import escape
 
+from rucket.console.client import content_md5
 from rucket.console.context import Ctx
 from rucket.console.web import Page, Route, url
 from rucket.core.paths import CONSOLE
@@ -74,8 +73,7 @@ async def delete_keys(ctx: Ctx, bucket: str, keys: list[str]) -> tuple[int, list
     for i in range(0, len(keys), BATCH):
         batch = keys[i:i + BATCH]
         body = delete_xml(batch)
-        md5 = base64.b64encode(hashlib.md5(body).digest()).decode()
-        reply = await ctx.s3("POST", object_path(bucket), [("delete", "")], body, {"content-md5": md5})
+        reply = await ctx.s3("POST", object_path(bucket), [("delete", "")], body, content_md5(body))
         if not reply.ok:
             return deleted, [*errors, reply.error()]
         failed = [f"{e.findtext('Key')}: {e.findtext('Code')}" for e in reply.xml().iter("Error")]

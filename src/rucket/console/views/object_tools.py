@@ -9,14 +9,12 @@ way to change it), tags are PutObjectTagging. The console decides nothing itself
 
 from __future__ import annotations
 
-import base64
-import hashlib
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote
 from xml.sax.saxutils import escape
 
-from rucket.console.client import Reply
+from rucket.console.client import Reply, content_md5
 from rucket.console.context import Ctx
 from rucket.console.views.objects import PREVIEW_BYTES, crumbs, kind_of
 from rucket.console.web import Page, Route, url
@@ -108,9 +106,6 @@ def _pairs(form: Mapping[str, str], name: str) -> list[tuple[str, str]]:
     return [(k, v) for k, v in rows if k]
 
 
-def _md5(body: bytes) -> dict[str, str]:
-    return {"content-md5": base64.b64encode(hashlib.md5(body).digest()).decode()}
-
 
 def tagging_xml(tags: list[tuple[str, str]]) -> bytes:
     items = "".join(f"<Tag><Key>{escape(k)}</Key><Value>{escape(v)}</Value></Tag>" for k, v in tags)
@@ -176,7 +171,7 @@ async def save_tags(ctx: Ctx) -> Page:
         reply = await ctx.s3("DELETE", path, query)
     else:
         body = tagging_xml(tags)
-        reply = await ctx.s3("PUT", path, query, body, _md5(body))
+        reply = await ctx.s3("PUT", path, query, body, content_md5(body))
     return await _done(ctx, reply, bucket, key, version, "tags", "tags_error", {"tags": tags})
 
 

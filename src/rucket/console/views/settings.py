@@ -7,13 +7,11 @@ text the user typed so it can be fixed in place. An empty editor deletes the con
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import json
 from dataclasses import dataclass
 from typing import Any
 
-from rucket.console.client import Reply
+from rucket.console.client import Reply, content_md5
 from rucket.console.context import Ctx
 from rucket.console.shapes import CORS, LIFECYCLE, Shape, ShapeError, from_xml, to_xml
 from rucket.console.views import bucket_panels
@@ -94,15 +92,12 @@ async def show_settings(ctx: Ctx) -> Page:
     return await settings_page(ctx, ctx.params["bucket"])
 
 
-def _md5(body: bytes) -> dict[str, str]:
-    return {"content-md5": base64.b64encode(hashlib.md5(body).digest()).decode()}
-
 
 async def save_versioning(ctx: Ctx) -> Page:
     bucket, status = ctx.params["bucket"], ctx.req.form().get("status", "")
     body = (f'<VersioningConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Status>{status}</Status>'
             "</VersioningConfiguration>").encode() if status in ("Enabled", "Suspended") else b"<bad/>"
-    reply = await ctx.s3("PUT", object_path(bucket), [("versioning", "")], body, _md5(body))
+    reply = await ctx.s3("PUT", object_path(bucket), [("versioning", "")], body, content_md5(body))
     if not reply.ok:
         return await settings_page(ctx, bucket, reply.status,
                                    versioning={"status": status, "error": reply.error(), "readable": True})
@@ -117,7 +112,7 @@ async def _save(ctx: Ctx, bucket: str, editor: Editor, text: str) -> Reply | str
         body = editor.encode(text)
     except ShapeError as exc:
         return str(exc)
-    return await ctx.s3("PUT", object_path(bucket), [(editor.subresource, "")], body, _md5(body))
+    return await ctx.s3("PUT", object_path(bucket), [(editor.subresource, "")], body, content_md5(body))
 
 
 async def save_document(ctx: Ctx) -> Page:
