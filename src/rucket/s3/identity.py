@@ -19,9 +19,9 @@ def user_of(identity: Identity, root: User) -> User:
     creates is the account's) and `member`, so the evaluator grants it only what policies allow."""
     if identity.member:
         return User(root.id, root.display_name, identity.access_key, identity.secret, name=identity.name,
-                    email=identity.email, policies=identity.policies, member=True)
+                    email=identity.email, policies=identity.policies, key_policy=identity.key_policy, member=True)
     return User(identity.canonical_id, identity.display_name, identity.access_key, identity.secret,
-                name=identity.name, email=identity.email, policies=identity.policies)
+                name=identity.name, email=identity.email, policies=identity.policies, key_policy=identity.key_policy)
 
 
 class Identities:
