@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from rucket.engine import Engine
-from rucket.engine.iam import Identity
+from rucket.engine.iam import MEMBER_SOURCES, Identity
 from rucket.s3.identity import Identities, user_of
 from rucket.s3.ops import Operation, Target
 from rucket.s3.policy import VERSIONED_ACTION, Authorizer
@@ -56,7 +56,8 @@ class Simulator:
             raise SimulationError(f"no enabled access key or user named {who!r}")
         # a user asked about by name: its own permissions, as any plain key of it would have
         return user_of(Identity(row.name, row.canonical_id, row.display_name, row.email, "", "",
-                                tuple(reads.policy_documents_of(row.name))))
+                                tuple(reads.policy_documents_of(row.name)), member=row.source in MEMBER_SOURCES),
+                       self.identities.root)
 
     def __call__(self, who: str, action: str, resource: str) -> dict[str, Any]:
         user = self.principal(who)

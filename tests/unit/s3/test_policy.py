@@ -181,7 +181,7 @@ def _ident(action: str, resource: str = "arn:aws:s3:::b/*", effect: str = "Allow
 ])
 def test_service_account_policy_narrows_its_user(user_policy: str, key_policy: str | None, action: str,
                                                  allowed: bool) -> None:
-    sa = User("alt", "alt", "AKSA", "s", name="alt", policies=(user_policy,), key_policy=key_policy)
+    sa = User("owner", "owner", "AKSA", "s", name="dev", member=True, policies=(user_policy,), key_policy=key_policy)
     assert ask(sa, action, bucket()) is allowed
 
 
