@@ -146,10 +146,13 @@ def backup(data_dir: Path, dest: Path, *, fsync: bool = True, clock: Callable[[]
     stats = Stats()
     try:
         for stats.attempts in range(1, ATTEMPTS + 1):
-            if not _one_pass(data_dir, dest, stats, fsync):
+            missing = _one_pass(data_dir, dest, stats, fsync)
+            if not missing:
                 break
         else:
-            raise BackupError(f"blobs kept vanishing under the snapshot after {ATTEMPTS} attempts; retry")
+            raise BackupError(f"{len(missing)} blob(s) meta.db references are missing from {data_dir} (e.g. "
+                              f"{data_dir / blob_relpath(min(missing))}) after {ATTEMPTS} attempts: if the server "
+                              f"is stopped the data dir is damaged, run `rucket fsck --data-dir {data_dir}`")
         if (data_dir / KEY).exists():
             _place(data_dir / KEY, dest / KEY, Stats(), fsync)
         stats.blobs, stats.bytes = len(stats.sizes), sum(stats.sizes.values())

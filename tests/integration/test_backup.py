@@ -171,3 +171,17 @@ def test_restore_refuses_a_non_empty_data_dir_and_a_damaged_backup(source: Serve
 def test_backup_of_a_dir_that_is_not_a_data_dir_is_refused(tmp_path: Path) -> None:
     out = rucket("backup", "--data-dir", str(tmp_path), str(tmp_path / f"bk-{uuid.uuid4().hex[:6]}"))
     assert out.returncode == 1 and "meta.db" in out.stderr
+
+
+def test_backup_of_a_data_dir_missing_a_referenced_blob_fails_and_names_it(tmp_path: Path) -> None:
+    server = start_server(tmp_path / "src")
+    try:
+        make_client(server).create_bucket(Bucket="gone")
+        make_client(server).put_object(Bucket="gone", Key="k", Body=b"y" * 200_000)
+    finally:
+        server.stop()
+    (blob,) = (tmp_path / "src" / "blobs").glob("*/*/*")
+    blob.unlink()
+    out = rucket("backup", "--data-dir", str(tmp_path / "src"), str(tmp_path / "bk"))
+    assert out.returncode == 1 and blob.name in out.stderr and "rucket fsck" in out.stderr
+    assert not (tmp_path / "bk").exists()

@@ -146,6 +146,7 @@ def test_migrate_from_rucket_copies_everything_and_resumes(pair: tuple[ServerPro
     out = migrate(src.endpoint, src.access_key, src.secret_key, dst)
     assert out.returncode == 0, out.stdout + out.stderr
     assert "everything was copied" in out.stdout
+    assert "r-plain" in out.stderr and "r-ver" in out.stderr  # the progress bars' labels
     assert history(b, "r-ver") == history(a, "r-ver")  # versions and the delete marker, in order
     assert same_objects(a, b, "r-ver", versions=True) == 13
     assert same_objects(a, b, "r-plain", versions=False) == 13  # the multipart ETag ("...-2") reproduced too
