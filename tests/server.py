@@ -34,6 +34,14 @@ class ServerProcess:
             os.killpg(self.proc.pid, signal.SIGKILL)
             return self.proc.wait(timeout=timeout)
 
+    def children(self) -> list[int]:
+        """The server's direct child processes (its granian workers), from /proc."""
+        assert self.proc is not None
+        found: list[int] = []
+        for task in Path(f"/proc/{self.proc.pid}/task").glob("*/children"):
+            found += [int(p) for p in task.read_text().split()]
+        return found
+
     def kill9(self) -> None:
         """SIGKILL the whole process group: the server and its granian worker die at once."""
         self.stop(signal.SIGKILL)
@@ -47,9 +55,10 @@ def _write_config(data_dir: Path, users: list[tuple[str, str]]) -> Path:
 
 
 def start_server(data_dir: Path, *, users: list[tuple[str, str]] | None = None, env: dict[str, str] | None = None,
-                 timeout: float = 20, extra_args: list[str] | None = None, ca: Path | None = None) -> ServerProcess:
+                 timeout: float = 20, extra_args: list[str] | None = None, port: int = 0,
+                 ca: Path | None = None) -> ServerProcess:
     """`ca`: the CA file that signed the server's --tls-cert (the readiness probe then speaks HTTPS)."""
-    cmd = [sys.executable, "-m", "rucket", "serve", "--address", "127.0.0.1:0", "--port", "0",
+    cmd = [sys.executable, "-m", "rucket", "serve", "--address", "127.0.0.1:0", "--port", str(port),
            "--data-dir", str(data_dir), "--config", str(_write_config(data_dir, users or [])), *(extra_args or [])]
     full_env = {**os.environ, "RUCKET_ROOT_USER": ROOT_KEY, "RUCKET_ROOT_PASSWORD": ROOT_SECRET,
                 "RUCKET_LOG_LEVEL": "warning", **(env or {})}

@@ -1,9 +1,10 @@
-"""Command line: `rucket serve` (and later admin, fsck, upgrade)."""
+"""Command line: `rucket serve`, `rucket admin ...` (cli_admin.py), `rucket fsck`, `rucket completion`."""
 
 from __future__ import annotations
 
 import asyncio
 import fcntl
+import os
 import sys
 import tempfile
 import time
@@ -13,6 +14,7 @@ import click
 
 from rucket import __version__, backup, config, migrate, server, tls
 from rucket.cli_admin import admin as admin_group
+from rucket.core import dirlock
 from rucket.core.paths import CONSOLE
 from rucket.engine.fsck import DamagedEventLog, Fsck
 
@@ -60,7 +62,7 @@ main.add_command(admin_group)  # rucket admin user|key|policy ... (talks to a ru
 def serve(address: str | None, port: int | None, data_dir: str | None, config_file: Path | None,
           workers: int | None, no_fsync: bool, log_format: str | None, dev: bool,
           accept_damaged_log: bool | None, tls_cert: str | None, tls_key: str | None) -> None:
-    """Serve the S3 API."""
+    """Serve the S3 API. Exit 3: the event log's tail is damaged; 5: another process serves this data dir."""
     started = time.perf_counter()
     if dev and data_dir is None:
         data_dir = tempfile.mkdtemp(prefix="rucket-dev-")
@@ -85,6 +87,7 @@ def serve(address: str | None, port: int | None, data_dir: str | None, config_fi
     except tls.TlsFileError as exc:
         raise click.ClickException(f"cannot start: {exc}") from exc
     _warnings(cfg, data_dir)
+    lock_fd = _lock_data_dir(Path(cfg.data_dir))
     try:
         tmp, orphans = server.recover(cfg)
     except DamagedEventLog as exc:
@@ -100,7 +103,19 @@ def serve(address: str | None, port: int | None, data_dir: str | None, config_fi
                               tmp=tmp, orphans=orphans, console=CONSOLE))
     click.echo(f"Startup took {(time.perf_counter() - started) * 1000:.0f} ms before the HTTP server", err=True)
     sys.stdout.flush()
-    server.run(cfg)
+    server.run(cfg, lock_fd)
+
+
+EXIT_IN_USE = 5
+
+
+def _lock_data_dir(data_dir: Path) -> int:
+    """Before recovery touches anything: a second server on the same data dir stops here (exit 5)."""
+    try:
+        return dirlock.acquire(data_dir)
+    except dirlock.DataDirInUse as exc:
+        click.secho(f"ERROR: {exc}", fg="red", err=True)
+        sys.exit(EXIT_IN_USE)
 
 
 def _warnings(cfg: config.Config, data_dir_flag: str | None) -> None:
@@ -122,6 +137,10 @@ def _warnings(cfg: config.Config, data_dir_flag: str | None) -> None:
 def fsck(data_dir: str, config_file: Path | None, repair: bool) -> None:
     """Check (and repair) a STOPPED server's data directory. Exit 0 clean, 1 repaired, 4 problems left."""
     cfg = config.load(config_file, {"data_dir": data_dir})
+    try:
+        lock_fd = dirlock.acquire(Path(data_dir))  # held until exit: no server starts under a running fsck
+    except dirlock.DataDirInUse as exc:
+        raise click.ClickException(f"{exc} (fsck needs a stopped server)") from exc
     for name in ("lifecycle.lock", "scrub.lock"):  # held by a running server's worker
         path = Path(data_dir) / name
         if path.exists() and not _lock_free(path):
@@ -133,6 +152,7 @@ def fsck(data_dir: str, config_file: Path | None, repair: bool) -> None:
         engine.close()
     for line in report.lines():
         click.echo(line)
+    os.close(lock_fd)
     sys.exit(0 if not report.problems else 1 if report.repaired else 4)
 
 

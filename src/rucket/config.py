@@ -31,6 +31,7 @@ class Config:
     root_user: str = DEFAULT_ROOT  # root access key (account admin); never stored in the data dir
     root_password: str = DEFAULT_ROOT  # root secret key: change it before exposing the server
     region: str = "us-east-1"  # region name clients sign requests for
+    strict_region: bool | None = None  # SigV4 must name `region`; load() makes it True iff region was set
     domains: tuple[str, ...] = ("localhost",)  # virtual-host style: bucket.DOMAIN addresses a bucket
     inline_limit: int = 64 * 1024  # objects up to this many bytes live in meta.db instead of a blob file
     fsync: bool = True  # false is NOT DURABLE (tests only): acknowledged writes can be lost on a crash
@@ -76,6 +77,7 @@ _ENV: dict[str, tuple[str, Any]] = {  # env var -> (field, parser)
     "RUCKET_ROOT_USER": ("root_user", str),
     "RUCKET_ROOT_PASSWORD": ("root_password", str),
     "RUCKET_REGION": ("region", str),
+    "RUCKET_STRICT_REGION": ("strict_region", lambda v: v.lower() in ("1", "true", "yes", "on")),
     "RUCKET_DOMAINS": ("domains", lambda v: tuple(d.strip() for d in v.split(",") if d.strip())),
     "RUCKET_INLINE_LIMIT": ("inline_limit", int),
     "RUCKET_FSYNC": ("fsync", lambda v: v.lower() not in ("0", "false", "no", "off")),
@@ -113,6 +115,8 @@ def load(config_file: Path | None = None, flags: dict[str, Any] | None = None,
         if var in environ:
             values[name] = parse(environ[var])
     values.update({k: v for k, v in (flags or {}).items() if v is not None})
+    if values.get("strict_region") is None:  # a configured region is enforced; the default accepts any
+        values["strict_region"] = "region" in values
     known = {f.name for f in dataclasses.fields(Config)}
     unknown = set(values) - known
     if unknown:
