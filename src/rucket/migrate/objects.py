@@ -73,10 +73,10 @@ def histories(client: Client, bucket: str, versioned: bool) -> dict[str, list[En
                 out.setdefault(raw["Key"], []).append(_entry(raw, True))
             for raw in page.get("DeleteMarkers", []):
                 out.setdefault(raw["Key"], []).append(_entry(raw, True, marker=True))
+    if not order:  # the XML could not be read: the dates decide, same-second ties keep the listing's order
+        return {k: sorted(reversed(v), key=lambda e: e.modified) for k, v in out.items()}
     position = {ident: i for i, ident in enumerate(order)}
-    for key, entries in out.items():  # newest first in the listing: reverse it
-        out[key] = sorted(entries, key=lambda e: (-position.get((e.key, e.version_id or ""), 0), e.modified))
-    return out
+    return {k: sorted(v, key=lambda e: -position.get((e.key, e.version_id or ""), 0)) for k, v in out.items()}
 
 
 @contextlib.contextmanager

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -95,13 +96,16 @@ class Migration:
         tally.unchanged += p.total - pending
         progress(p.total - pending)
 
+        lock = threading.Lock()
+
         def one_key(entries: list[Entry]) -> None:
             for entry in entries:  # oldest first: versions keep their order
                 copied = copy_one(self.src, self.dst, p.bucket, entry, self.report)
                 if copied < 0:
                     return  # a later version on top of a missing one would break the order
-                tally.copied += 1
-                tally.bytes += copied
+                with lock:
+                    tally.copied += 1
+                    tally.bytes += copied
 
         with ThreadPoolExecutor(max_workers=self.parallel) as pool:
             for entries, _ in zip(p.work, pool.map(one_key, p.work), strict=True):
