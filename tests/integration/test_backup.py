@@ -74,6 +74,12 @@ class Writer(threading.Thread):
         self.s3, self.stop, self.acked = s3, threading.Event(), []  # type: list[tuple[float, VersionKey]]
         self.rng = random.Random(7)
 
+    def wait_for(self, count: int, timeout: float = 60) -> None:
+        deadline = time.monotonic() + timeout
+        while len(self.acked) < count and self.is_alive() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert len(self.acked) >= count, f"writer stalled at {len(self.acked)} writes"
+
     def run(self) -> None:
         n = 0
         while not self.stop.is_set():
@@ -93,11 +99,11 @@ def test_backup_under_load_then_restore_matches_byte_for_byte(source: ServerProc
     preload(s3, random.Random(1))
     writer = Writer(make_client(source))
     writer.start()
-    time.sleep(0.5)  # the writer is mid-stream when the snapshot starts
+    writer.wait_for(20)  # the writer is mid-stream when the snapshot starts
     started = time.monotonic()
     out = rucket("backup", "--data-dir", str(source.data_dir), str(tmp_path / "bk"))
     finished = time.monotonic()
-    time.sleep(0.3)
+    writer.wait_for(len(writer.acked) + 20)  # and still writing after it ended
     writer.stop.set()
     writer.join(30)
     assert out.returncode == 0, out.stderr
