@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
 import json
 import os
 import random
@@ -19,6 +21,7 @@ import boto3
 import pytest
 from botocore.client import BaseClient
 from botocore.config import Config as BotoConfig
+from botocore.exceptions import ClientError
 
 from tests.integration.conftest import make_client
 from tests.server import ServerProcess, start_server
@@ -190,6 +193,28 @@ def test_migrate_reports_each_refusal_and_carries_on(pair: tuple[ServerProcess, 
     assert [o["Key"] for o in b.list_objects_v2(Bucket="refuse")["Contents"]] == ["open/1", "open/2"]
     assert b.get_object(Bucket="refuse", Key="open/2")["Body"].read() == b"open/2"
     assert "Statement" in json.loads(b.get_bucket_policy(Bucket="refuse")["Policy"])  # the rest still copied
+
+
+def test_migrate_object_lock_bucket_keeps_retention_and_legal_holds(pair: tuple[ServerProcess, ServerProcess]) -> None:
+    src, dst = pair
+    a, b = make_client(src), make_client(dst)
+    a.create_bucket(Bucket="locked", ObjectLockEnabledForBucket=True)
+    until = dt.datetime.now(dt.UTC).replace(microsecond=0) + dt.timedelta(days=2)
+    a.put_object(Bucket="locked", Key="retained", Body=b"r", ObjectLockMode="GOVERNANCE",
+                 ObjectLockRetainUntilDate=until)
+    a.put_object(Bucket="locked", Key="held", Body=b"h", ObjectLockLegalHoldStatus="ON")
+    conf = {"ObjectLockEnabled": "Enabled", "Rule": {"DefaultRetention": {"Mode": "GOVERNANCE", "Days": 1}}}
+    a.put_object_lock_configuration(Bucket="locked", ObjectLockConfiguration=conf)
+    out = migrate(src.endpoint, src.access_key, src.secret_key, dst, "--bucket", "locked")
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert b.get_object_lock_configuration(Bucket="locked")["ObjectLockConfiguration"] == conf
+    assert b.get_object_retention(Bucket="locked", Key="retained")["Retention"] == {
+        "Mode": "GOVERNANCE", "RetainUntilDate": until}
+    assert b.get_object_legal_hold(Bucket="locked", Key="held")["LegalHold"] == {"Status": "ON"}
+    with pytest.raises(ClientError) as exc:  # the copy really is locked
+        b.delete_object(Bucket="locked", Key="retained", VersionId=_version_at(b, "locked", "retained", '"' +
+                        hashlib.md5(b"r").hexdigest() + '"'))
+    assert exc.value.response["Error"]["Code"] == "AccessDenied"
 
 
 def test_migrate_without_reachable_source_fails_clearly(pair: tuple[ServerProcess, ServerProcess]) -> None:

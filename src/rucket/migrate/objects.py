@@ -24,6 +24,7 @@ from urllib.parse import urlencode
 
 from defusedxml.ElementTree import fromstring as defused_fromstring
 
+from rucket.migrate import lock
 from rucket.migrate.report import Report
 
 Client = Any
@@ -137,8 +138,9 @@ def _part_sizes(src: Client, bucket: str, entry: Entry) -> list[int] | None:
     return sizes if sum(sizes) == entry.size else None
 
 
-def copy_one(src: Client, dst: Client, bucket: str, entry: Entry, report: Report) -> int:
-    """Copy one version (or delete marker); returns the bytes copied, -1 on a reported failure."""
+def copy_one(src: Client, dst: Client, bucket: str, entry: Entry, report: Report, *, locked: bool = False) -> int:
+    """Copy one version (or delete marker); returns the bytes copied, -1 on a reported failure.
+    `locked`: the bucket has Object Lock, so the version's retention and legal hold travel too."""
     if entry.marker:
         try:
             dst.delete_object(Bucket=bucket, Key=entry.key)
@@ -153,6 +155,9 @@ def copy_one(src: Client, dst: Client, bucket: str, entry: Entry, report: Report
         tags = _tags(src, bucket, entry, report)
         if tags:
             args["Tagging"] = tags
+        if locked:
+            args |= lock.version_args(src, bucket, entry.key, _version(entry), entry.label(bucket), report,
+                                      lambda: dt.datetime.now(dt.UTC))
         sizes = _part_sizes(src, bucket, entry) if entry.parts else None
         if sizes:
             got["Body"].close()

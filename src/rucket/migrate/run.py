@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-from rucket.migrate import configs
+from rucket.migrate import configs, lock
 from rucket.migrate.objects import Entry, copy_one, histories, plan
 from rucket.migrate.report import Report, code_of
 
@@ -46,6 +46,7 @@ class Plan:
     versioned: bool
     work: list[list[Entry]]  # per key, the entries still to copy, oldest first
     total: int  # source entries in the bucket
+    lock: dict[str, Any] | None = None  # the source's Object Lock configuration, if enabled
 
 
 class Migration:
@@ -67,14 +68,9 @@ class Migration:
         status = configs.source_versioning(self.src, bucket, self.report)
         if status is None:
             return None
-        try:
-            self.dst.head_bucket(Bucket=bucket)
-        except Exception:
-            try:
-                self.dst.create_bucket(Bucket=bucket)
-            except Exception as exc:
-                self.report.fail(bucket, "destination CreateBucket", exc)
-                return None
+        locked = lock.source_lock(self.src, bucket, self.report)
+        if not self._ensure_bucket(bucket, locked is not None):
+            return None
         versioned = status in ("Enabled", "Suspended")
         tally = self.report.tally(bucket)
         if versioned:  # Enabled while copying even if Suspended at the source: every version must land
@@ -88,7 +84,23 @@ class Migration:
             return None
         ours = histories(self.dst, bucket, versioned)
         work = [plan(bucket, h, ours.get(k, []), versioned, self.report) for k, h in sorted(theirs.items())]
-        return Plan(bucket, versioned, [w for w in work if w], sum(len(h) for h in theirs.values()))
+        return Plan(bucket, versioned, [w for w in work if w], sum(len(h) for h in theirs.values()), locked)
+
+    def _ensure_bucket(self, bucket: str, locked: bool) -> bool:
+        """Create the destination bucket (with Object Lock when the source has it); False: reported."""
+        try:
+            self.dst.head_bucket(Bucket=bucket)
+        except Exception:
+            try:
+                self.dst.create_bucket(Bucket=bucket, **({"ObjectLockEnabledForBucket": True} if locked else {}))
+            except Exception as exc:
+                self.report.fail(bucket, "destination CreateBucket", exc)
+                return False
+            return True
+        if locked and lock.source_lock(self.dst, bucket, Report()) is None:
+            self.report.fail(f"{bucket}: object lock", "destination bucket",
+                             "exists without Object Lock: versions are copied without retention or legal hold")
+        return True
 
     def copy(self, p: Plan, progress: Progress) -> None:
         tally = self.report.tally(p.bucket)
@@ -100,7 +112,7 @@ class Migration:
 
         def one_key(entries: list[Entry]) -> None:
             for entry in entries:  # oldest first: versions keep their order
-                copied = copy_one(self.src, self.dst, p.bucket, entry, self.report)
+                copied = copy_one(self.src, self.dst, p.bucket, entry, self.report, locked=p.lock is not None)
                 if copied < 0:
                     return  # a later version on top of a missing one would break the order
                 with lock:
@@ -113,6 +125,8 @@ class Migration:
 
     def finish(self, p: Plan) -> None:
         configs.copy_configs(self.src, self.dst, p.bucket, self.report)
+        if p.lock is not None:
+            lock.set_default_retention(self.dst, p.bucket, p.lock, self.report)
         status = configs.source_versioning(self.src, p.bucket, Report())
         if status == "Suspended":
             configs.set_versioning(self.dst, p.bucket, "Suspended", self.report)
