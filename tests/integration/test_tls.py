@@ -123,6 +123,25 @@ def test_tls_sse_c_is_accepted_over_https(tls_server: tuple[ServerProcess, int],
     assert got["Body"].read() == b"secret"
 
 
+def test_tls_migrate_reaches_an_https_server_with_the_ca(tls_server: tuple[ServerProcess, int],
+                                                       pki: Pki) -> None:
+    """`rucket migrate --ca-bundle` speaks HTTPS to both ends (here one server is source and destination:
+    the object is found unchanged), and it fails cleanly without the CA."""
+    server, _ = tls_server
+    s3 = boto3.client("s3", endpoint_url=server.endpoint, region_name="us-east-1", verify=str(pki.ca_cert),
+                      aws_access_key_id=ROOT_KEY, aws_secret_access_key=ROOT_SECRET)
+    s3.create_bucket(Bucket="tls-mig")
+    s3.put_object(Bucket="tls-mig", Key="k", Body=b"x")
+    env = {**os.environ, "RUCKET_ENDPOINT": server.endpoint, "RUCKET_ROOT_USER": ROOT_KEY,
+           "RUCKET_ROOT_PASSWORD": ROOT_SECRET}
+    base = [sys.executable, "-m", "rucket", "migrate", "--from", server.endpoint, "--access-key", ROOT_KEY,
+            "--secret-key", ROOT_SECRET, "--bucket", "tls-mig"]
+    ok = subprocess.run([*base, "--ca-bundle", str(pki.ca_cert)], env=env, capture_output=True, text=True, timeout=60)
+    assert ok.returncode == 0 and "bucket tls-mig: 0 copied (0 bytes), 1 unchanged" in ok.stdout, ok.stdout + ok.stderr
+    bad = subprocess.run(base, env=env, capture_output=True, text=True, timeout=60)
+    assert bad.returncode == 1 and "SSL" in bad.stdout + bad.stderr
+
+
 def test_tls_refuses_a_client_that_does_not_trust_the_ca(tls_server: tuple[ServerProcess, int]) -> None:
     server, _ = tls_server
     s3 = boto3.client("s3", endpoint_url=server.endpoint, region_name="us-east-1",
