@@ -108,6 +108,8 @@ def test_backup_under_load_then_restore_matches_byte_for_byte(source: ServerProc
     writer.join(30)
     assert out.returncode == 0, out.stderr
     assert "complete" in out.stdout and "hard-linked" in out.stdout
+    held = rucket("fsck", "--data-dir", str(source.data_dir))  # the server holds the data-dir lock all along
+    assert held.returncode != 0 and "in use" in held.stderr
     during = [a for t, a in writer.acked if started <= t <= finished]
     assert during, "no write landed while the backup ran: the test did not test online backup"
     before = {a for t, a in writer.acked if t < started}
