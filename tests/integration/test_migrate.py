@@ -172,6 +172,22 @@ def test_migrate_from_rucket_copies_everything_and_resumes(pair: tuple[ServerPro
     assert b.head_object(Bucket="r-plain", Key="docs/03.txt")["Metadata"] == {"owner": "changed"}
 
 
+def test_migrate_suspended_versioning_keeps_versions_then_suspends(pair: tuple[ServerProcess, ServerProcess]) -> None:
+    src, dst = pair
+    a, b = make_client(src), make_client(dst)
+    a.create_bucket(Bucket="susp")
+    a.put_bucket_versioning(Bucket="susp", VersioningConfiguration={"Status": "Enabled"})
+    a.put_object(Bucket="susp", Key="k", Body=b"one")
+    a.put_object(Bucket="susp", Key="k", Body=b"two")
+    a.put_bucket_versioning(Bucket="susp", VersioningConfiguration={"Status": "Suspended"})
+    a.put_object(Bucket="susp", Key="k", Body=b"three (null version)")
+    out = migrate(src.endpoint, src.access_key, src.secret_key, dst, "--bucket", "susp")
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert b.get_bucket_versioning(Bucket="susp")["Status"] == "Suspended"
+    assert history(b, "susp") == history(a, "susp")
+    assert b.get_object(Bucket="susp", Key="k")["Body"].read() == b"three (null version)"
+
+
 def test_migrate_reports_each_refusal_and_carries_on(pair: tuple[ServerProcess, ServerProcess]) -> None:
     src, dst = pair
     a, b = make_client(src), make_client(dst)
@@ -182,7 +198,15 @@ def test_migrate_reports_each_refusal_and_carries_on(pair: tuple[ServerProcess, 
     a.put_bucket_policy(Bucket="refuse", Policy=json.dumps({"Version": "2012-10-17", "Statement": [
         {"Effect": "Deny", "Principal": "*", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::refuse/secret/*"},
         {"Effect": "Deny", "Principal": "*", "Action": "s3:GetBucketCORS", "Resource": "arn:aws:s3:::refuse"}]}))
-    out = migrate(src.endpoint, src.access_key, src.secret_key, dst, "--bucket", "refuse", "--bucket", "missing")
+    a.create_bucket(Bucket="refuse-ver")
+    a.put_bucket_versioning(Bucket="refuse-ver", VersioningConfiguration={"Status": "Enabled"})
+    for n in range(3):
+        a.put_object(Bucket="refuse-ver", Key="v", Body=f"v{n}".encode())
+    a.put_bucket_policy(Bucket="refuse-ver", Policy=json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Deny", "Principal": "*", "Action": "s3:GetObjectVersion",
+         "Resource": "arn:aws:s3:::refuse-ver/v"}]}))
+    out = migrate(src.endpoint, src.access_key, src.secret_key, dst, "--bucket", "refuse", "--bucket", "missing",
+                  "--bucket", "refuse-ver")
     assert out.returncode == 1, out.stdout + out.stderr
     lines = out.stdout.splitlines()
     print(out.stdout)
@@ -193,6 +217,8 @@ def test_migrate_reports_each_refusal_and_carries_on(pair: tuple[ServerProcess, 
     assert [o["Key"] for o in b.list_objects_v2(Bucket="refuse")["Contents"]] == ["open/1", "open/2"]
     assert b.get_object(Bucket="refuse", Key="open/2")["Body"].read() == b"open/2"
     assert "Statement" in json.loads(b.get_bucket_policy(Bucket="refuse")["Policy"])  # the rest still copied
+    assert any("refuse-ver/v (version" in ln and "AccessDenied" in ln for ln in lines)
+    assert any("refuse-ver/v: later versions" in ln and "2 newer version(s)" in ln for ln in lines)
 
 
 def test_migrate_object_lock_bucket_keeps_retention_and_legal_holds(pair: tuple[ServerProcess, ServerProcess]) -> None:

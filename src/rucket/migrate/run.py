@@ -82,7 +82,11 @@ class Migration:
         except Exception as exc:
             self.report.fail(bucket, "source ListObjectVersions" if versioned else "source ListObjectsV2", exc)
             return None
-        ours = histories(self.dst, bucket, versioned)
+        try:
+            ours = histories(self.dst, bucket, versioned)
+        except Exception as exc:
+            self.report.fail(bucket, "destination listing", exc)
+            return None
         work = [plan(bucket, h, ours.get(k, []), versioned, self.report) for k, h in sorted(theirs.items())]
         return Plan(bucket, versioned, [w for w in work if w], sum(len(h) for h in theirs.values()), locked)
 
@@ -108,14 +112,17 @@ class Migration:
         tally.unchanged += p.total - pending
         progress(p.total - pending)
 
-        lock = threading.Lock()
+        guard = threading.Lock()
 
         def one_key(entries: list[Entry]) -> None:
-            for entry in entries:  # oldest first: versions keep their order
+            for n, entry in enumerate(entries):  # oldest first: versions keep their order
                 copied = copy_one(self.src, self.dst, p.bucket, entry, self.report, locked=p.lock is not None)
-                if copied < 0:
-                    return  # a later version on top of a missing one would break the order
-                with lock:
+                if copied < 0:  # a later version on top of a missing one would break the order
+                    if n + 1 < len(entries):
+                        self.report.fail(f"{p.bucket}/{entry.key}", "later versions",
+                                         f"{len(entries) - n - 1} newer version(s) left for the next run")
+                    return
+                with guard:
                     tally.copied += 1
                     tally.bytes += copied
 
