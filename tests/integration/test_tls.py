@@ -195,6 +195,26 @@ def _wait_serial(endpoint: str, ca: Path, want: int, timeout: float = 30) -> int
     return seen
 
 
+def _children(pid: int) -> set[int]:
+    return {int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()}
+
+
+def _wait_gone(pids: set[int], timeout: float = 60) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not any(Path(f"/proc/{p}").exists() and "zombie" not in _state(p) for p in pids):
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def _state(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/status").read_text().split("State:", 1)[1].split("\n", 1)[0].lower()
+    except (OSError, IndexError):
+        return "zombie"
+
+
 def _wait_log(path: Path, text: str, timeout: float = 20) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -216,8 +236,12 @@ def test_tls_sighup_reloads_certificate_and_refuses_a_broken_one(pki: Pki, tmp_p
         os.replace(new_cert, cert)
         os.replace(new_key, key)
         assert server.proc is not None
+        old_workers = _children(server.proc.pid)
+        assert old_workers
         os.kill(server.proc.pid, signal.SIGHUP)
         assert _wait_serial(server.endpoint, pki.ca_cert, second) == second
+        assert _wait_gone(old_workers)  # new and old workers overlap during a respawn: wait for the old to exit
+        assert served_serial(server.endpoint, pki.ca_cert) == second
         cert.write_text("not a certificate\n")  # a broken rotation: refused, the running pair keeps serving
         os.kill(server.proc.pid, signal.SIGHUP)
         assert _wait_log(tmp_path / "data-server.log", "keeping the current certificate")
