@@ -10,6 +10,7 @@ validated by the caller (the policy language lives with the evaluator in `s3/iam
 
 from __future__ import annotations
 
+import dataclasses
 import secrets
 import string
 from collections.abc import Sequence
@@ -50,6 +51,7 @@ class Identity:
     access_key: str
     secret: str
     policies: tuple[str, ...]
+    key_policy: str | None = None  # a service account's own policy: it narrows `policies`, never widens
 
 
 @dataclass(frozen=True)
@@ -88,12 +90,15 @@ class Iam:
         found = self.reads.key_with_user(access_key)
         if found is None or not found[0].enabled:
             return None
+        scope = sql.key_scope(self.s.meta, access_key)
+        if scope is not None and scope.expires_ms is not None and scope.expires_ms <= self.s.clock.now_ms():
+            return None  # expired: as unknown as a deleted key
         key, user = found
         secret = self._plain.get(key.secret_enc)
         if secret is None:
             secret = self._plain[key.secret_enc] = self.box.open(key.access_key, key.secret_enc)
         return Identity(user.name, user.canonical_id, user.display_name, user.email, access_key, secret,
-                        tuple(self.reads.policy_documents_of(user.name)))
+                        tuple(self.reads.policy_documents_of(user.name)), scope.policy if scope else None)
 
     def user_by_canonical_id(self, canonical_id: str) -> UserRow | None:
         return self.reads.user_by_canonical_id(canonical_id)
@@ -125,10 +130,15 @@ class Iam:
         await self.s.meta.write(txn)
 
     # ---- keys ---------------------------------------------------------------
-    async def create_key(self, user: str, access_key: str = "", secret: str = "") -> tuple[str, str]:
-        """A new enabled key for `user`; the secret is returned once and stored sealed."""
+    async def create_key(self, user: str, access_key: str = "", secret: str = "", *, expires_ms: int | None = None,
+                         policy: str | None = None, description: str = "") -> tuple[str, str]:
+        """A new enabled key for `user`; the secret is returned once and stored sealed. With
+        `policy` it is a service account: the key can do only what both its user's policies and
+        this (already validated) policy allow. With `expires_ms` it stops working at that time."""
         ak, sk = access_key or new_access_key(), secret or new_secret()
         row = KeyRow(ak, user, self.box.seal(ak, sk), True, self.s.clock.now_ms())
+        scope = sql.KeyScope(ak, expires_ms, policy, description) \
+            if expires_ms is not None or policy is not None or description else None
 
         def txn(tx: Tx) -> tuple[str, str]:
             if sql.tx_user(tx, user) is None:
@@ -136,7 +146,9 @@ class Iam:
             if sql.tx_key(tx, ak) is not None:
                 raise IamConflict(f"access key {ak} exists")
             sql.tx_put_key(tx, row)
-            self._event(tx, "key-created", user=user, access_key=ak)
+            if scope is not None:
+                sql.tx_put_key_scope(tx, scope)
+            self._event(tx, "key-created", user=user, access_key=ak, service_account=policy is not None)
             return ak, sk
 
         return await self.s.meta.write(txn)
@@ -146,6 +158,16 @@ class Iam:
             if not sql.tx_set_key_enabled(tx, access_key, enabled):
                 raise IamNotFound(f"no access key {access_key}")
             self._event(tx, "key-enabled" if enabled else "key-disabled", access_key=access_key)
+
+        await self.s.meta.write(txn)
+
+    async def set_key_expiry(self, access_key: str, expires_ms: int | None) -> None:
+        def txn(tx: Tx) -> None:
+            if sql.tx_key(tx, access_key) is None:
+                raise IamNotFound(f"no access key {access_key}")
+            old = sql.tx_key_scope(tx, access_key) or sql.KeyScope(access_key, None, None)
+            sql.tx_put_key_scope(tx, dataclasses.replace(old, expires_ms=expires_ms))
+            self._event(tx, "key-expiry-set", access_key=access_key, expires_ms=expires_ms)
 
         await self.s.meta.write(txn)
 
@@ -166,6 +188,8 @@ class Iam:
             if old is None:
                 raise IamNotFound(f"no access key {access_key}")
             sql.tx_put_key(tx, KeyRow(ak, old.user_name, self.box.seal(ak, sk), True, self.s.clock.now_ms()))
+            if (scope := sql.tx_key_scope(tx, access_key)) is not None:  # a service account stays one
+                sql.tx_put_key_scope(tx, dataclasses.replace(scope, access_key=ak))
             sql.tx_set_key_enabled(tx, access_key, False)
             self._event(tx, "key-rotated", user=old.user_name, access_key=access_key, new_access_key=ak)
             return ak, sk
