@@ -7,10 +7,17 @@ once in every worker process.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator, Mapping
 
 from rucket.core.model import Owner, Principal
 from rucket.engine.iam import Iam
+
+
+def as_seen(p: Principal, root: Principal) -> Principal:
+    """An IAM user of the root's account carries the account's canonical id (as on AWS, what it
+    creates is the account's) and `member`, so the evaluator grants it only what policies allow."""
+    return dataclasses.replace(p, id=root.id, display_name=root.display_name) if p.member else p
 
 
 class Identities:
@@ -21,7 +28,8 @@ class Identities:
     def lookup(self, access_key: str) -> Principal | None:
         if access_key == self.root.access_key:
             return self.root
-        return self.iam.lookup(access_key)
+        found = self.iam.lookup(access_key)
+        return as_seen(found, self.root) if found is not None else None
 
     def owner(self, canonical_id: str) -> Owner | None:
         """Owner (id, display name) of a canonical id; None when no such principal exists."""
