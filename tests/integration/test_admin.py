@@ -92,9 +92,10 @@ def test_cli_table_output_has_human_dates_and_json_stays_machine_readable(server
                            capture_output=True, text=True, timeout=30)
     assert shown.returncode == 0, shown.stderr
     header, row = shown.stdout.splitlines()
-    assert header.split() == ["ACCESS", "KEY", "USER", "ENABLED", "CREATED"]
+    assert header.split()[:5] == ["ACCESS", "KEY", "USER", "ENABLED", "CREATED"]
     assert row.split()[:3] == [created["access_key"], name, "yes"]
-    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC", row.split(None, 3)[3])
+    assert re.match(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC", row.split(None, 3)[3])  # not epoch ms
+    assert not re.search(r"\b\d{13}\b", row)
     keys = admin(server, "key", "ls", name)["keys"]
     assert isinstance(keys[0]["created_ms"], int)  # json: epoch ms, as the API answers
     refused = subprocess.run([sys.executable, "-m", "rucket", "admin", "user", "rm", f"missing-{name}"], env=env,
