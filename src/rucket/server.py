@@ -19,6 +19,7 @@ from rucket.admin import AdminApp, AdminRequest, Services
 from rucket.admin.app import PREFIX as ADMIN_PREFIX
 from rucket.admin.status import StatusFile, record_passes
 from rucket.blobs.local import LocalBlobs
+from rucket.blobs.space import DiskSpace
 from rucket.config import Config
 from rucket.console import ConsoleApp, Credential, sandboxed, wants_console
 from rucket.console import build as build_console
@@ -40,6 +41,7 @@ from rucket.s3.auth.signed_body import verify_signed_body
 from rucket.s3.iam.document import parse as parse_policy
 from rucket.s3.identity import Identities
 from rucket.s3.integrity_metrics import IntegrityCollector
+from rucket.s3.metrics import DiskCollector
 from rucket.s3.request import Settings, User
 
 CONFIG_ENV = "RUCKET_SERVE_CONFIG"
@@ -91,7 +93,7 @@ def with_admin(app: S3App, cfg: Config) -> Any:
         parse_policy(document, bucket_policy=False)
 
     services = Services(app.engine, identities.iam, validate, server_info(cfg, app.engine.store.clock.now_ms()),
-                        StatusFile(Path(cfg.data_dir)).read)
+                        StatusFile(Path(cfg.data_dir)).read, disk=lambda: disk_space(cfg).usage().as_dict())
     admin = AdminApp(services, verify, cfg.root_user)
     console = console_of(app, admin, cfg)
 
@@ -134,11 +136,18 @@ def build_app(cfg: Config, engine: Engine | None = None) -> S3App:
     app.access = AccessLog(json_lines=cfg.log_format == "json")
     app.background += [app.access.run, lifecycle_worker(cfg, engine)]
     app.ready_checks.append(engine.store.meta.writer_alive)
+    space = disk_space(cfg)
+    app.room = space.check_room
+    app.metrics.add(DiskCollector(lambda: space.usage().as_dict()))
     scrubber = Scrubber(engine.store, rate_bytes_s=int(cfg.scrub_rate_mb * 1e6), interval_s=cfg.scrub_interval)
     app.metrics.add(IntegrityCollector(engine.store.blobs.stats, lambda: scrubber.last_pass_ms))
     if cfg.scrub_interval > 0:
         app.background.append(exclusive(Path(cfg.data_dir) / "scrub.lock", scrubber.run_forever))
     return app
+
+
+def disk_space(cfg: Config) -> DiskSpace:
+    return DiskSpace(Path(cfg.data_dir), int(cfg.disk_reserve_mb * (1 << 20)))
 
 
 def exclusive(lock_path: Path, run: Callable[[], Awaitable[None]]) -> Callable[[], Awaitable[None]]:

@@ -42,6 +42,8 @@ def test_metrics_and_json_request_log(tmp_path: Path) -> None:
                    samples["rucket_s3_request_duration_seconds_count"])
         sent = [v for labels, v in samples["rucket_s3_sent_bytes_total"] if labels == {"operation": "GetObject"}]
         assert sent == [1000.0]
+        free, total = samples["rucket_disk_free_bytes"][0][1], samples["rucket_disk_total_bytes"][0][1]
+        assert 0 < free <= total and samples["rucket_disk_reserve_bytes"][0][1] == 64 * 2**20
     finally:
         server.stop()
     log = (tmp_path / "data-server.log").read_text().splitlines()

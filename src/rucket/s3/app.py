@@ -47,6 +47,7 @@ HEALTH = {"/minio/health/live", "/minio/health/ready", "/health/live", "/health/
 READY = {"/minio/health/ready", "/health/ready"}
 METRICS_PATH = "/metrics"
 _BODY_METHODS = frozenset({"PUT", "POST"})
+_FREES_SPACE = frozenset({Operation.DELETE_OBJECTS})  # a POST, but it must work on a full disk
 
 Scope = dict[str, Any]
 
@@ -129,6 +130,7 @@ class S3App:
         self.host_id = ids.host_id()
         self.background: list[Callable[[], Awaitable[None]]] = []  # started by ASGI lifespan (lifecycle worker)
         self.ready_checks: list[Callable[[], bool]] = []  # all true or /health/ready answers 503 (server.py)
+        self.room: Callable[[bool], None] = lambda adds_data: None  # StorageFull below the disk reserve (server.py)
         self.metrics = S3Metrics()
         self.access = AccessLog(json_lines=False)  # the server sets the configured format
         self.decisions = Decisions(engine.store.meta.generation)
@@ -201,7 +203,10 @@ class S3App:
             return self._error(err, scope, request_id), info
         except core.DomainError as exc:
             return self._error(from_domain(exc, scope["path"]), scope, request_id), info
-        except Exception:
+        except Exception as exc:
+            if core.disk_full(exc):  # ENOSPC mid-body or SQLITE_FULL at commit: 507, not a retryable 500
+                log.warning("%s disk full: %s", request_id, exc)
+                return self._error(from_domain(core.StorageFull(str(exc)), scope["path"]), scope, request_id), info
             log.exception("%s internal error", request_id)
             return self._error(InternalError(resource=scope["path"]), scope, request_id), info
 
@@ -221,6 +226,8 @@ class S3App:
         authz = Authorizer(self.engine, user, headers, query, str(client[0]), scope.get("scheme") == "https",
                            *auth_keys(auth.auth_type), decisions=self.decisions)
         _check_expected_owner(headers, authz.require_op(route.op, route.bucket, route.key))
+        if method in _BODY_METHODS or method == "DELETE":  # before the body is read: a full disk refuses new
+            self.room(method != "DELETE" and route.op not in _FREES_SPACE)  # data, never a delete
         expected = _content_length(method, headers) if method in _BODY_METHODS else None
         body = verified_body(auth, auth_in, _receive_body(receive, expected))
         return RequestContext(self.engine, self.settings, route.op, route.bucket, route.key, method, path,

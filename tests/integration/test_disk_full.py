@@ -1,0 +1,126 @@
+"""A full disk, for real: the data dir on a small tmpfs (mounted here, as root).
+
+Writes get 507 XMinioStorageFull (not a 500 an SDK would retry with the whole body), deletes
+still commit, nothing leaks, readiness stays honest, and writes work again as soon as space is
+freed, without a restart.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import subprocess
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import boto3
+import pytest
+from botocore.client import BaseClient
+from botocore.config import Config
+from botocore.exceptions import ClientError
+from tests.server import ServerProcess, start_server
+
+MIB = 1 << 20
+B = "full"
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[Path]:
+    mnt = tmp_path / "small"
+    mnt.mkdir()
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=24m", "tmpfs", str(mnt)], check=True)
+    try:
+        yield mnt
+    finally:
+        subprocess.run(["umount", "-l", str(mnt)], check=True)
+
+
+def _client(server: ServerProcess) -> BaseClient:
+    return boto3.client("s3", endpoint_url=server.endpoint, region_name="us-east-1",
+                        aws_access_key_id=server.access_key, aws_secret_access_key=server.secret_key,
+                        config=Config(retries={"total_max_attempts": 1}, connect_timeout=5, read_timeout=30))
+
+
+def _fill(path: Path, leave: int) -> None:
+    """Write a filler file until at most `leave` bytes are free (someone else's logs filling the disk)."""
+    with open(path, "wb") as f:
+        try:
+            while _free(path.parent) > leave:
+                f.write(b"\0" * min(MIB, max(4096, _free(path.parent) - leave)))
+                f.flush()
+        except OSError as exc:
+            assert exc.errno == errno.ENOSPC
+
+
+def _free(path: Path) -> int:
+    st = os.statvfs(path)
+    return st.f_bavail * st.f_frsize
+
+
+def _put_until_full(s3: BaseClient, size: int) -> tuple[list[str], ClientError]:
+    stored = []
+    for i in range(64):
+        try:
+            s3.put_object(Bucket=B, Key=f"o{i}", Body=bytes([i]) * size)
+        except ClientError as exc:
+            return stored, exc
+        stored.append(f"o{i}")
+    raise AssertionError("the disk never filled")
+
+
+def _admin_disk(server: ServerProcess) -> dict[str, int]:
+    from rucket.admin.app import PREFIX
+    from rucket.cli_admin import signed_request
+
+    status, body = signed_request(server.endpoint, server.access_key, server.secret_key, "us-east-1", "GET",
+                                  PREFIX + "usage")
+    assert status == 200, body
+    return dict(body["disk"])
+
+
+def test_full_disk_answers_507_keeps_deletes_and_recovers_without_restart(small_disk: Path) -> None:
+    data = small_disk / "data"
+    server = start_server(data, env={"RUCKET_DISK_RESERVE_MB": "4"})
+    try:
+        s3 = _client(server)
+        s3.create_bucket(Bucket=B)
+        stored, refused = _put_until_full(s3, MIB)
+        assert refused.response["Error"]["Code"] == "XMinioStorageFull"
+        assert refused.response["ResponseMetadata"]["HTTPStatusCode"] == 507
+        assert len(stored) >= 5
+        assert list((data / "tmp").iterdir()) == []  # the refused body left nothing behind
+        disk = _admin_disk(server)
+        assert disk["free_bytes"] < disk["reserve_bytes"] == 4 * MIB and disk["total_bytes"] == 24 * MIB
+        _fill(small_disk / "filler", leave=0)  # and now truly no space at all
+        s3.delete_object(Bucket=B, Key=stored.pop())  # a delete still commits
+        s3.delete_objects(Bucket=B, Delete={"Objects": [{"Key": stored.pop()}]})
+        assert [o["Key"] for o in s3.list_objects_v2(Bucket=B)["Contents"]] == sorted(stored)
+        with urllib.request.urlopen(server.endpoint + "/minio/health/ready", timeout=5) as r:
+            assert r.status == 200
+        (small_disk / "filler").unlink()  # the operator frees space: no restart needed
+        s3.put_object(Bucket=B, Key="after", Body=b"a" * MIB)
+        assert s3.get_object(Bucket=B, Key="after")["Body"].read() == b"a" * MIB
+        assert s3.get_object(Bucket=B, Key=stored[0])["Body"].read() == bytes([0]) * MIB
+        assert (data / "space.reserve").stat().st_size == 2 * MIB  # the spare is back for next time
+    finally:
+        server.stop()
+
+
+def test_enospc_in_the_middle_of_a_body_is_507_and_leaks_no_temp_file(small_disk: Path) -> None:
+    """With no reserve the check lets the write start; the disk fills under it."""
+    data = small_disk / "data"
+    server = start_server(data, env={"RUCKET_DISK_RESERVE_MB": "0"})
+    try:
+        s3 = _client(server)
+        s3.create_bucket(Bucket=B)
+        _fill(small_disk / "filler", leave=2 * MIB)
+        with pytest.raises(ClientError) as failed:
+            s3.put_object(Bucket=B, Key="too-big", Body=b"x" * (6 * MIB))
+        assert failed.value.response["Error"]["Code"] == "XMinioStorageFull"
+        assert list((data / "tmp").iterdir()) == []
+        (small_disk / "filler").unlink()
+        s3.put_object(Bucket=B, Key="too-big", Body=b"x" * (6 * MIB))
+        assert s3.head_object(Bucket=B, Key="too-big")["ContentLength"] == 6 * MIB
+    finally:
+        server.stop()
