@@ -19,6 +19,7 @@ import pytest
 from botocore.client import BaseClient
 from botocore.config import Config
 from botocore.exceptions import ClientError
+
 from tests.server import ServerProcess, start_server
 
 MIB = 1 << 20
