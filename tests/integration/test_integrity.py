@@ -117,10 +117,15 @@ def test_fsck_reports_repairs_and_refuses_a_live_data_dir(tmp_path: Path) -> Non
     report = _rucket("fsck", "--data-dir", str(data))
     assert report.returncode == 4, report.stdout + report.stderr
     assert "lost data of: fsck/bad@null" in report.stdout and "lost data of: fsck/gone@null" in report.stdout
-    assert "temp file: leftover" in report.stdout
+    assert "temp file (informational: serve removes it at start): leftover" in report.stdout
     assert _rucket("fsck", "--repair", "--data-dir", str(data)).returncode == 1
     clean = _rucket("fsck", "--data-dir", str(data))
     assert clean.returncode == 0 and "clean: 0 problem(s)" in clean.stdout
+    assert not (data / "tmp" / "leftover").exists()  # --repair still removes temp files
+    (data / "tmp" / "cut-short").write_bytes(b"x")  # only a temp file: informational, exit 0
+    only_tmp = _rucket("fsck", "--data-dir", str(data))
+    assert only_tmp.returncode == 0 and "cut-short" in only_tmp.stdout, only_tmp.stdout
+    assert "clean: 0 problem(s)" in only_tmp.stdout
     server = start_server(data)
     try:
         s3 = make_client(server)
