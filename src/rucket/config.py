@@ -31,6 +31,7 @@ class Config:
     root_user: str = DEFAULT_ROOT
     root_password: str = DEFAULT_ROOT
     region: str = "us-east-1"
+    strict_region: bool | None = None  # SigV4 must name `region`; load() makes it True iff region was set
     domains: tuple[str, ...] = ("localhost",)
     inline_limit: int = 64 * 1024
     fsync: bool = True
@@ -44,7 +45,10 @@ class Config:
     accept_damaged_log: bool = False  # start even if the event log's tail fails its CRC (after reading fsck)
     users: tuple[UserConfig, ...] = field(default_factory=tuple)
     disk_reserve_mb: float = 64.0  # writes that add data get 507 below this much free space; deletes never
+    allow_insecure_sse_c: bool = False  # accept SSE-C customer keys over plain HTTP (AWS refuses; --dev sets it)
     master_key: str = ""  # base64 of 32 bytes, seals stored secret keys; default: <data_dir>/master.key (0600)
+    tls_cert: str = ""  # PEM certificate chain: serve HTTPS on the S3 port (re-read on SIGHUP)
+    tls_key: str = ""  # PEM private key (unencrypted) of tls_cert
 
     @property
     def host(self) -> str:
@@ -74,6 +78,7 @@ _ENV: dict[str, tuple[str, Any]] = {  # env var -> (field, parser)
     "RUCKET_ROOT_USER": ("root_user", str),
     "RUCKET_ROOT_PASSWORD": ("root_password", str),
     "RUCKET_REGION": ("region", str),
+    "RUCKET_STRICT_REGION": ("strict_region", lambda v: v.lower() in ("1", "true", "yes", "on")),
     "RUCKET_DOMAINS": ("domains", lambda v: tuple(d.strip() for d in v.split(",") if d.strip())),
     "RUCKET_INLINE_LIMIT": ("inline_limit", int),
     "RUCKET_FSYNC": ("fsync", lambda v: v.lower() not in ("0", "false", "no", "off")),
@@ -86,6 +91,9 @@ _ENV: dict[str, tuple[str, Any]] = {  # env var -> (field, parser)
     "RUCKET_SCRUB_RATE_MB": ("scrub_rate_mb", float),
     "RUCKET_INTEGRITY_TRUST": ("integrity_trust", float),
     "RUCKET_DISK_RESERVE_MB": ("disk_reserve_mb", float),
+    "RUCKET_TLS_CERT": ("tls_cert", str),
+    "RUCKET_TLS_KEY": ("tls_key", str),
+    "RUCKET_ALLOW_INSECURE_SSE_C": ("allow_insecure_sse_c", lambda v: v.lower() in ("1", "true", "yes", "on")),
 }
 
 
@@ -109,6 +117,8 @@ def load(config_file: Path | None = None, flags: dict[str, Any] | None = None,
         if var in environ:
             values[name] = parse(environ[var])
     values.update({k: v for k, v in (flags or {}).items() if v is not None})
+    if values.get("strict_region") is None:  # a configured region is enforced; the default accepts any
+        values["strict_region"] = "region" in values
     known = {f.name for f in dataclasses.fields(Config)}
     unknown = set(values) - known
     if unknown:

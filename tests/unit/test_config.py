@@ -35,3 +35,29 @@ def test_unknown_key_is_an_error(tmp_path: Path) -> None:
 def test_default_credentials_detected() -> None:
     assert config.load(None, env={}).uses_default_credentials()
     assert not config.load(None, env={"RUCKET_ROOT_PASSWORD": "x"}).uses_default_credentials()
+
+
+@pytest.mark.parametrize(("toml", "env", "allowed"), [
+    pytest.param("", {}, False, id="default-refuses"),
+    pytest.param("allow_insecure_sse_c = true\n", {}, True, id="toml"),
+    pytest.param("", {"RUCKET_ALLOW_INSECURE_SSE_C": "true"}, True, id="env"),
+    pytest.param("allow_insecure_sse_c = true\n", {"RUCKET_ALLOW_INSECURE_SSE_C": "false"}, False, id="env-wins"),
+])
+def test_allow_insecure_sse_c_setting(tmp_path: Path, toml: str, env: dict[str, str], allowed: bool) -> None:
+    path = tmp_path / "rucket.toml"
+    path.write_text(toml)
+    assert config.load(path, env=env).allow_insecure_sse_c is allowed
+
+
+@pytest.mark.parametrize(("toml", "env", "strict"), [
+    pytest.param("", {}, False, id="default-region-accepts-any-scope"),
+    pytest.param('region = "us-east-1"\n', {}, True, id="configured-region-is-strict"),
+    pytest.param("", {"RUCKET_REGION": "eu-west-1"}, True, id="env-region-is-strict"),
+    pytest.param("", {"RUCKET_REGION": "eu-west-1", "RUCKET_STRICT_REGION": "false"}, False, id="opt-out"),
+    pytest.param("strict_region = true\n", {}, True, id="opt-in"),
+])
+def test_strict_region_follows_an_explicit_region(tmp_path: Path, toml: str, env: dict[str, str],
+                                                  strict: bool) -> None:
+    path = tmp_path / "rucket.toml"
+    path.write_text(toml)
+    assert config.load(path, env=env).strict_region is strict

@@ -108,7 +108,7 @@ class Objects:
             raise
         try:
             stored = spec.verify(written) if spec.verify else {}
-            version = self._new_version(bucket_name, key, bucket.versioning, written, spec, stored)
+            version = self._new_version(bucket_name, key, bucket.versioning_of(key), written, spec, stored)
             committed, dropped = await self.s.meta.write(lambda tx: self._commit_put(tx, version, written, spec))
         except BaseException:
             if written.blob_id:
@@ -232,7 +232,7 @@ class Objects:
                 dropped = self._drop_null(tx, bucket_name, key)
                 emit(tx, StorageEvent(EventType.OBJECT_DELETED, hlc, bucket_name, key, NULL_VERSION))
                 return DeleteResult(None, False), dropped
-            return self._add_marker(tx, bucket_name, key, bucket.versioning, hlc, now)
+            return self._add_marker(tx, bucket_name, key, bucket.versioning_of(key), hlc, now)
 
         result, dropped = await self.s.meta.write(txn)
         self._reclaim(dropped)

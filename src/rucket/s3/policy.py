@@ -89,7 +89,7 @@ class _ObjectFacts:
 
     def tags(self) -> list[tuple[str, str]]:
         v = self._v()
-        get_tags = getattr(self.engine.store.meta, "get_tags", None)  # object tags: engine/tagging.py (issue 5)
+        get_tags = getattr(self.engine.store.meta, "get_tags", None)  # object tags: engine/tagging.py
         return list(get_tags(v.row_id)) if v is not None and get_tags is not None else []
 
 

@@ -12,7 +12,7 @@ import base64
 import hashlib
 import hmac
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from urllib.parse import unquote
 
 from rucket.s3.auth.base import (
@@ -67,7 +67,7 @@ def sign(secret: str, sts: str) -> str:
     return base64.b64encode(hmac.digest(secret.encode(), sts.encode("utf-8"), hashlib.sha1)).decode()
 
 
-def verify_header(req: AuthInput, params: list[RawParam], secrets: SecretLookup, region: str) -> AuthResult:
+def verify_header(req: AuthInput, params: list[RawParam], secrets: SecretLookup, region: str | None) -> AuthResult:
     """`Authorization: AWS AK:base64(hmac-sha1)`; the Date (or x-amz-date) bounds replay to 15 minutes."""
     value = req.headers["authorization"]
     access_key, colon, signature = value[4:].strip().partition(":")
@@ -89,7 +89,7 @@ def verify_header(req: AuthInput, params: list[RawParam], secrets: SecretLookup,
     return AuthResult(access_key, AuthType.SIGV2_HEADER, mode, digest)
 
 
-def verify_query(req: AuthInput, params: list[RawParam], secrets: SecretLookup, region: str) -> AuthResult:
+def verify_query(req: AuthInput, params: list[RawParam], secrets: SecretLookup, region: str | None) -> AuthResult:
     """`?AWSAccessKeyId=&Expires=&Signature=`; headers the signer hoisted into the query count as headers."""
     found = query_values(params, QUERY_PARAMS)
     if any(len(found.get(name, ())) != 1 for name in QUERY_PARAMS):
@@ -120,13 +120,26 @@ def _hoisted(params: Iterable[RawParam]) -> dict[str, str]:
     return out
 
 
+def _signed_paths(raw_path: str, vhost_bucket: str) -> Iterator[str]:
+    """The forms a client may have signed: as sent, RFC 3986, and "/bucket/" for a path-style "/bucket".
+
+    boto3's HmacV1Auth signs bucket operations as "/bucket/" while sending "/bucket" (its auth_path);
+    both name the bucket itself and nothing else, so accepting either admits no other resource.
+    """
+    forms = list(canonical_uris(raw_path))
+    yield from forms
+    first = forms[0]
+    if not vhost_bucket and len(first) > 1 and "/" not in first[1:]:
+        yield first + "/"
+
+
 def _check(req: AuthInput, params: list[RawParam], secret: str, access_key: str, provided: str,
            parts: tuple[str, Mapping[str, str], Mapping[str, str]]) -> None:
     """Try the path as sent, then its RFC 3986 form (both name the same key), as for SigV4."""
     date, amz, headers = parts
     md5, ctype = headers.get("content-md5", "").strip(), headers.get("content-type", "").strip()
     first = ""
-    for path in canonical_uris(req.raw_path):
+    for path in _signed_paths(req.raw_path, req.vhost_bucket):
         sts = string_to_sign(req.method, md5, ctype, date, amz, canonical_resource(path, req.vhost_bucket, params))
         if hmac.compare_digest(sign(secret, sts).encode(), provided.encode("utf-8", "replace")):
             return
