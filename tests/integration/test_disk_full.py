@@ -71,11 +71,11 @@ def _put_until_full(s3: BaseClient, size: int) -> tuple[list[str], ClientError]:
 
 
 def _admin_disk(server: ServerProcess) -> dict[str, int]:
-    from rucket.admin.app import PREFIX
     from rucket.cli_admin import signed_request
+    from rucket.core.paths import ADMIN
 
     status, body = signed_request(server.endpoint, server.access_key, server.secret_key, "us-east-1", "GET",
-                                  PREFIX + "usage")
+                                  ADMIN + "/usage")
     assert status == 200, body
     return dict(body["disk"])
 
