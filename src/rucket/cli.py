@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import atexit
 import fcntl
 import os
+import shutil
+import signal
 import sys
 import tempfile
 import time
@@ -64,8 +67,11 @@ def serve(address: str | None, port: int | None, data_dir: str | None, config_fi
           accept_damaged_log: bool | None, tls_cert: str | None, tls_key: str | None) -> None:
     """Serve the S3 API. Exit 3: the event log's tail is damaged; 5: another process serves this data dir."""
     started = time.perf_counter()
-    if dev and data_dir is None:
-        data_dir = tempfile.mkdtemp(prefix="rucket-dev-")
+    dev_dir = _dev_data_dir() if dev and data_dir is None else None
+    data_dir = str(dev_dir) if dev_dir else data_dir
+    if dev_dir is not None:  # --dev data is throw-away: never leave it in /tmp (kill -9: swept next time)
+        atexit.register(shutil.rmtree, dev_dir, ignore_errors=True)
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # before granian installs its own handlers
     flags: dict[str, object] = {"address": address, "data_dir": data_dir, "workers": workers,
                                 "log_format": log_format, "accept_damaged_log": accept_damaged_log,
                                 "tls_cert": tls_cert, "tls_key": tls_key}
@@ -103,6 +109,25 @@ def serve(address: str | None, port: int | None, data_dir: str | None, config_fi
     click.echo(f"Startup took {(time.perf_counter() - started) * 1000:.0f} ms before the HTTP server", err=True)
     sys.stdout.flush()
     server.run(cfg, lock_fd)
+
+
+DEV_PREFIX = "rucket-dev-"
+DEV_STALE_S = 60  # younger dirs may belong to a --dev server that has not taken its lock yet
+
+
+def _dev_data_dir() -> Path:
+    """A fresh temp data dir for --dev; first sweeps the ones a killed --dev server left behind (kill -9
+    skips the cleanup): a dir whose lock nobody holds has no server."""
+    for old in Path(tempfile.gettempdir()).glob(DEV_PREFIX + "*"):
+        if not old.is_dir() or time.time() - old.stat().st_mtime < DEV_STALE_S:
+            continue
+        try:
+            fd = dirlock.acquire(old)
+        except (dirlock.DataDirInUse, OSError):
+            continue
+        shutil.rmtree(old, ignore_errors=True)
+        os.close(fd)
+    return Path(tempfile.mkdtemp(prefix=DEV_PREFIX))
 
 
 EXIT_IN_USE = 5

@@ -80,8 +80,11 @@ def test_serve_rejects_unknown_config_keys(tmp_path: Path) -> None:
     assert out.returncode != 0 and "not_a_setting" in out.stderr
 
 
-def test_dev_mode_is_labelled_not_durable(tmp_path: Path) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("RUCKET_")}
+def test_dev_mode_is_labelled_not_durable_and_leaves_no_temp_dir(tmp_path: Path) -> None:
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("RUCKET_")}, "TMPDIR": str(tmp_path)}
+    stale = tmp_path / "rucket-dev-killed9"  # left by a --dev server that was killed with SIGKILL
+    (stale / "tmp").mkdir(parents=True)
+    os.utime(stale, (time.time() - 3600, time.time() - 3600))
     proc = subprocess.Popen([sys.executable, "-m", "rucket", "serve", "--dev", "--port", "0"], cwd=tmp_path,
                             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             start_new_session=True)
@@ -90,10 +93,13 @@ def test_dev_mode_is_labelled_not_durable(tmp_path: Path) -> None:
         assert "listening on" in proc.stdout.readline()
         data_line = next(line for line in iter(proc.stdout.readline, "") if "Data:" in line)
         assert "rucket-dev-" in data_line and not (tmp_path / "data").exists()
+        dev_dir = Path(data_line.split("Data:", 1)[1].strip())
+        assert dev_dir.is_dir() and not stale.exists()
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         _, err = proc.communicate(timeout=15)
     assert "fsync is OFF" in err
+    assert not dev_dir.exists(), "--dev left its temp data dir behind"
 
 
 def test_version_and_completion() -> None:
