@@ -34,6 +34,20 @@ class ServerProcess:
             os.killpg(self.proc.pid, signal.SIGKILL)
             return self.proc.wait(timeout=timeout)
 
+    def scrape(self, path: str = "/metrics") -> str:
+        """GET /metrics signed as the root user (it is not public by default)."""
+        import hashlib
+        from urllib.parse import urlsplit
+
+        from rucket.s3.auth.client import AccessKey, sign_headers
+
+        empty = hashlib.sha256(b"").hexdigest()
+        headers = sign_headers(AccessKey(self.access_key, self.secret_key), "GET", path, "",
+                               urlsplit(self.endpoint).netloc, empty, int(time.time() * 1000), "us-east-1")
+        req = urllib.request.Request(self.endpoint + path, headers={k: v for k, v in headers.items() if k != "host"})
+        with urllib.request.urlopen(req, timeout=10) as r:
+            return str(r.read().decode())
+
     def children(self) -> list[int]:
         """The server's direct child processes (its granian workers), from /proc."""
         assert self.proc is not None

@@ -42,6 +42,7 @@ from rucket.s3.iam.document import parse as parse_policy
 from rucket.s3.identity import Identities
 from rucket.s3.integrity_metrics import IntegrityCollector
 from rucket.s3.metrics import DiskCollector
+from rucket.s3.metrics_access import MetricsAccess
 from rucket.s3.request import Settings, User
 
 CONFIG_ENV = "RUCKET_SERVE_CONFIG"
@@ -121,7 +122,8 @@ async def _redirect(send: Any, location: str) -> None:
 
 def server_info(cfg: Config, now_ms: int) -> dict[str, Any]:
     """What `GET /_rucket/admin/info` reports; never a secret (root password, master key, user secrets)."""
-    public = {k: v for k, v in dataclasses.asdict(cfg).items() if k not in ("root_password", "master_key", "users")}
+    public = {k: v for k, v in dataclasses.asdict(cfg).items() if k not in ("root_password", "master_key", "users",
+                                                                                 "metrics_token")}
     return {"version": __version__, "started_ms": now_ms, "pid": os.getpid(), "region": cfg.region,
             "data_dir": str(Path(cfg.data_dir).resolve()),
             "config": {**public, "users": [u.access_key for u in cfg.users],
@@ -148,6 +150,7 @@ def build_app(cfg: Config, engine: Engine | None = None) -> S3App:
     app.ready_checks.append(engine.store.meta.writer_alive)
     space = disk_space(cfg)
     app.room = space.check_room
+    app.metrics_access = MetricsAccess(public=cfg.metrics_public, token=cfg.metrics_token)
     app.metrics.add(DiskCollector(lambda: space.usage().as_dict()))
     scrubber = Scrubber(engine.store, rate_bytes_s=int(cfg.scrub_rate_mb * 1e6), interval_s=cfg.scrub_interval)
     app.metrics.add(IntegrityCollector(engine.store.blobs.stats, lambda: scrubber.last_pass_ms))

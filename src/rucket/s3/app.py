@@ -19,7 +19,7 @@ from rucket.core import ids
 from rucket.core.asgi import Disconnected, body_chunks, header_dict
 from rucket.core.model import Bucket
 from rucket.engine import Engine
-from rucket.s3 import xml
+from rucket.s3 import metrics_access, xml
 from rucket.s3.access_log import AccessLog
 from rucket.s3.auth import AuthInput, authenticate, verified_body
 from rucket.s3.auth.base import anonymous, decode, parse_query
@@ -38,6 +38,7 @@ from rucket.s3.handlers.cors import PREFLIGHT, actual_headers
 from rucket.s3.handlers.encryption import refuse_insecure_customer_key
 from rucket.s3.identity import Directory, Identities
 from rucket.s3.metrics import S3Metrics, StorageCollector
+from rucket.s3.metrics_access import MetricsAccess
 from rucket.s3.ops import Operation
 from rucket.s3.policy import Authorizer, Decisions, auth_keys
 from rucket.s3.request import RequestContext, Response, Settings
@@ -135,6 +136,7 @@ class S3App:
         self.host_id = ids.host_id()
         self.background: list[Callable[[], Awaitable[None]]] = []  # started by ASGI lifespan (lifecycle worker)
         self.ready_checks: list[Callable[[], bool]] = []  # all true or /health/ready answers 503 (server.py)
+        self.metrics_access = MetricsAccess()  # who may scrape /metrics (server.py sets the configured one)
         self.room: Callable[[bool], None] = lambda adds_data: None  # StorageFull below the disk reserve (server.py)
         self.metrics = S3Metrics()
         self.access = AccessLog(json_lines=False)  # the server sets the configured format
@@ -156,8 +158,7 @@ class S3App:
         started = time.perf_counter()
         method = scope["method"]
         if method in ("GET", "HEAD") and (scope["path"] in HEALTH or scope["path"] == METRICS_PATH):
-            resp = self._health(scope["path"]) if scope["path"] in HEALTH else Response(
-                200, [("content-type", "text/plain; version=0.0.4")], self.metrics.render())
+            resp = self._health(scope["path"]) if scope["path"] in HEALTH else self._scrape(scope, request_id)
             await send_response(send, scope, resp, request_id, self.host_id, head=method == "HEAD")
             return
         body = BodyTracker(receive)
@@ -167,6 +168,23 @@ class S3App:
         self._cors(scope, resp, info)
         await send_response(send, scope, resp, request_id, self.host_id, head=method == "HEAD")
         self._record(scope, resp, info, request_id, time.perf_counter() - started)
+
+    def _scrape(self, scope: Scope, request_id: str) -> Response:
+        headers = header_dict(scope["headers"])
+
+        def signed_by_root() -> bool:
+            raw_query = scope.get("query_string", b"").decode("latin-1")
+            raw_path = (scope.get("raw_path") or scope["path"].encode("utf-8")).decode("latin-1")
+            auth_in = AuthInput(scope["method"], raw_path, raw_query, headers, self.engine.store.clock.now_ms())
+            key = authenticate(auth_in, self.secret_for, self.settings.signing_region).access_key
+            user = self.identities.lookup(key) if key else None
+            return user is not None and user.is_root
+
+        try:
+            metrics_access.check(self.metrics_access, headers, signed_by_root)
+        except S3Error as err:
+            return self._error(err, scope, request_id)
+        return Response(200, [("content-type", "text/plain; version=0.0.4")], self.metrics.render())
 
     def _health(self, path: str) -> Response:
         """Live: the process answers. Ready: every part a request needs works (a dead metadata writer
