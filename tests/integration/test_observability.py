@@ -9,6 +9,7 @@ from pathlib import Path
 
 import boto3
 import pytest
+from botocore.exceptions import ClientError
 from prometheus_client.parser import text_string_to_metric_families
 
 from tests.server import ServerProcess, start_server
@@ -53,6 +54,7 @@ def test_metrics_and_json_request_log(tmp_path: Path) -> None:
     assert put and put[0]["status"] == 200 and put[0]["bucket"] == "metered"
     assert put[0]["principal"] == server.access_key and put[0]["bytes_in"] >= 1000
     assert all({"request_id", "duration_ms"} <= r.keys() for r in put)
+    assert put[0]["client_ip"] == "127.0.0.1" and put[0]["user_agent"].startswith("Boto3/")
 
 
 def _status(endpoint: str, headers: dict[str, str] | None = None) -> int:
@@ -86,3 +88,34 @@ def test_metrics_need_the_bearer_token_or_root_sigv4_unless_public(tmp_path: Pat
         assert _status(public.endpoint) == 200
     finally:
         public.stop()
+
+
+def test_request_log_has_bytes_principal_ip_agent_and_denied_requests_keep_their_operation(tmp_path: Path) -> None:
+    server = start_server(tmp_path / "data", users=[("loguser", "loguser-secret")],
+                          env={"RUCKET_LOG_LEVEL": "info", "RUCKET_LOG_FORMAT": "text"})
+    try:
+        root = boto3.client("s3", endpoint_url=server.endpoint, region_name="us-east-1",
+                            aws_access_key_id=server.access_key, aws_secret_access_key=server.secret_key)
+        root.create_bucket(Bucket="logged")
+        root.put_object(Bucket="logged", Key="k", Body=b"z" * 321)
+        other = boto3.client("s3", endpoint_url=server.endpoint, region_name="us-east-1",
+                             aws_access_key_id="loguser", aws_secret_access_key="loguser-secret")
+        with pytest.raises(ClientError):
+            other.get_object(Bucket="logged", Key="k")  # denied: no policy grants it
+        forged = boto3.client("s3", endpoint_url=server.endpoint, region_name="us-east-1",
+                              aws_access_key_id=server.access_key, aws_secret_access_key="wrong")
+        with pytest.raises(ClientError):
+            forged.head_bucket(Bucket="logged")  # bad signature: refused before any identity
+        text = server.scrape()
+    finally:
+        server.stop()
+    lines = (tmp_path / "data-server.log").read_text().splitlines()
+    put = next(line for line in lines if " PUT /logged/k PutObject 200 " in line)
+    assert "in=321 out=0" in put and f"principal={server.access_key}" in put
+    assert "ip=127.0.0.1" in put and 'ua="Boto3/' in put
+    denied = next(line for line in lines if " GET /logged/k " in line)
+    assert " GetObject 403 " in denied and "principal=loguser" in denied
+    assert any(" HEAD /logged HeadBucket 403 " in line for line in lines)
+    denials = [s for fam in text_string_to_metric_families(text) for s in fam.samples
+               if s.name == "rucket_s3_requests_total" and s.labels["status"] == "403"]
+    assert {s.labels["operation"] for s in denials} == {"GetObject", "HeadBucket"}

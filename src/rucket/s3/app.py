@@ -204,11 +204,13 @@ class S3App:
         sent = 0 if scope["method"] == "HEAD" else (resp.length if resp.length is not None else len(resp.body))
         self.metrics.observe(op, resp.status, seconds, info.bytes_in, sent)
         if self.access.enabled:
+            client = scope.get("client") or ("", 0)
+            agent = next((v.decode("latin-1") for k, v in scope["headers"] if k == b"user-agent"), "")
             fields = {"request_id": request_id, "method": scope["method"], "path": scope["path"], "operation": op,
                       "bucket": info.bucket, "key": info.key, "status": resp.status, "bytes_in": info.bytes_in,
-                      "bytes_out": sent, "duration_ms": round(seconds * 1000, 3), "principal": info.principal}
-            self.access.record(f"{request_id} {scope['method']} {scope['path']} {op} {resp.status} "
-                               f"{seconds * 1000:.1f}ms", fields)
+                      "bytes_out": sent, "duration_ms": round(seconds * 1000, 3), "principal": info.principal,
+                      "client_ip": str(client[0]), "user_agent": agent}
+            self.access.record(text_line(fields), fields)
 
     async def _handle(self, scope: Scope, receive: Any, request_id: str) -> tuple[Response, RequestInfo]:
         headers = header_dict(scope["headers"])
@@ -216,9 +218,7 @@ class S3App:
         info = RequestInfo(bytes_in=int(length) if length.isdigit() else 0)
         try:
             _check_header_section(scope["headers"])
-            ctx = self._context(scope, receive, headers, request_id)
-            info.op, info.bucket, info.key = ctx.op, ctx.bucket, ctx.key
-            info.principal = ctx.user.id if ctx.user else "anonymous"
+            ctx = self._context(scope, receive, headers, request_id, info)
             handler = HANDLERS.get(ctx.op)
             if handler is None:
                 raise S3NotImplemented(f"{ctx.op.s3_name} is not implemented", resource=scope["path"])
@@ -234,12 +234,16 @@ class S3App:
             log.exception("%s internal error", request_id)
             return self._error(InternalError(resource=scope["path"]), scope, request_id), info
 
-    def _context(self, scope: Scope, receive: Any, headers: dict[str, str], request_id: str) -> RequestContext:
+    def _context(self, scope: Scope, receive: Any, headers: dict[str, str], request_id: str,
+                 info: RequestInfo) -> RequestContext:
+        """Route first, so that a request refused later (bad signature, denied) is logged and counted
+        under its operation; then authenticate and authorize."""
         method, path = scope["method"], scope["path"]
         raw_query = scope.get("query_string", b"").decode("latin-1")
         query = _query(raw_query)
         route = _route(method, headers.get("host", ""), path, raw_query, "x-amz-copy-source" in headers,
                        self.settings.domains)
+        info.op, info.bucket, info.key = route.op, route.bucket, route.key
         if scope.get("scheme") != "https" and not self.settings.allow_insecure_sse_c:
             refuse_insecure_customer_key(headers, query)
         raw_path = scope.get("raw_path") or path.encode("utf-8")
@@ -248,6 +252,7 @@ class S3App:
         preflight = route.op in PREFLIGHT  # browsers send OPTIONS unsigned, even for presigned URLs
         auth = anonymous(auth_in) if preflight else authenticate(auth_in, self.secret_for, self.settings.signing_region)
         user = self.identities.lookup(auth.access_key) if auth.access_key else None
+        info.principal = user.id if user else "anonymous"
         client = scope.get("client") or ("", 0)
         authz = Authorizer(self.engine, user, headers, query, str(client[0]), scope.get("scheme") == "https",
                            *auth_keys(auth.auth_type), decisions=self.decisions)
@@ -267,6 +272,14 @@ class S3App:
             return Response.empty(304, headers)
         body = xml.render_error(err, request_id, self.host_id)
         return Response(err.status, [("content-type", "application/xml"), *headers], body)
+
+
+def text_line(f: Mapping[str, Any]) -> str:
+    """The text format's request line: the same facts as the JSON fields (the user agent quoted)."""
+    agent = str(f["user_agent"]).replace("\\", "\\\\").replace('"', '\\"')
+    return (f"{f['request_id']} {f['method']} {f['path']} {f['operation']} {f['status']} {f['duration_ms']:.1f}ms "
+            f"in={f['bytes_in']} out={f['bytes_out']} principal={f['principal'] or '-'} "
+            f"ip={f['client_ip'] or '-'} ua=\"{agent}\"")
 
 
 async def _lifespan(receive: Any, send: Any, background: list[Callable[[], Awaitable[None]]],
