@@ -25,6 +25,7 @@ from rucket.console import build as build_console
 from rucket.core import dirlock, faults
 from rucket.core.hlc import HLC, SystemClock
 from rucket.core.paths import ADMIN, under
+from rucket.core.throttle import FailureThrottle, Limit
 from rucket.engine import Engine
 from rucket.engine import secrets as master_key
 from rucket.engine.fsck import DamagedEventLog, check_event_tail
@@ -137,7 +138,8 @@ def console_of(app: S3App, admin: AdminApp, cfg: Config) -> ConsoleApp:
         return Credential(user.access_key, user.secret, user.is_root, user.name) if user else None
 
     key = master_key.load_or_create(Path(cfg.data_dir), cfg.master_key)
-    return build_console(app, admin, lookup, key, cfg.region, app.engine.store.clock.now_ms)
+    return build_console(app, admin, lookup, key, cfg.region, app.engine.store.clock.now_ms,
+                         Limit(cfg.login_failures, 300_000))
 
 
 def build_app(cfg: Config, engine: Engine | None = None) -> S3App:
@@ -151,6 +153,7 @@ def build_app(cfg: Config, engine: Engine | None = None) -> S3App:
     space = disk_space(cfg)
     app.room = space.check_room
     app.metrics_access = MetricsAccess(public=cfg.metrics_public, token=cfg.metrics_token)
+    app.auth_failures = FailureThrottle(Limit(cfg.auth_failures_per_minute, 60_000), engine.store.clock.now_ms)
     app.metrics.add(DiskCollector(lambda: space.usage().as_dict()))
     scrubber = Scrubber(engine.store, rate_bytes_s=int(cfg.scrub_rate_mb * 1e6), interval_s=cfg.scrub_interval)
     app.metrics.add(IntegrityCollector(engine.store.blobs.stats, lambda: scrubber.last_pass_ms))

@@ -18,8 +18,9 @@ from rucket.core import errors as core
 from rucket.core import ids
 from rucket.core.asgi import Disconnected, body_chunks, header_dict
 from rucket.core.model import Bucket
+from rucket.core.throttle import FailureThrottle, Limit
 from rucket.engine import Engine
-from rucket.s3 import metrics_access, xml
+from rucket.s3 import auth_throttle, metrics_access, xml
 from rucket.s3.access_log import AccessLog
 from rucket.s3.auth import AuthInput, authenticate, verified_body
 from rucket.s3.auth.base import anonymous, decode, parse_query
@@ -136,6 +137,7 @@ class S3App:
         self.host_id = ids.host_id()
         self.background: list[Callable[[], Awaitable[None]]] = []  # started by ASGI lifespan (lifecycle worker)
         self.ready_checks: list[Callable[[], bool]] = []  # all true or /health/ready answers 503 (server.py)
+        self.auth_failures = FailureThrottle(Limit(100, 60_000), engine.store.clock.now_ms)  # server.py: configured
         self.metrics_access = MetricsAccess()  # who may scrape /metrics (server.py sets the configured one)
         self.room: Callable[[bool], None] = lambda adds_data: None  # StorageFull below the disk reserve (server.py)
         self.metrics = S3Metrics()
@@ -250,10 +252,17 @@ class S3App:
         auth_in = AuthInput(method, raw_path.decode("latin-1"), raw_query, headers,
                             self.engine.store.clock.now_ms(), vhost_bucket=route.bucket if route.virtual_host else "")
         preflight = route.op in PREFLIGHT  # browsers send OPTIONS unsigned, even for presigned URLs
-        auth = anonymous(auth_in) if preflight else authenticate(auth_in, self.secret_for, self.settings.signing_region)
+        client = scope.get("client") or ("", 0)
+        try:
+            auth = anonymous(auth_in) if preflight else authenticate(auth_in, self.secret_for,
+                                                                     self.settings.signing_region)
+        except S3Error as err:
+            answer = auth_throttle.on_failure(self.auth_failures, auth_in, str(client[0]), err)
+            if answer is err:
+                raise
+            raise answer from err
         user = self.identities.lookup(auth.access_key) if auth.access_key else None
         info.principal = user.id if user else "anonymous"
-        client = scope.get("client") or ("", 0)
         authz = Authorizer(self.engine, user, headers, query, str(client[0]), scope.get("scheme") == "https",
                            *auth_keys(auth.auth_type), decisions=self.decisions)
         _check_expected_owner(headers, authz.require_op(route.op, route.bucket, route.key))
