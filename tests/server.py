@@ -12,6 +12,7 @@ import time
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 ROOT_KEY, ROOT_SECRET = "rucketadmin", "rucketadmin-test-secret"
 
@@ -59,6 +60,16 @@ class ServerProcess:
     def kill9(self) -> None:
         """SIGKILL the whole process group: the server and its granian worker die at once."""
         self.stop(signal.SIGKILL)
+
+
+def no_retry_client(server: ServerProcess) -> Any:
+    """A boto3 S3 client that sends each request once: the first answer is the one under test."""
+    import boto3
+    from botocore.config import Config
+
+    return boto3.client("s3", endpoint_url=server.endpoint, region_name="us-east-1",
+                        aws_access_key_id=server.access_key, aws_secret_access_key=server.secret_key,
+                        config=Config(retries={"total_max_attempts": 1}, connect_timeout=5, read_timeout=30))
 
 
 def _write_config(data_dir: Path, users: list[tuple[str, str]]) -> Path:

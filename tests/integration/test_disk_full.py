@@ -7,6 +7,7 @@ freed, without a restart.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import subprocess
@@ -14,13 +15,11 @@ import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
-import boto3
 import pytest
 from botocore.client import BaseClient
-from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from tests.server import ServerProcess, start_server
+from tests.server import ServerProcess, no_retry_client, start_server
 
 MIB = 1 << 20
 B = "full"
@@ -35,12 +34,6 @@ def small_disk(tmp_path: Path) -> Iterator[Path]:
         yield mnt
     finally:
         subprocess.run(["umount", "-l", str(mnt)], check=True)
-
-
-def _client(server: ServerProcess) -> BaseClient:
-    return boto3.client("s3", endpoint_url=server.endpoint, region_name="us-east-1",
-                        aws_access_key_id=server.access_key, aws_secret_access_key=server.secret_key,
-                        config=Config(retries={"total_max_attempts": 1}, connect_timeout=5, read_timeout=30))
 
 
 def _fill(path: Path, leave: int) -> None:
@@ -80,12 +73,21 @@ def _admin_disk(server: ServerProcess) -> dict[str, int]:
     return dict(body["disk"])
 
 
+@contextlib.contextmanager
+def _serving(disk: Path, reserve_mb: int) -> Iterator[tuple[ServerProcess, BaseClient]]:
+    """A server on the small disk with its bucket; stopped on the way out."""
+    server = start_server(disk / "data", env={"RUCKET_DISK_RESERVE_MB": str(reserve_mb)})
+    try:
+        s3 = no_retry_client(server)
+        s3.create_bucket(Bucket=B)
+        yield server, s3
+    finally:
+        server.stop()
+
+
 def test_full_disk_answers_507_keeps_deletes_and_recovers_without_restart(small_disk: Path) -> None:
     data = small_disk / "data"
-    server = start_server(data, env={"RUCKET_DISK_RESERVE_MB": "4"})
-    try:
-        s3 = _client(server)
-        s3.create_bucket(Bucket=B)
+    with _serving(small_disk, 4) as (server, s3):
         stored, refused = _put_until_full(s3, MIB)
         assert refused.response["Error"]["Code"] == "XMinioStorageFull"
         assert refused.response["ResponseMetadata"]["HTTPStatusCode"] == 507
@@ -104,24 +106,16 @@ def test_full_disk_answers_507_keeps_deletes_and_recovers_without_restart(small_
         assert s3.get_object(Bucket=B, Key="after")["Body"].read() == b"a" * MIB
         assert s3.get_object(Bucket=B, Key=stored[0])["Body"].read() == bytes([0]) * MIB
         assert (data / "space.reserve").stat().st_size == 2 * MIB  # the spare is back for next time
-    finally:
-        server.stop()
 
 
 def test_enospc_in_the_middle_of_a_body_is_507_and_leaks_no_temp_file(small_disk: Path) -> None:
     """With no reserve the check lets the write start; the disk fills under it."""
-    data = small_disk / "data"
-    server = start_server(data, env={"RUCKET_DISK_RESERVE_MB": "0"})
-    try:
-        s3 = _client(server)
-        s3.create_bucket(Bucket=B)
+    with _serving(small_disk, 0) as (server, s3):
         _fill(small_disk / "filler", leave=2 * MIB)
         with pytest.raises(ClientError) as failed:
             s3.put_object(Bucket=B, Key="too-big", Body=b"x" * (6 * MIB))
         assert failed.value.response["Error"]["Code"] == "XMinioStorageFull"
-        assert list((data / "tmp").iterdir()) == []
+        assert list((server.data_dir / "tmp").iterdir()) == []
         (small_disk / "filler").unlink()
         s3.put_object(Bucket=B, Key="too-big", Body=b"x" * (6 * MIB))
         assert s3.head_object(Bucket=B, Key="too-big")["ContentLength"] == 6 * MIB
-    finally:
-        server.stop()
