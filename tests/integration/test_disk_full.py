@@ -53,7 +53,7 @@ def _free(path: Path) -> int:
 
 
 def _put_until_full(s3: BaseClient, size: int) -> tuple[list[str], ClientError]:
-    stored = []
+    stored: list[str] = []
     for i in range(64):
         try:
             s3.put_object(Bucket=B, Key=f"o{i}", Body=bytes([i]) * size)

@@ -139,7 +139,8 @@ class SqliteMeta(VersionReads, UploadReads):
                 log.exception("metadata writer: batch of %d failed unexpectedly", len(batch))
 
     def _commit_batch(self, batch: list[tuple[Callable[[Tx], Any], _Settle]]) -> None:
-        conn, tx, outcomes, failed = self._wconn, Tx(self._wconn), [], False
+        conn, tx, failed = self._wconn, Tx(self._wconn), False
+        outcomes: list[tuple[_Settle, Any, BaseException | None]] = []
         try:
             conn.execute("BEGIN IMMEDIATE")
             for fn, settle in batch:
@@ -158,9 +159,9 @@ class SqliteMeta(VersionReads, UploadReads):
             self._tags.bump()
             if tx.buckets_changed or failed:
                 self._buckets.bump()
-        for settle, result, exc in outcomes:
+        for settle, result, error in outcomes:
             try:
-                settle(result, exc)
+                settle(result, error)
             except Exception:  # e.g. the waiter's event loop is closed: the others still get theirs
                 log.exception("metadata writer: could not hand a result back")
 

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from tests.fakes import FakeClock
-
+from rucket.core.hlc import FakeClock
 from rucket.core.throttle import FailureThrottle, Limit
 
 
