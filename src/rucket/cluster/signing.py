@@ -69,7 +69,7 @@ class UnsupportedProto(SigningError):
         self.supported = supported
 
 
-def signing_key(secret: bytes) -> bytes:
+def _internal_key(secret: bytes) -> bytes:
     """Separate key per purpose: the etcd token and this key never reveal each other or the secret."""
     if len(secret) < 16:
         raise ValueError("the cluster secret must be at least 16 bytes")
@@ -80,7 +80,7 @@ def canonical_query(query: Mapping[str, str]) -> str:
     return "&".join(f"{quote(k, safe='-_.~')}={quote(v, safe='-_.~')}" for k, v in sorted(query.items()))
 
 
-def string_to_sign(proto: int, date_ms: int, node: str, method: str, path: str, query: Mapping[str, str],
+def _canonical_message(proto: int, date_ms: int, node: str, method: str, path: str, query: Mapping[str, str],
                    payload: str) -> bytes:
     return "\n".join([ALGORITHM, str(proto), str(date_ms), node, method.upper(), quote(path, safe="/-_.~"),
                       canonical_query(query), payload]).encode()
@@ -108,8 +108,8 @@ class Signer:
     def sign(self, method: str, path: str, query: Mapping[str, str], payload: str) -> dict[str, str]:
         """Headers to add to an internal request (`payload`: `payload_hash(body)` or UNSIGNED_PAYLOAD)."""
         date = self.clock.now_ms()
-        mac = hmac.new(signing_key(self.secret),
-                       string_to_sign(self.proto, date, self.node, method, path, query, payload), hashlib.sha256)
+        mac = hmac.new(_internal_key(self.secret),
+                       _canonical_message(self.proto, date, self.node, method, path, query, payload), hashlib.sha256)
         return {PROTO: str(self.proto), NODE: self.node, DATE: str(date), CONTENT: payload,
                 SIGNATURE: mac.hexdigest()}
 
@@ -146,7 +146,7 @@ class Verifier:
     replay: ReplayGuard | None = None
 
     def __post_init__(self) -> None:
-        self._key = signing_key(self.secret)
+        self._key = _internal_key(self.secret)
         if self.replay is None:
             self.replay = ReplayGuard(self.max_skew_ms)
 
@@ -163,7 +163,7 @@ class Verifier:
         now, date = self.clock.now_ms(), int(h[DATE])
         if abs(now - date) > self.max_skew_ms:
             raise RequestExpired(f"x-rucket-date {date} is {(now - date) / 1000:+.1f}s from this node's clock")
-        expected = hmac.new(self._key, string_to_sign(int(h[PROTO]), date, h[NODE], method, path, query,
+        expected = hmac.new(self._key, _canonical_message(int(h[PROTO]), date, h[NODE], method, path, query,
                                                       h[CONTENT]), hashlib.sha256).hexdigest()
         if not hmac.compare_digest(expected, h[SIGNATURE]):
             raise BadSignature("signature does not match (wrong cluster secret or altered request)")
