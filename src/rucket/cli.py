@@ -86,12 +86,7 @@ def serve(address: str | None, port: int | None, data_dir: str | None, config_fi
     if port is not None:
         host = cfg.host
         cfg = config.Config(**{**cfg.__dict__, "address": f"{host}:{port or server.free_port(host)}"})
-    try:
-        files = tls.configured(cfg.tls_cert, cfg.tls_key)
-        if files is not None:
-            tls.check(files)
-    except tls.TlsFileError as exc:
-        raise click.ClickException(f"cannot start: {exc}") from exc
+    files = _tls_files(cfg)
     _warnings(cfg, data_dir)
     lock_fd = _lock_data_dir(Path(cfg.data_dir))
     try:
@@ -165,6 +160,17 @@ def _scope_note(host: str) -> str:
 def _shown_secret(cfg: config.Config) -> str:
     """Only the built-in default is printed: a secret from the environment or rucket.toml stays out of logs."""
     return cfg.root_password if cfg.root_password == config.DEFAULT_ROOT else "(set by configuration, not shown)"
+
+
+def _tls_files(cfg: config.Config) -> tls.TlsFiles | None:
+    """The checked certificate/key pair, or None for plain HTTP; a bad file stops start-up naming it."""
+    try:
+        files = tls.configured(cfg.tls_cert, cfg.tls_key)
+        if files is not None:
+            tls.check(files)
+    except tls.TlsFileError as exc:
+        raise click.ClickException(f"cannot start: {exc}") from exc
+    return files
 
 
 def _warnings(cfg: config.Config, data_dir_flag: str | None) -> None:

@@ -45,6 +45,7 @@ from rucket.s3.integrity_metrics import IntegrityCollector
 from rucket.s3.metrics import DiskCollector
 from rucket.s3.metrics_access import MetricsAccess
 from rucket.s3.request import Settings, User
+from rucket.s3.simulate import Simulator
 
 CONFIG_ENV = "RUCKET_SERVE_CONFIG"
 log = logging.getLogger("rucket")
@@ -74,9 +75,10 @@ def iam_of(cfg: Config, engine: Engine) -> Iam:
 
 
 def bootstrap_users(cfg: Config, engine: Engine) -> None:
-    """`[[users]]` of rucket.toml become (or stay) users with their key; run once, in the parent."""
-    iam_of(cfg, engine).bootstrap([BootstrapUser(u.access_key, u.secret_key, u.id, u.display_name, u.email)
-                                   for u in cfg.users])
+    """`[[users]]` of rucket.toml become (or stay) users with their key, and older data owned by IAM
+    users moves to the root's account; run once, in the parent."""
+    iam_of(cfg, engine).bootstrap([BootstrapUser(u.access_key, u.secret_key, u.id, u.display_name, u.email,
+                                                 u.own_account) for u in cfg.users], root_user(cfg).id)
 
 
 def with_admin(app: S3App, cfg: Config) -> Any:
@@ -96,7 +98,8 @@ def with_admin(app: S3App, cfg: Config) -> Any:
         parse_policy(document, bucket_policy=False)
 
     services = Services(app.engine, identities.iam, validate, server_info(cfg, app.engine.store.clock.now_ms()),
-                        StatusFile(Path(cfg.data_dir)).read, disk=lambda: disk_space(cfg).usage().as_dict())
+                        StatusFile(Path(cfg.data_dir)).read, Simulator(app.engine, identities),
+                        disk=lambda: disk_space(cfg).usage().as_dict())
     admin = AdminApp(services, verify, cfg.root_user)
     console = console_of(app, admin, cfg)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -115,6 +116,17 @@ def tx_user_by_canonical_id(tx: Tx, canonical_id: str) -> UserRow | None:
     return _user(row) if row else None
 
 
+def tx_user_names(tx: Tx, sources: Sequence[str]) -> list[str]:
+    marks = ",".join("?" * len(sources))
+    return [r[0] for r in tx.c.execute(f"SELECT name FROM iam_users WHERE source IN ({marks})", tuple(sources))]
+
+
+def tx_canonical_ids(tx: Tx, sources: Sequence[str]) -> list[str]:
+    marks = ",".join("?" * len(sources))
+    return [r[0] for r in tx.c.execute(f"SELECT canonical_id FROM iam_users WHERE source IN ({marks})",
+                                       tuple(sources))]
+
+
 def tx_upsert_user(tx: Tx, u: UserRow) -> None:
     tx.c.execute("INSERT INTO iam_users VALUES (?,?,?,?,?,?) ON CONFLICT(name) DO UPDATE SET "
                  "canonical_id=excluded.canonical_id, display_name=excluded.display_name, "
@@ -174,3 +186,39 @@ def tx_detach(tx: Tx, user_name: str, policy_name: str) -> bool:
 
 def tx_put_object_acl(tx: Tx, row_id: int, acl: dict[str, Any]) -> None:
     tx.c.execute("INSERT OR REPLACE INTO object_acls VALUES (?,?)", (row_id, json.dumps(acl, separators=(",", ":"))))
+
+
+# ---- key scope: expiry and service-account policies (migration 0010) --------------------------
+@dataclass(frozen=True)
+class KeyScope:
+    access_key: str
+    expires_ms: int | None  # None: never
+    policy: str | None  # None: a plain key of its user; a document: a service account
+    description: str = ""
+
+
+def _scope(row: tuple[Any, ...]) -> KeyScope:
+    return KeyScope(row[0], row[1], row[2], row[3])
+
+
+def key_scope(meta: SqliteMeta, access_key: str) -> KeyScope | None:
+    row = meta._r().execute("SELECT access_key, expires_ms, policy, description FROM iam_key_scope "
+                            "WHERE access_key=?", (access_key,)).fetchone()
+    return _scope(row) if row else None
+
+
+def scopes_of(meta: SqliteMeta, user_name: str) -> dict[str, KeyScope]:
+    rows = meta._r().execute("SELECT s.access_key, s.expires_ms, s.policy, s.description FROM iam_key_scope s "
+                             "JOIN iam_keys k ON k.access_key = s.access_key WHERE k.user_name=?", (user_name,))
+    return {r[0]: _scope(r) for r in rows}
+
+
+def tx_put_key_scope(tx: Tx, s: KeyScope) -> None:
+    tx.c.execute("INSERT OR REPLACE INTO iam_key_scope VALUES (?,?,?,?)",
+                 (s.access_key, s.expires_ms, s.policy, s.description))
+
+
+def tx_key_scope(tx: Tx, access_key: str) -> KeyScope | None:
+    row = tx.c.execute("SELECT access_key, expires_ms, policy, description FROM iam_key_scope WHERE access_key=?",
+                       (access_key,)).fetchone()
+    return _scope(row) if row else None

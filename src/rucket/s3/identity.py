@@ -14,9 +14,14 @@ from rucket.engine.iam import Iam, Identity
 from rucket.s3.request import User
 
 
-def user_of(identity: Identity) -> User:
+def user_of(identity: Identity, root: User) -> User:
+    """An IAM user of the root's account carries the account's canonical id (as on AWS, what it
+    creates is the account's) and `member`, so the evaluator grants it only what policies allow."""
+    if identity.member:
+        return User(root.id, root.display_name, identity.access_key, identity.secret, name=identity.name,
+                    email=identity.email, policies=identity.policies, key_policy=identity.key_policy, member=True)
     return User(identity.canonical_id, identity.display_name, identity.access_key, identity.secret,
-                name=identity.name, email=identity.email, policies=identity.policies)
+                name=identity.name, email=identity.email, policies=identity.policies, key_policy=identity.key_policy)
 
 
 class Identities:
@@ -28,7 +33,7 @@ class Identities:
         if access_key == self.root.access_key:
             return self.root
         identity = self.iam.lookup(access_key)
-        return user_of(identity) if identity is not None else None
+        return user_of(identity, self.root) if identity is not None else None
 
     def owner(self, canonical_id: str) -> Owner | None:
         """Owner (id, display name) of a canonical id; None when no such principal exists."""

@@ -39,6 +39,8 @@ from rucket.s3.ops import Target
 from rucket.s3.request import User
 
 POLICY_ACTIONS = frozenset({"s3:getbucketpolicy", "s3:putbucketpolicy", "s3:deletebucketpolicy"})
+# An account principal may always do these; an IAM user needs them in its policies, as on AWS.
+ACCOUNT_ACTIONS = frozenset({"s3:listallmybuckets", "s3:createbucket"})
 ACL_WRITE_ACTIONS = frozenset({"s3:putobject", "s3:putobjectacl", "s3:putobjectversionacl", "s3:putbucketacl",
                                "s3:createbucket"})
 
@@ -49,12 +51,13 @@ def principal_matches(p: Principal, user: User | None) -> bool:
     if user is None or p.kind not in ("AWS", "CanonicalUser"):
         return False
     name = user.name or user.access_key
+    ids = (name,) if user.member else (user.id, name)  # an IAM user is not its account's canonical id
     if p.kind == "CanonicalUser" or not p.value.startswith("arn:"):
-        return p.value in (user.id, name)
+        return p.value in ids
     account, _, rest = p.value.removeprefix("arn:aws:iam::").partition(":")
     if rest == "root":
-        return account in (user.id, name) or (account == ACCOUNT_ID and user.is_root)
-    return account in (ACCOUNT_ID, user.id, "*") and rest.rpartition("/")[2] == name
+        return account in ids or (account == ACCOUNT_ID and user.is_root)
+    return account in (ACCOUNT_ID, *ids, "*") and rest.rpartition("/")[2] == name
 
 
 def _principal_ok(st: Statement, user: User | None) -> bool:
@@ -89,8 +92,9 @@ def _first(policies: Iterable[tuple[str, Policy]], req: AccessRequest, allow: bo
 
 
 def _ownership(req: AccessRequest) -> str | None:
+    """Owner rights belong to account principals; an IAM user (member) has only its policies."""
     bucket, user = req.bucket, req.user
-    if bucket is None or user is None:
+    if bucket is None or user is None or user.member:
         return None
     if req.target is not Target.OBJECT:
         return "bucket owner" if bucket.owner == user.id else None
@@ -118,8 +122,9 @@ def _acl(req: AccessRequest, pab: PublicAccessBlock) -> str | None:
         acl = obj.acl
     if pab.ignore_acls:
         acl = acl.without_public()
-    return f"{where} ACL grants {permission}" if acl_grants(acl, permission, req.user.id if req.user else None) \
-        else None
+    # ACLs grant to accounts: an IAM user gets only the group grants (AllUsers, AuthenticatedUsers)
+    grantee = None if req.user is None else f"iam-user:{req.user.name}" if req.user.member else req.user.id
+    return f"{where} ACL grants {permission}" if acl_grants(acl, permission, grantee) else None
 
 
 def _policies(req: AccessRequest) -> tuple[list[tuple[str, Policy]], Policy | None]:
@@ -128,6 +133,27 @@ def _policies(req: AccessRequest) -> tuple[list[tuple[str, Policy]], Policy | No
 
 
 def decide(req: AccessRequest) -> Decision:
+    """The decision for the user, then narrowed by its key's own policy (a service account)."""
+    decision = _decide_for_user(req)
+    key_policy = req.user.key_policy if req.user is not None else None
+    if not decision.allowed or key_policy is None:
+        return decision
+    return _narrowed(req, decision, parse_cached(key_policy, False))
+
+
+def _narrowed(req: AccessRequest, decision: Decision, policy: Policy) -> Decision:
+    """A service account may do what its user may AND its own policy allows, as AWS intersects
+    identity and session policies: an explicit Deny there wins, no Allow there denies."""
+    scoped = [("service account policy", policy)]
+    if (deny := _first(scoped, req, allow=False)) is not None:
+        return Decision(False, f"explicit Deny in {deny}")
+    if (why := _first(scoped, req, allow=True)) is None:
+        return Decision(False, f"the service account policy does not allow {req.action} (its user may: "
+                               f"{decision.reason})")
+    return Decision(True, f"{decision.reason}, within the {why}")
+
+
+def _decide_for_user(req: AccessRequest) -> Decision:
     bucket = req.bucket
     if bucket is None and req.target is not Target.SERVICE and req.action != "s3:createbucket":
         return Decision(True, "no such bucket: the handler answers NoSuchBucket")
@@ -137,12 +163,15 @@ def decide(req: AccessRequest) -> Decision:
     identity, bpolicy = _policies(req)
     everything = [*identity, *([("bucket policy", bpolicy)] if bpolicy else [])]
     deny = _first(everything, req, allow=False)
-    owner = bucket is not None and req.user is not None and bucket.owner == req.user.id
+    owner = bucket is not None and req.user is not None and not req.user.member and bucket.owner == req.user.id
     if deny and not (owner and req.action in POLICY_ACTIONS):
         return Decision(False, f"explicit Deny in {deny}")
-    if req.action == "s3:listallmybuckets" or (req.action == "s3:createbucket" and req.user is not None):
-        return Decision(True, "every user may list its own buckets and create buckets")
-    if (why := _first(identity, req, allow=True)) is not None:
+    if req.action in ACCOUNT_ACTIONS and (req.user is not None or req.action == "s3:listallmybuckets") and \
+            not (req.user is not None and req.user.member):
+        return Decision(True, "an account may list its buckets and create buckets (anonymous: an empty list)")
+    # An identity policy speaks for its own account only: another account's bucket must grant too
+    same_account = bucket is None or (req.user is not None and bucket.owner == req.user.id)
+    if same_account and (why := _first(identity, req, allow=True)) is not None:
         return Decision(True, why)
     if bpolicy is not None and (why := _bucket_policy_allow(req, bpolicy, pab, owner)) is not None:
         return Decision(True, why)
