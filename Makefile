@@ -3,6 +3,7 @@ PYTHON ?= python3.11
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
+SERVE_STAMP := $(VENV)/.installed-serve
 
 .PHONY: serve test lint bench bench-quick clean browser-deps cluster-deps
 
@@ -10,12 +11,17 @@ $(VENV)/bin/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "need $(PYTHON)"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 
+# `make serve` installs only what serving needs; `make test` (and lint, bench) add the dev extras.
+$(SERVE_STAMP): $(VENV)/bin/python pyproject.toml
+	$(PY) -m pip install -q --disable-pip-version-check -e .
+	@touch $(SERVE_STAMP)
+
 $(STAMP): $(VENV)/bin/python pyproject.toml
 	$(PY) -m pip install -q --disable-pip-version-check -U pip
 	$(PY) -m pip install -q --disable-pip-version-check -e '.[dev]'
-	@touch $(STAMP)
+	@touch $(STAMP) $(SERVE_STAMP)
 
-serve: $(STAMP)
+serve: $(SERVE_STAMP)
 	$(VENV)/bin/rucket serve --data-dir ./data $(ARGS)
 
 test: $(STAMP) browser-deps cluster-deps

@@ -12,6 +12,7 @@ import time
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 ROOT_KEY, ROOT_SECRET = "rucketadmin", "rucketadmin-test-secret"
 
@@ -34,6 +35,20 @@ class ServerProcess:
             os.killpg(self.proc.pid, signal.SIGKILL)
             return self.proc.wait(timeout=timeout)
 
+    def scrape(self, path: str = "/metrics") -> str:
+        """GET /metrics signed as the root user (it is not public by default)."""
+        import hashlib
+        from urllib.parse import urlsplit
+
+        from rucket.s3.auth.client import AccessKey, sign_headers
+
+        empty = hashlib.sha256(b"").hexdigest()
+        headers = sign_headers(AccessKey(self.access_key, self.secret_key), "GET", path, "",
+                               urlsplit(self.endpoint).netloc, empty, int(time.time() * 1000), "us-east-1")
+        req = urllib.request.Request(self.endpoint + path, headers={k: v for k, v in headers.items() if k != "host"})
+        with urllib.request.urlopen(req, timeout=10) as r:
+            return str(r.read().decode())
+
     def children(self) -> list[int]:
         """The server's direct child processes (its granian workers), from /proc."""
         assert self.proc is not None
@@ -45,6 +60,16 @@ class ServerProcess:
     def kill9(self) -> None:
         """SIGKILL the whole process group: the server and its granian worker die at once."""
         self.stop(signal.SIGKILL)
+
+
+def no_retry_client(server: ServerProcess) -> Any:
+    """A boto3 S3 client that sends each request once: the first answer is the one under test."""
+    import boto3
+    from botocore.config import Config
+
+    return boto3.client("s3", endpoint_url=server.endpoint, region_name="us-east-1",
+                        aws_access_key_id=server.access_key, aws_secret_access_key=server.secret_key,
+                        config=Config(retries={"total_max_attempts": 1}, connect_timeout=5, read_timeout=30))
 
 
 def _write_config(data_dir: Path, users: list[tuple[str, str]]) -> Path:

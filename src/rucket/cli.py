@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import atexit
 import fcntl
 import os
+import shutil
+import signal
 import sys
 import tempfile
 import time
@@ -64,8 +67,11 @@ def serve(address: str | None, port: int | None, data_dir: str | None, config_fi
           accept_damaged_log: bool | None, tls_cert: str | None, tls_key: str | None) -> None:
     """Serve the S3 API. Exit 3: the event log's tail is damaged; 5: another process serves this data dir."""
     started = time.perf_counter()
-    if dev and data_dir is None:
-        data_dir = tempfile.mkdtemp(prefix="rucket-dev-")
+    dev_dir = _dev_data_dir() if dev and data_dir is None else None
+    data_dir = str(dev_dir) if dev_dir else data_dir
+    if dev_dir is not None:  # --dev data is throw-away: never leave it in /tmp (kill -9: swept next time)
+        atexit.register(shutil.rmtree, dev_dir, ignore_errors=True)
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # before granian installs its own handlers
     flags: dict[str, object] = {"address": address, "data_dir": data_dir, "workers": workers,
                                 "log_format": log_format, "accept_damaged_log": accept_damaged_log,
                                 "tls_cert": tls_cert, "tls_key": tls_key}
@@ -90,15 +96,33 @@ def serve(address: str | None, port: int | None, data_dir: str | None, config_fi
                     f"`rucket fsck --data-dir {cfg.data_dir}` (--repair drops damaged records), or start with "
                     "--accept-damaged-log to serve anyway.", fg="red", err=True)
         sys.exit(3)
-    shown = "127.0.0.1" if cfg.host in ("0.0.0.0", "") else cfg.host
-    endpoint = f"{'https' if files else 'http'}://{shown}:{cfg.port}"
-    click.echo(f"Rucket listening on {endpoint}", err=False)
-    click.echo(_BANNER.format(version=__version__, endpoint=endpoint, region=cfg.region,
-                              user=cfg.root_user, password=cfg.root_password, data=Path(cfg.data_dir).resolve(),
-                              tmp=tmp, orphans=orphans, console=CONSOLE))
+    scheme = "https" if files else "http"
+    click.echo(f"Rucket listening on {scheme}://{_bracket(cfg.host)}:{cfg.port}{_scope_note(cfg.host)}", err=False)
+    click.echo(_BANNER.format(version=__version__, endpoint=f"{scheme}://{_local(cfg.host)}:{cfg.port}",
+                              region=cfg.region, user=cfg.root_user, password=_shown_secret(cfg),
+                              data=Path(cfg.data_dir).resolve(), tmp=tmp, orphans=orphans, console=CONSOLE))
     click.echo(f"Startup took {(time.perf_counter() - started) * 1000:.0f} ms before the HTTP server", err=True)
     sys.stdout.flush()
     server.run(cfg, lock_fd)
+
+
+DEV_PREFIX = "rucket-dev-"
+DEV_STALE_S = 60  # younger dirs may belong to a --dev server that has not taken its lock yet
+
+
+def _dev_data_dir() -> Path:
+    """A fresh temp data dir for --dev; first sweeps the ones a killed --dev server left behind (kill -9
+    skips the cleanup): a dir whose lock nobody holds has no server."""
+    for old in Path(tempfile.gettempdir()).glob(DEV_PREFIX + "*"):
+        if not old.is_dir() or time.time() - old.stat().st_mtime < DEV_STALE_S:
+            continue
+        try:
+            fd = dirlock.acquire(old)
+        except (dirlock.DataDirInUse, OSError):
+            continue
+        shutil.rmtree(old, ignore_errors=True)
+        os.close(fd)
+    return Path(tempfile.mkdtemp(prefix=DEV_PREFIX))
 
 
 EXIT_IN_USE = 5
@@ -113,6 +137,31 @@ def _lock_data_dir(data_dir: Path) -> int:
         sys.exit(EXIT_IN_USE)
 
 
+_WILDCARD = ("", "0.0.0.0", "::", "[::]")
+
+
+def _loopback(host: str) -> bool:
+    return host == "localhost" or host.startswith("127.") or host.strip("[]") == "::1"
+
+
+def _bracket(host: str) -> str:
+    return f"[{host}]" if ":" in host and not host.startswith("[") else (host or "0.0.0.0")
+
+
+def _local(host: str) -> str:
+    """An address a client on this machine can use (a wildcard bind is not one to type in)."""
+    return "127.0.0.1" if host in _WILDCARD else _bracket(host)
+
+
+def _scope_note(host: str) -> str:
+    return " (every network interface)" if host in _WILDCARD else ""
+
+
+def _shown_secret(cfg: config.Config) -> str:
+    """Only the built-in default is printed: a secret from the environment or rucket.toml stays out of logs."""
+    return cfg.root_password if cfg.root_password == config.DEFAULT_ROOT else "(set by configuration, not shown)"
+
+
 def _tls_files(cfg: config.Config) -> tls.TlsFiles | None:
     """The checked certificate/key pair, or None for plain HTTP; a bad file stops start-up naming it."""
     try:
@@ -125,7 +174,11 @@ def _tls_files(cfg: config.Config) -> tls.TlsFiles | None:
 
 
 def _warnings(cfg: config.Config, data_dir_flag: str | None) -> None:
-    if cfg.uses_default_credentials():
+    if cfg.uses_default_credentials() and not _loopback(cfg.host):
+        _warn(f"the default root credentials rucketadmin/rucketadmin are reachable from the network on "
+              f"{_bracket(cfg.host)}:{cfg.port}: anyone who can reach this port owns every bucket. Set "
+              "RUCKET_ROOT_USER and RUCKET_ROOT_PASSWORD, or listen on 127.0.0.1 (--address 127.0.0.1:9000)")
+    elif cfg.uses_default_credentials():
         _warn("using the default root credentials rucketadmin/rucketadmin: set RUCKET_ROOT_USER and "
               "RUCKET_ROOT_PASSWORD before exposing this server")
     if data_dir_flag is None and cfg.data_dir == config.DEFAULT_DATA_DIR:

@@ -46,6 +46,11 @@ class Config:
     integrity_trust: float = 3600.0  # seconds a verified blob may go out by pathsend unverified (0: never)
     accept_damaged_log: bool = False  # start even if the event log's tail fails its CRC (after reading fsck)
     users: tuple[UserConfig, ...] = field(default_factory=tuple)  # [[users]] tables in rucket.toml (below)
+    auth_failures_per_minute: int = 100  # failed signatures per client or access key, then 503 SlowDown (0: off)
+    login_failures: int = 10  # failed console logins per client or access key in 5 minutes, then 429 (0: off)
+    metrics_public: bool = False  # true: anyone may scrape /metrics; else bearer metrics_token or root SigV4
+    metrics_token: str = ""  # `Authorization: Bearer <token>` accepted on /metrics (Prometheus authorization:)
+    disk_reserve_mb: float = 64.0  # writes that add data get 507 below this much free space; deletes never
     allow_insecure_sse_c: bool = False  # accept SSE-C customer keys over plain HTTP (AWS refuses; --dev sets it)
     master_key: str = ""  # base64 of 32 bytes, seals stored secret keys; default: <data_dir>/master.key (0600)
     tls_cert: str = ""  # PEM certificate chain: serve HTTPS on the S3 port (re-read on SIGHUP)
@@ -91,6 +96,11 @@ _ENV: dict[str, tuple[str, Any]] = {  # env var -> (field, parser)
     "RUCKET_SCRUB_INTERVAL": ("scrub_interval", float),
     "RUCKET_SCRUB_RATE_MB": ("scrub_rate_mb", float),
     "RUCKET_INTEGRITY_TRUST": ("integrity_trust", float),
+    "RUCKET_DISK_RESERVE_MB": ("disk_reserve_mb", float),
+    "RUCKET_METRICS_PUBLIC": ("metrics_public", lambda v: v.lower() in ("1", "true", "yes", "on")),
+    "RUCKET_METRICS_TOKEN": ("metrics_token", str),
+    "RUCKET_AUTH_FAILURES_PER_MINUTE": ("auth_failures_per_minute", int),
+    "RUCKET_LOGIN_FAILURES": ("login_failures", int),
     "RUCKET_TLS_CERT": ("tls_cert", str),
     "RUCKET_TLS_KEY": ("tls_key", str),
     "RUCKET_ALLOW_INSECURE_SSE_C": ("allow_insecure_sse_c", lambda v: v.lower() in ("1", "true", "yes", "on")),

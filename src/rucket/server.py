@@ -18,6 +18,7 @@ from rucket import __version__, tls
 from rucket.admin import AdminApp, AdminRequest, Services
 from rucket.admin.status import StatusFile, record_passes
 from rucket.blobs.local import LocalBlobs
+from rucket.blobs.space import DiskSpace
 from rucket.config import Config
 from rucket.console import ConsoleApp, console_redirect, sandboxed, wants_console
 from rucket.console import build as build_console
@@ -25,6 +26,7 @@ from rucket.core import dirlock, faults
 from rucket.core.hlc import HLC, SystemClock
 from rucket.core.model import Principal
 from rucket.core.paths import ADMIN, under
+from rucket.core.throttle import FailureThrottle, Limit
 from rucket.engine import Engine
 from rucket.engine import secrets as master_key
 from rucket.engine.fsck import DamagedEventLog, check_event_tail
@@ -41,6 +43,8 @@ from rucket.s3.auth.signed_body import verify_signed_body
 from rucket.s3.iam.document import parse as parse_policy
 from rucket.s3.identity import Identities
 from rucket.s3.integrity_metrics import IntegrityCollector
+from rucket.s3.metrics import DiskCollector
+from rucket.s3.metrics_access import MetricsAccess
 from rucket.s3.request import Settings
 from rucket.s3.simulate import Simulator
 
@@ -95,7 +99,8 @@ def with_admin(app: S3App, cfg: Config) -> Any:
         parse_policy(document, bucket_policy=False)
 
     services = Services(app.engine, identities.iam, validate, server_info(cfg, app.engine.store.clock.now_ms()),
-                        StatusFile(Path(cfg.data_dir)).read, Simulator(app.engine, identities))
+                        StatusFile(Path(cfg.data_dir)).read, Simulator(app.engine, identities),
+                        disk=lambda: disk_space(cfg).usage().as_dict())
     admin = AdminApp(services, verify, cfg.root_user)
     console = console_of(app, admin, cfg)
 
@@ -122,7 +127,8 @@ async def _redirect(send: Any, location: str) -> None:
 
 def server_info(cfg: Config, now_ms: int) -> dict[str, Any]:
     """What `GET /_rucket/admin/info` reports; never a secret (root password, master key, user secrets)."""
-    public = {k: v for k, v in dataclasses.asdict(cfg).items() if k not in ("root_password", "master_key", "users")}
+    public = {k: v for k, v in dataclasses.asdict(cfg).items() if k not in ("root_password", "master_key", "users",
+                                                                                 "metrics_token")}
     return {"version": __version__, "started_ms": now_ms, "pid": os.getpid(), "region": cfg.region,
             "data_dir": str(Path(cfg.data_dir).resolve()),
             "config": {**public, "users": [u.access_key for u in cfg.users],
@@ -132,7 +138,8 @@ def server_info(cfg: Config, now_ms: int) -> dict[str, Any]:
 def console_of(app: S3App, admin: AdminApp, cfg: Config) -> ConsoleApp:
     """The web console at /_rucket/console; it acts only through in-process S3/admin requests signed as the user."""
     key = master_key.load_or_create(Path(cfg.data_dir), cfg.master_key)
-    return build_console(app, admin, app.identities.lookup, key, cfg.region, app.engine.store.clock.now_ms)
+    return build_console(app, admin, app.identities.lookup, key, cfg.region, app.engine.store.clock.now_ms,
+                         Limit(cfg.login_failures, 300_000))
 
 
 def build_app(cfg: Config, engine: Engine | None = None) -> S3App:
@@ -143,11 +150,20 @@ def build_app(cfg: Config, engine: Engine | None = None) -> S3App:
     app.access = AccessLog(json_lines=cfg.log_format == "json")
     app.background += [app.access.run, lifecycle_worker(cfg, engine)]
     app.ready_checks.append(engine.store.meta.writer_alive)
+    space = disk_space(cfg)
+    app.room = space.check_room
+    app.metrics_access = MetricsAccess(public=cfg.metrics_public, token=cfg.metrics_token)
+    app.auth_failures = FailureThrottle(Limit(cfg.auth_failures_per_minute, 60_000), engine.store.clock.now_ms)
+    app.metrics.add(DiskCollector(lambda: space.usage().as_dict()))
     scrubber = Scrubber(engine.store, rate_bytes_s=int(cfg.scrub_rate_mb * 1e6), interval_s=cfg.scrub_interval)
     app.metrics.add(IntegrityCollector(engine.store.blobs.stats, lambda: scrubber.last_pass_ms))
     if cfg.scrub_interval > 0:
         app.background.append(exclusive(Path(cfg.data_dir) / "scrub.lock", scrubber.run_forever))
     return app
+
+
+def disk_space(cfg: Config) -> DiskSpace:
+    return DiskSpace(Path(cfg.data_dir), int(cfg.disk_reserve_mb * (1 << 20)))
 
 
 def exclusive(lock_path: Path, run: Callable[[], Awaitable[None]]) -> Callable[[], Awaitable[None]]:

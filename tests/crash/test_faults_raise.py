@@ -10,24 +10,14 @@ from __future__ import annotations
 import urllib.request
 from pathlib import Path
 
-import boto3
 import pytest
-from botocore.client import BaseClient
-from botocore.config import Config
 from botocore.exceptions import ClientError
-from tests.server import ServerProcess, start_server
+from tests.server import no_retry_client, start_server
 
 from rucket.core.faults import RAISE
 
 pytestmark = pytest.mark.crash
 B = "raising"
-
-
-def client(server: ServerProcess) -> BaseClient:
-    """No retries at all: the first answer is the one under test."""
-    return boto3.client("s3", endpoint_url=server.endpoint, region_name="us-east-1",
-                        aws_access_key_id=server.access_key, aws_secret_access_key=server.secret_key,
-                        config=Config(retries={"total_max_attempts": 1}, connect_timeout=5, read_timeout=10))
 
 
 @pytest.mark.parametrize(("point", "committed"), [
@@ -39,11 +29,11 @@ def test_raising_commit_is_an_error_and_the_next_write_works(tmp_path: Path, poi
                                                              size: int) -> None:
     server = start_server(tmp_path / "data")
     try:
-        s3 = client(server)
+        s3 = no_retry_client(server)
         s3.create_bucket(Bucket=B)
         server.stop()
         server = start_server(tmp_path / "data", env={"RUCKET_FAULTPOINT": point + RAISE})
-        s3 = client(server)
+        s3 = no_retry_client(server)
         with pytest.raises(ClientError) as failed:
             s3.put_object(Bucket=B, Key="first", Body=b"f" * size)
         assert failed.value.response["ResponseMetadata"]["HTTPStatusCode"] == 500

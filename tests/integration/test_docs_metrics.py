@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import re
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -24,8 +23,7 @@ def live_metrics(server: ServerProcess, s3: BaseClient, bucket: str) -> dict[str
     """family name → type, from /metrics after traffic that gives every labelled family a sample."""
     s3.put_object(Bucket=bucket, Key="m", Body=b"metrics")
     s3.get_object(Bucket=bucket, Key="m")["Body"].read()
-    with urllib.request.urlopen(server.endpoint + "/metrics", timeout=10) as r:
-        text = r.read().decode()
+    text = server.scrape()  # signed as root: /metrics is not public by default
     return dict(re.findall(r"^# TYPE (\S+) (\S+)$", text, re.M))
 
 

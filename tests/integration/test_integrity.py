@@ -7,7 +7,6 @@ import sqlite3
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -38,9 +37,8 @@ def flip(path: Path, offset: int) -> None:
         f.write(bytes([byte[0] ^ 0x10]))
 
 
-def metric(endpoint: str, name: str) -> float:
-    with urllib.request.urlopen(endpoint + "/metrics", timeout=10) as r:
-        text = r.read().decode()
+def metric(server: ServerProcess, name: str) -> float:
+    text = server.scrape()
     return sum(s.value for fam in text_string_to_metric_families(text) for s in fam.samples if s.name == name)
 
 
@@ -52,14 +50,14 @@ def test_corrupt_small_blob_is_a_500_never_wrong_bytes(server: ServerProcess, s3
     body = os.urandom(300_000)  # above the inline limit, one verification block
     s3.put_object(Bucket=bucket, Key="k", Body=body)
     assert s3.get_object(Bucket=bucket, Key="k")["Body"].read() == body
-    before = metric(server.endpoint, "rucket_blob_corrupt_reads_total")
+    before = metric(server, "rucket_blob_corrupt_reads_total")
     flip(blob_of(server.data_dir, bucket, "k"), 1234)
     for kwargs in ({}, {"Range": "bytes=0-9"}, {"Range": "bytes=200000-200009"}):
         with pytest.raises(ClientError) as exc:
             s3.get_object(Bucket=bucket, Key="k", **kwargs)
         assert _code(exc) == (500, "InternalError")
     assert s3.head_object(Bucket=bucket, Key="k")["ContentLength"] == len(body)  # metadata is fine
-    assert metric(server.endpoint, "rucket_blob_corrupt_reads_total") >= before + 3  # SDK retries add more
+    assert metric(server, "rucket_blob_corrupt_reads_total") >= before + 3  # SDK retries add more
 
 
 def _raw_get(server: ServerProcess, path: str) -> tuple[int, bytes | None]:
@@ -95,10 +93,10 @@ def test_scrubber_finds_a_flipped_bit(tmp_path: Path) -> None:
         s3.put_object(Bucket="scrubbed", Key="k", Body=os.urandom(200_000))
         flip(blob_of(server.data_dir, "scrubbed", "k"), 99)
         deadline = time.monotonic() + 20
-        while metric(server.endpoint, "rucket_scrub_corrupt_total") < 1:
+        while metric(server, "rucket_scrub_corrupt_total") < 1:
             assert time.monotonic() < deadline, "the scrubber never reported the flipped blob"
             time.sleep(0.2)
-        assert metric(server.endpoint, "rucket_scrub_passes_total") >= 1
+        assert metric(server, "rucket_scrub_passes_total") >= 1
     finally:
         server.stop()
     log = (tmp_path / "data-server.log").read_text()
@@ -127,10 +125,15 @@ def test_fsck_reports_repairs_and_refuses_a_live_data_dir(tmp_path: Path) -> Non
     report = _rucket("fsck", "--data-dir", str(data))
     assert report.returncode == 4, report.stdout + report.stderr
     assert "lost data of: fsck/bad@null" in report.stdout and "lost data of: fsck/gone@null" in report.stdout
-    assert "temp file: leftover" in report.stdout
+    assert "temp file (informational: serve removes it at start): leftover" in report.stdout
     assert _rucket("fsck", "--repair", "--data-dir", str(data)).returncode == 1
     clean = _rucket("fsck", "--data-dir", str(data))
     assert clean.returncode == 0 and "clean: 0 problem(s)" in clean.stdout
+    assert not (data / "tmp" / "leftover").exists()  # --repair still removes temp files
+    (data / "tmp" / "cut-short").write_bytes(b"x")  # only a temp file: informational, exit 0
+    only_tmp = _rucket("fsck", "--data-dir", str(data))
+    assert only_tmp.returncode == 0 and "cut-short" in only_tmp.stdout, only_tmp.stdout
+    assert "clean: 0 problem(s)" in only_tmp.stdout
     server = start_server(data)
     try:
         s3 = make_client(server)

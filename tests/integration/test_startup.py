@@ -33,8 +33,10 @@ def test_serve_defaults_warn_and_print_endpoint_and_credentials(tmp_path: Path) 
         first = proc.stdout.readline()
         endpoint = re.search(r"listening on (http://\S+)", first)
         assert endpoint, first
+        assert endpoint.group(1).startswith("http://0.0.0.0:") and "every network interface" in first
         banner = "".join(proc.stdout.readline() for _ in range(6))
-        assert "AccessKey:  rucketadmin" in banner and "SecretKey:  rucketadmin" in banner
+        assert "AccessKey:  rucketadmin" in banner and "SecretKey:  rucketadmin" in banner  # the built-in default
+        assert "Endpoint:   http://127.0.0.1:" in banner
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
             try:
@@ -46,8 +48,28 @@ def test_serve_defaults_warn_and_print_endpoint_and_credentials(tmp_path: Path) 
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         _, err = proc.communicate(timeout=15)
-    assert "default root credentials" in err
+    assert "default root credentials" in err and "reachable from the network on 0.0.0.0:" in err
     assert "no --data-dir given" in err
+
+
+def test_banner_hides_a_configured_secret_and_names_the_loopback_address(tmp_path: Path) -> None:
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("RUCKET_")},
+           "RUCKET_ROOT_PASSWORD": "s3cr3t-from-env-0123"}
+    proc = subprocess.Popen([sys.executable, "-m", "rucket", "serve", "--address", "127.0.0.1:0", "--port", "0",
+                             "--data-dir", str(tmp_path / "d")], env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        assert proc.stdout is not None
+        first = proc.stdout.readline()
+        assert re.search(r"listening on http://127\.0\.0\.1:\d+$", first.strip()), first
+        banner = "".join(proc.stdout.readline() for _ in range(6))
+        assert "Endpoint:   http://127.0.0.1:" in banner and "SecretKey:  (set by configuration" in banner
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        out, err = proc.communicate(timeout=15)
+    assert "s3cr3t-from-env-0123" not in banner + out + err
+    assert "reachable from the network" not in err  # loopback only, and not the default secret anyway
+
 
 
 def test_serve_rejects_unknown_config_keys(tmp_path: Path) -> None:
@@ -58,8 +80,11 @@ def test_serve_rejects_unknown_config_keys(tmp_path: Path) -> None:
     assert out.returncode != 0 and "not_a_setting" in out.stderr
 
 
-def test_dev_mode_is_labelled_not_durable(tmp_path: Path) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("RUCKET_")}
+def test_dev_mode_is_labelled_not_durable_and_leaves_no_temp_dir(tmp_path: Path) -> None:
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("RUCKET_")}, "TMPDIR": str(tmp_path)}
+    stale = tmp_path / "rucket-dev-killed9"  # left by a --dev server that was killed with SIGKILL
+    (stale / "tmp").mkdir(parents=True)
+    os.utime(stale, (time.time() - 3600, time.time() - 3600))
     proc = subprocess.Popen([sys.executable, "-m", "rucket", "serve", "--dev", "--port", "0"], cwd=tmp_path,
                             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             start_new_session=True)
@@ -68,10 +93,13 @@ def test_dev_mode_is_labelled_not_durable(tmp_path: Path) -> None:
         assert "listening on" in proc.stdout.readline()
         data_line = next(line for line in iter(proc.stdout.readline, "") if "Data:" in line)
         assert "rucket-dev-" in data_line and not (tmp_path / "data").exists()
+        dev_dir = Path(data_line.split("Data:", 1)[1].strip())
+        assert dev_dir.is_dir() and not stale.exists()
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         _, err = proc.communicate(timeout=15)
     assert "fsync is OFF" in err
+    assert not dev_dir.exists(), "--dev left its temp data dir behind"
 
 
 def test_version_and_completion() -> None:

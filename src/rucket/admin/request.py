@@ -47,6 +47,7 @@ class Services:
     info: dict[str, Any] = field(default_factory=dict)  # version, start time, config without secrets (views.py)
     lifecycle_status: Callable[[], dict[str, Any]] | None = None  # the worker's last pass (status.py)
     simulate: Callable[[str, str, str], dict[str, Any]] | None = None  # (principal, action, resource), s3/simulate.py
+    disk: Callable[[], dict[str, int]] | None = None  # free/total/reserve bytes of the data dir (blobs/space.py)
 
 
 Handler = Callable[[AdminRequest, Params, Services], Awaitable[tuple[int, Any]]]

@@ -58,7 +58,8 @@ async def usage(req: AdminRequest, p: Params, svc: Services) -> tuple[int, Any]:
     rows = svc.engine.store.meta.usage()
     buckets = [{"name": name, "objects": objects, "bytes": size} for name, objects, size in rows]
     total = {"buckets": len(rows), "objects": sum(r[1] for r in rows), "bytes": sum(r[2] for r in rows)}
-    return 200, {"total": total, "buckets": buckets}
+    disk = svc.disk() if svc.disk is not None else None  # {"free_bytes", "total_bytes", "reserve_bytes"}
+    return 200, {"total": total, "buckets": buckets, "disk": disk}
 
 
 def _bucket(b: Bucket, objects: int, size: int) -> dict[str, Any]:

@@ -18,17 +18,19 @@ from rucket.core.model import Principal
 from rucket.core.paths import CONSOLE as PREFIX
 from rucket.core.paths import PREFIX as RESERVED
 from rucket.core.paths import under
+from rucket.core.throttle import FailureThrottle, Limit
 
 __all__ = ["PREFIX", "ConsoleApp", "build", "console_redirect", "sandboxed", "wants_console"]
 
+LOGIN_LIMIT = Limit(10, 300_000)  # failed logins per client address or access key in 5 minutes
 _DOCUMENT_DESTS = frozenset({b"document", b"iframe", b"frame", b"embed", b"object"})
 _SANDBOX = (b"content-security-policy", b"sandbox")
 
 
 def build(s3: Asgi, admin: Asgi, lookup: Callable[[str], Principal | None], master_key: bytes | None,
-          region: str, now_ms: Callable[[], int]) -> ConsoleApp:
+          region: str, now_ms: Callable[[], int], login_limit: Limit = LOGIN_LIMIT) -> ConsoleApp:
     return ConsoleApp(Services(Caller(s3, region, now_ms), Caller(admin, region, now_ms), lookup,
-                               Sessions(master_key), region, now_ms))
+                               Sessions(master_key), region, now_ms, FailureThrottle(login_limit, now_ms)))
 
 
 def wants_console(scope: dict[str, Any]) -> bool:

@@ -11,6 +11,7 @@ from rucket.console.client import Caller, Origin, Reply
 from rucket.console.session import Session, Sessions
 from rucket.console.web import Page, Request
 from rucket.core.model import Principal
+from rucket.core.throttle import FailureThrottle
 from rucket.s3.auth.client import object_path, presign
 
 if TYPE_CHECKING:
@@ -27,6 +28,7 @@ class Services:
     sessions: Sessions
     region: str
     now_ms: Callable[[], int]
+    logins: FailureThrottle | None = None  # failed logins per client address and per access key (auth.py)
 
 
 @dataclass

@@ -6,6 +6,8 @@ code a client expects, so storage code never has to know about HTTP.
 
 from __future__ import annotations
 
+import errno
+
 
 class DomainError(Exception):
     """Base of every expected failure of the storage engine."""
@@ -136,3 +138,19 @@ class InvalidPartOrder(DomainError):
 
 class EntityTooSmall(DomainError):
     """A part other than the last is below the minimum part size."""
+
+
+class StorageFull(DomainError):
+    """The data dir's disk is below its free-space reserve (or a write hit ENOSPC): not retryable as is."""
+
+
+_ENOSPC = (errno.ENOSPC, errno.EDQUOT)
+_SQLITE_FULL = 13  # SQLITE_FULL: "database or disk is full"
+
+
+def disk_full(exc: BaseException) -> bool:
+    """A failure that means "no space left", from a file write (ENOSPC, EDQUOT) or from SQLite (SQLITE_FULL)."""
+    if isinstance(exc, OSError) and exc.errno in _ENOSPC:
+        return True
+    code = getattr(exc, "sqlite_errorcode", None)
+    return isinstance(code, int) and code & 0xFF == _SQLITE_FULL

@@ -49,13 +49,15 @@ class FsckReport:
 
     @property
     def problems(self) -> int:
-        found: tuple[list[str] | list[int], ...] = (self.tmp_files, self.orphans, self.missing, self.corrupt,
+        # temp files are not problems: `rucket serve` removes them at start (a write cut short by a crash)
+        found: tuple[list[str] | list[int], ...] = (self.orphans, self.missing, self.corrupt,
                                                     self.corrupt_inline, self.damaged_events)
         return sum(len(items) for items in found)
 
     def lines(self) -> list[str]:
         out = [f"checked {self.checked_blobs} blobs"]
-        for title, items in (("temp file", self.tmp_files), ("orphan blob", self.orphans),
+        for title, items in (("temp file (informational: serve removes it at start)", self.tmp_files),
+                             ("orphan blob", self.orphans),
                              ("missing blob", self.missing), ("corrupt blob", self.corrupt),
                              ("corrupt inline object", self.corrupt_inline),
                              ("damaged event LSN", [str(n) for n in self.damaged_events]),

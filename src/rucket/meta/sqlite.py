@@ -140,7 +140,8 @@ class SqliteMeta(VersionReads, UploadReads):
                 log.exception("metadata writer: batch of %d failed unexpectedly", len(batch))
 
     def _commit_batch(self, batch: list[tuple[Callable[[Tx], Any], _Settle]]) -> None:
-        conn, tx, outcomes, failed = self._wconn, Tx(self._wconn), [], False
+        conn, tx, failed = self._wconn, Tx(self._wconn), False
+        outcomes: list[tuple[_Settle, Any, BaseException | None]] = []
         try:
             conn.execute("BEGIN IMMEDIATE")
             for fn, settle in batch:

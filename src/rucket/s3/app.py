@@ -18,8 +18,9 @@ from rucket.core import errors as core
 from rucket.core import ids
 from rucket.core.asgi import Disconnected, body_chunks, header_dict
 from rucket.core.model import Bucket
+from rucket.core.throttle import FailureThrottle, Limit
 from rucket.engine import Engine
-from rucket.s3 import xml
+from rucket.s3 import auth_throttle, metrics_access, xml
 from rucket.s3.access_log import AccessLog
 from rucket.s3.auth import AuthInput, authenticate, verified_body
 from rucket.s3.auth.base import anonymous, decode, parse_query
@@ -38,6 +39,7 @@ from rucket.s3.handlers.cors import PREFLIGHT, actual_headers
 from rucket.s3.handlers.encryption import refuse_insecure_customer_key
 from rucket.s3.identity import Directory, Identities
 from rucket.s3.metrics import S3Metrics, StorageCollector
+from rucket.s3.metrics_access import MetricsAccess
 from rucket.s3.ops import Operation
 from rucket.s3.policy import Authorizer, Decisions, auth_keys
 from rucket.s3.request import RequestContext, Response, Settings
@@ -49,6 +51,7 @@ HEALTH = {"/minio/health/live", "/minio/health/ready", "/health/live", "/health/
 READY = {"/minio/health/ready", "/health/ready"}
 METRICS_PATH = "/metrics"
 _BODY_METHODS = frozenset({"PUT", "POST"})
+_FREES_SPACE = frozenset({Operation.DELETE_OBJECTS})  # a POST, but it must work on a full disk
 MAX_HEADER_SECTION = 8 * 1024  # AWS: "the PUT request header is limited to 8 KB"; applied to every request
 
 Scope = dict[str, Any]
@@ -134,6 +137,9 @@ class S3App:
         self.host_id = ids.host_id()
         self.background: list[Callable[[], Awaitable[None]]] = []  # started by ASGI lifespan (lifecycle worker)
         self.ready_checks: list[Callable[[], bool]] = []  # all true or /health/ready answers 503 (server.py)
+        self.auth_failures = FailureThrottle(Limit(100, 60_000), engine.store.clock.now_ms)  # server.py: configured
+        self.metrics_access = MetricsAccess()  # who may scrape /metrics (server.py sets the configured one)
+        self.room: Callable[[bool], None] = lambda adds_data: None  # StorageFull below the disk reserve (server.py)
         self.metrics = S3Metrics()
         self.access = AccessLog(json_lines=False)  # the server sets the configured format
         self.decisions = Decisions(engine.store.meta.generation)
@@ -154,8 +160,7 @@ class S3App:
         started = time.perf_counter()
         method = scope["method"]
         if method in ("GET", "HEAD") and (scope["path"] in HEALTH or scope["path"] == METRICS_PATH):
-            resp = self._health(scope["path"]) if scope["path"] in HEALTH else Response(
-                200, [("content-type", "text/plain; version=0.0.4")], self.metrics.render())
+            resp = self._health(scope["path"]) if scope["path"] in HEALTH else self._scrape(scope, request_id)
             await send_response(send, scope, resp, request_id, self.host_id, head=method == "HEAD")
             return
         body = BodyTracker(receive)
@@ -165,6 +170,23 @@ class S3App:
         self._cors(scope, resp, info)
         await send_response(send, scope, resp, request_id, self.host_id, head=method == "HEAD")
         self._record(scope, resp, info, request_id, time.perf_counter() - started)
+
+    def _scrape(self, scope: Scope, request_id: str) -> Response:
+        headers = header_dict(scope["headers"])
+
+        def signed_by_root() -> bool:
+            raw_query = scope.get("query_string", b"").decode("latin-1")
+            raw_path = (scope.get("raw_path") or scope["path"].encode("utf-8")).decode("latin-1")
+            auth_in = AuthInput(scope["method"], raw_path, raw_query, headers, self.engine.store.clock.now_ms())
+            key = authenticate(auth_in, self.secret_for, self.settings.signing_region).access_key
+            user = self.identities.lookup(key) if key else None
+            return user is not None and user.is_root
+
+        try:
+            metrics_access.check(self.metrics_access, headers, signed_by_root)
+        except S3Error as err:
+            return self._error(err, scope, request_id)
+        return Response(200, [("content-type", "text/plain; version=0.0.4")], self.metrics.render())
 
     def _health(self, path: str) -> Response:
         """Live: the process answers. Ready: every part a request needs works (a dead metadata writer
@@ -184,11 +206,13 @@ class S3App:
         sent = 0 if scope["method"] == "HEAD" else (resp.length if resp.length is not None else len(resp.body))
         self.metrics.observe(op, resp.status, seconds, info.bytes_in, sent)
         if self.access.enabled:
+            client = scope.get("client") or ("", 0)
+            agent = next((v.decode("latin-1") for k, v in scope["headers"] if k == b"user-agent"), "")
             fields = {"request_id": request_id, "method": scope["method"], "path": scope["path"], "operation": op,
                       "bucket": info.bucket, "key": info.key, "status": resp.status, "bytes_in": info.bytes_in,
-                      "bytes_out": sent, "duration_ms": round(seconds * 1000, 3), "principal": info.principal}
-            self.access.record(f"{request_id} {scope['method']} {scope['path']} {op} {resp.status} "
-                               f"{seconds * 1000:.1f}ms", fields)
+                      "bytes_out": sent, "duration_ms": round(seconds * 1000, 3), "principal": info.principal,
+                      "client_ip": str(client[0]), "user_agent": agent}
+            self.access.record(text_line(fields), fields)
 
     async def _handle(self, scope: Scope, receive: Any, request_id: str) -> tuple[Response, RequestInfo]:
         headers = header_dict(scope["headers"])
@@ -196,9 +220,7 @@ class S3App:
         info = RequestInfo(bytes_in=int(length) if length.isdigit() else 0)
         try:
             _check_header_section(scope["headers"])
-            ctx = self._context(scope, receive, headers, request_id)
-            info.op, info.bucket, info.key = ctx.op, ctx.bucket, ctx.key
-            info.principal = ctx.user.id if ctx.user else "anonymous"
+            ctx = self._context(scope, receive, headers, request_id, info)
             handler = HANDLERS.get(ctx.op)
             if handler is None:
                 raise S3NotImplemented(f"{ctx.op.s3_name} is not implemented", resource=scope["path"])
@@ -207,28 +229,45 @@ class S3App:
             return self._error(err, scope, request_id), info
         except core.DomainError as exc:
             return self._error(from_domain(exc, scope["path"]), scope, request_id), info
-        except Exception:
+        except Exception as exc:
+            if core.disk_full(exc):  # ENOSPC mid-body or SQLITE_FULL at commit: 507, not a retryable 500
+                log.warning("%s disk full: %s", request_id, exc)
+                return self._error(from_domain(core.StorageFull(str(exc)), scope["path"]), scope, request_id), info
             log.exception("%s internal error", request_id)
             return self._error(InternalError(resource=scope["path"]), scope, request_id), info
 
-    def _context(self, scope: Scope, receive: Any, headers: dict[str, str], request_id: str) -> RequestContext:
+    def _context(self, scope: Scope, receive: Any, headers: dict[str, str], request_id: str,
+                 info: RequestInfo) -> RequestContext:
+        """Route first, so that a request refused later (bad signature, denied) is logged and counted
+        under its operation; then authenticate and authorize."""
         method, path = scope["method"], scope["path"]
         raw_query = scope.get("query_string", b"").decode("latin-1")
         query = _query(raw_query)
         route = _route(method, headers.get("host", ""), path, raw_query, "x-amz-copy-source" in headers,
                        self.settings.domains)
+        info.op, info.bucket, info.key = route.op, route.bucket, route.key
         if scope.get("scheme") != "https" and not self.settings.allow_insecure_sse_c:
             refuse_insecure_customer_key(headers, query)
         raw_path = scope.get("raw_path") or path.encode("utf-8")
         auth_in = AuthInput(method, raw_path.decode("latin-1"), raw_query, headers,
                             self.engine.store.clock.now_ms(), vhost_bucket=route.bucket if route.virtual_host else "")
         preflight = route.op in PREFLIGHT  # browsers send OPTIONS unsigned, even for presigned URLs
-        auth = anonymous(auth_in) if preflight else authenticate(auth_in, self.secret_for, self.settings.signing_region)
-        user = self.identities.lookup(auth.access_key) if auth.access_key else None
         client = scope.get("client") or ("", 0)
+        try:
+            auth = anonymous(auth_in) if preflight else authenticate(auth_in, self.secret_for,
+                                                                     self.settings.signing_region)
+        except S3Error as err:
+            answer = auth_throttle.on_failure(self.auth_failures, auth_in, str(client[0]), err)
+            if answer is err:
+                raise
+            raise answer from err
+        user = self.identities.lookup(auth.access_key) if auth.access_key else None
+        info.principal = user.id if user else "anonymous"
         authz = Authorizer(self.engine, user, headers, query, str(client[0]), scope.get("scheme") == "https",
                            *auth_keys(auth.auth_type), decisions=self.decisions)
         _check_expected_owner(headers, authz.require_op(route.op, route.bucket, route.key))
+        if method in _BODY_METHODS or method == "DELETE":  # before the body is read: a full disk refuses new
+            self.room(method != "DELETE" and route.op not in _FREES_SPACE)  # data, never a delete
         expected = _content_length(headers) if method in _BODY_METHODS else None
         body = verified_body(auth, auth_in, _receive_body(receive, expected))
         return RequestContext(self.engine, self.settings, route.op, route.bucket, route.key, method, path,
@@ -242,6 +281,14 @@ class S3App:
             return Response.empty(304, headers)
         body = xml.render_error(err, request_id, self.host_id)
         return Response(err.status, [("content-type", "application/xml"), *headers], body)
+
+
+def text_line(f: Mapping[str, Any]) -> str:
+    """The text format's request line: the same facts as the JSON fields (the user agent quoted)."""
+    agent = str(f["user_agent"]).replace("\\", "\\\\").replace('"', '\\"')
+    return (f"{f['request_id']} {f['method']} {f['path']} {f['operation']} {f['status']} {f['duration_ms']:.1f}ms "
+            f"in={f['bytes_in']} out={f['bytes_out']} principal={f['principal'] or '-'} "
+            f"ip={f['client_ip'] or '-'} ua=\"{agent}\"")
 
 
 async def _lifespan(receive: Any, send: Any, background: list[Callable[[], Awaitable[None]]],

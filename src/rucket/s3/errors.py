@@ -216,6 +216,14 @@ class ServiceUnavailable(S3Error):
     status, default_message = 503, "Service is unable to handle request."
 
 
+class XMinioStorageFull(S3Error):
+    """Full disk: MinIO's code and status. SDKs retry 500/503 with the whole body; 507 they do not."""
+
+    status = 507
+    default_message = ("Storage backend has reached its minimum free drive threshold. "
+                       "Please delete a few objects to proceed.")
+
+
 # ---- identity and access ----------------------------------------------------
 class MalformedPolicy(S3Error):
     status, default_message = 400, "Policies must be valid JSON and the first byte must be '{'"
@@ -349,6 +357,7 @@ DOMAIN_TO_S3: Mapping[type[core.DomainError], type[S3Error]] = {
     core.EntityTooLarge: EntityTooLarge,
     core.CorruptBlob: InternalError,
     core.Unavailable: ServiceUnavailable,
+    core.StorageFull: XMinioStorageFull,
     core.InvalidArgument: InvalidArgument,
     core.InvalidRequest: InvalidRequest,
     core.InvalidTag: InvalidTag,

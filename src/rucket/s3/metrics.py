@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import bisect
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily, Metric
@@ -96,3 +96,19 @@ class StorageCollector(Collector):
         yield GaugeMetricFamily("rucket_event_log_lsn", "Last LSN appended to the event log", value=self._last_lsn())
         yield GaugeMetricFamily("rucket_clock_skew_seconds", "HLC physical time minus the wall clock",
                                 value=self._skew())
+
+
+class DiskCollector(Collector):
+    """Free and total bytes of the data dir's filesystem and the reserve kept for deletes (blobs/space.py)."""
+
+    def __init__(self, usage: Callable[[], Mapping[str, int]]) -> None:
+        self._usage = usage
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        u = self._usage()
+        yield GaugeMetricFamily("rucket_disk_free_bytes", "Free bytes on the data dir's filesystem",
+                                value=u["free_bytes"])
+        yield GaugeMetricFamily("rucket_disk_total_bytes", "Capacity of the data dir's filesystem",
+                                value=u["total_bytes"])
+        yield GaugeMetricFamily("rucket_disk_reserve_bytes", "Free space below which writes answer 507",
+                                value=u["reserve_bytes"])

@@ -45,8 +45,15 @@ async def login(ctx: Ctx) -> Page:
     if not expected or not hmac.compare_digest(expected, form.get("login_token", "")):
         return _login_form(ctx, 403, "The login form expired: please try again.")
     access_key, secret = form.get("access_key", "").strip(), form.get("secret_key", "")
+    tries = [f"ip:{ctx.req.client[0]}", f"key:{access_key}"]
+    if ctx.svc.logins is not None and (wait := ctx.svc.logins.blocked(tries)):  # even a right password waits:
+        out = _login_form(ctx, 429, f"Too many failed logins: try again in {wait} s.", access_key)  # no oracle
+        out.headers.append(("retry-after", str(wait)))
+        return out
     cred = ctx.svc.lookup(access_key) if access_key else None
     if cred is None or not hmac.compare_digest(cred.secret.encode(), secret.encode()):
+        if ctx.svc.logins is not None:
+            ctx.svc.logins.fail(tries)
         return _login_form(ctx, 401, "Invalid access key or secret key.", access_key)
     _, value = ctx.svc.sessions.issue(cred.access_key, cred.secret, ctx.svc.now_ms())
     out = Page.redirect(f"{PREFIX}/buckets")
