@@ -185,6 +185,8 @@ class Multipart:
             unused = [b for b in tx.delete_upload(upload_id) if b not in used and not tx.blob_in_use(b)]
             tx.record_completed(Completed(upload_id, bucket, key, committed.version_id, committed.etag),
                                 now, COMPLETED_KEEP_MS)
+            emit(tx, StorageEvent(EventType.UPLOAD_COMPLETED, hlc, bucket, key, committed.version_id,
+                                  {"upload": upload_id}))
             return committed, dropped + unused
 
         committed, reclaim = await self.s.meta.write(txn)

@@ -110,6 +110,9 @@ class UploadWrites:
 
     c: sqlite3.Connection
 
+    def free_later(self, blob_ids: list[str]) -> list[str]:
+        raise NotImplementedError
+
     def insert_upload(self, u: Upload) -> None:
         self.c.execute(f"INSERT INTO uploads ({_UPLOAD_COLS}) VALUES (?,?,?,?,?,?,?)",
                        (u.upload_id, u.bucket, u.key, u.initiated_ms, u.owner, u.storage_class, _upload_attrs(u)))
@@ -128,7 +131,9 @@ class UploadWrites:
                              (upload_id, p.number)).fetchone()
         self.c.execute(f"INSERT OR REPLACE INTO upload_parts (upload_id, {_PART_COLS}) VALUES (?,?,?,?,?,?,?)",
                        (upload_id, p.number, p.size, p.etag, p.blob_id, p.mtime_ms, _dumps(p.checksums)))
-        return old[0] if old and old[0] != p.blob_id else None
+        replaced = old[0] if old and old[0] != p.blob_id else None
+        self.free_later([replaced] if replaced else [])
+        return replaced
 
     def delete_upload(self, upload_id: str) -> list[str]:
         """Forget an upload and its part rows; returns every part blob it held."""
@@ -136,7 +141,7 @@ class UploadWrites:
             "SELECT blob_id FROM upload_parts WHERE upload_id=? AND blob_id IS NOT NULL", (upload_id,))]
         self.c.execute("DELETE FROM upload_parts WHERE upload_id=?", (upload_id,))
         self.c.execute("DELETE FROM uploads WHERE upload_id=?", (upload_id,))
-        return blobs
+        return self.free_later(blobs)  # the GC skips those a completed version went on to use
 
     def delete_bucket_uploads(self, bucket: str) -> list[str]:
         """Drop every upload of a bucket being deleted; returns the part blobs nothing else references."""
