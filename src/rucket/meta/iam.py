@@ -9,31 +9,11 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from dataclasses import dataclass
 from typing import Any
 
+from rucket.core.records import KeyRow, UserRow
 from rucket.meta.sqlite import SqliteMeta
 from rucket.meta.tx import Tx
-
-
-@dataclass(frozen=True)
-class UserRow:
-    name: str
-    canonical_id: str
-    display_name: str
-    email: str
-    source: str
-    created_ms: int
-
-
-@dataclass(frozen=True)
-class KeyRow:
-    access_key: str
-    user_name: str
-    secret_enc: bytes
-    enabled: bool
-    created_ms: int
-
 
 _USER_COLS = "u.name, u.canonical_id, u.display_name, u.email, u.source, u.created_ms"
 _KEY_COLS = "k.access_key, k.user_name, k.secret_enc, k.enabled, k.created_ms"

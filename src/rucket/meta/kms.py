@@ -7,29 +7,11 @@ the master key: this layer never sees key material in the clear.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
+from rucket.core.records import KmsKeyRow, KmsVersionRow
 from rucket.meta.sqlite import SqliteMeta
 from rucket.meta.tx import Tx
-
-
-@dataclass(frozen=True)
-class KmsKeyRow:
-    key_id: str
-    description: str
-    enabled: bool
-    created_ms: int
-    versions: int  # how many versions of material (the latest is used for new objects)
-
-
-@dataclass(frozen=True)
-class KmsVersionRow:
-    key_id: str
-    version: int
-    material: bytes  # wrapped: nonce || AES-256-GCM(material)
-    created_ms: int
-
 
 _KEY_SQL = ("SELECT k.key_id, k.description, k.enabled, k.created_ms, "
             "(SELECT COUNT(*) FROM kms_key_versions v WHERE v.key_id = k.key_id) FROM kms_keys k")
