@@ -262,12 +262,11 @@ class UploadOpen:
 
 
 @dataclass(frozen=True)
-class PartIs:
-    """Part `number` of the upload is stored with `blob_id` (None: not uploaded)."""
+class PartsAre:
+    """Each listed part of the upload is stored with that blob (parts not listed may be anything)."""
 
     upload_id: str
-    number: int
-    blob_id: str | None
+    parts: tuple[tuple[int, str | None], ...]  # (part number, blob id)
 
 
 @dataclass(frozen=True)
@@ -318,7 +317,7 @@ class KmsKeyIs:
     versions: int
 
 
-Precondition = (BucketIs | BucketExists | BucketEmpty | LatestIs | VersionIs | LockIs | UploadOpen | PartIs
+Precondition = (BucketIs | BucketExists | BucketEmpty | LatestIs | VersionIs | LockIs | UploadOpen | PartsAre
                 | UserExists | CanonicalIdFree | KeyExists | PolicyExists | PolicyUnused | AttachmentExists
                 | KmsKeyIs)
 

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rucket.core.records import KeyRow, UserRow
-from rucket.meta.sqlite import SqliteMeta
 from rucket.meta.tx import Tx
+
+if TYPE_CHECKING:
+    from rucket.meta.sqlite import SqliteMeta
 
 _USER_COLS = "u.name, u.canonical_id, u.display_name, u.email, u.source, u.created_ms"
 _KEY_COLS = "k.access_key, k.user_name, k.secret_enc, k.enabled, k.created_ms"

@@ -7,11 +7,13 @@ the master key: this layer never sees key material in the clear.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rucket.core.records import KmsKeyRow, KmsVersionRow
-from rucket.meta.sqlite import SqliteMeta
 from rucket.meta.tx import Tx
+
+if TYPE_CHECKING:
+    from rucket.meta.sqlite import SqliteMeta
 
 _KEY_SQL = ("SELECT k.key_id, k.description, k.enabled, k.created_ms, "
             "(SELECT COUNT(*) FROM kms_key_versions v WHERE v.key_id = k.key_id) FROM kms_keys k")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
+import json
 import queue
 import re
 import sqlite3
@@ -22,7 +23,11 @@ from typing import Any, TypeVar
 
 from rucket.core import faults
 from rucket.core.model import Bucket, ListEntry, ObjectVersion
+from rucket.core.mutations import Applied, Batch
+from rucket.core.records import LockRow
 from rucket.core.snapshot import MISS, Snapshot
+from rucket.meta import lock as lock_sql
+from rucket.meta.apply import apply_batch
 from rucket.meta.multipart import UploadReads, all_blob_ids
 from rucket.meta.rows import VERSION_COLS, bucket_from_row, version_from_row
 from rucket.meta.tx import Tx
@@ -118,6 +123,14 @@ class SqliteMeta(VersionReads, UploadReads):
 
         self._queue.put((fn, settle))
         return fut.result()
+
+    async def apply(self, batch: Batch) -> Applied:
+        """Apply a batch atomically in the next group commit, or raise `Conflict` (meta/apply.py)."""
+        return await self.write(lambda tx: apply_batch(tx, batch))
+
+    def apply_sync(self, batch: Batch) -> Applied:
+        """`apply` for callers outside the event loop (start-up bootstrap)."""
+        return self.write_sync(lambda tx: apply_batch(tx, batch))
 
     def _writer_loop(self) -> None:
         while (item := self._queue.get()) is not None:
@@ -245,6 +258,14 @@ class SqliteMeta(VersionReads, UploadReads):
         sql += "AND live=1 ORDER BY key LIMIT ?"
         args.append(limit)
         return [ListEntry(*r) for r in self._r().execute(sql, args)]
+
+    def get_lock(self, vid: int) -> LockRow | None:
+        """The Object Lock record set after the version's write (None: its write-time state holds)."""
+        return lock_sql.read(self, vid)
+
+    def object_acl(self, vid: int) -> dict[str, Any] | None:
+        row = self._r().execute("SELECT acl FROM object_acls WHERE vid=?", (vid,)).fetchone()
+        return json.loads(row[0]) if row else None
 
     def read_inline(self, row_id: int) -> bytes:
         row = self._r().execute("SELECT data FROM inline_data WHERE vid=?", (row_id,)).fetchone()
