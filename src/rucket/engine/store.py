@@ -6,9 +6,7 @@ from dataclasses import dataclass
 
 from rucket.blobs.local import LocalBlobs
 from rucket.core.hlc import HLC, Clock
-from rucket.events.records import StorageEvent, encode
 from rucket.meta.sqlite import SqliteMeta
-from rucket.meta.tx import Tx
 from rucket.placement.base import Placer
 
 
@@ -24,7 +22,3 @@ class Store:
     lifecycle_day_ms: int = 86_400_000  # a lifecycle "day"; RUCKET_LIFECYCLE_TIME_SCALE shortens it
     master_key: str = ""  # configured base64 master key; "" = data/master.key (engine/secrets.py)
 
-
-def emit(tx: Tx, event: StorageEvent) -> int:
-    """Append to the event log inside the caller's transaction; returns the LSN."""
-    return tx.append_event(encode(event))

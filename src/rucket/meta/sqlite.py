@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
-import json
 import queue
 import re
 import sqlite3
@@ -28,6 +27,9 @@ from rucket.core.records import LockRow
 from rucket.core.snapshot import MISS, Snapshot
 from rucket.meta import lock as lock_sql
 from rucket.meta.apply import apply_batch
+from rucket.meta.iam import IamReads
+from rucket.meta.integrity import IntegrityReads
+from rucket.meta.kms import KmsReads
 from rucket.meta.multipart import UploadReads, all_blob_ids
 from rucket.meta.rows import VERSION_COLS, bucket_from_row, version_from_row
 from rucket.meta.tx import Tx
@@ -86,7 +88,7 @@ def _tables_exist(conn: sqlite3.Connection, sql: str) -> bool:
     return bool(names) and all(n in have for n in names)
 
 
-class SqliteMeta(VersionReads, UploadReads):
+class SqliteMeta(VersionReads, UploadReads, IamReads, KmsReads, IntegrityReads):
     def __init__(self, path: Path, *, cache_reads: bool = True) -> None:
         self.path = path
         # Bucket records are read on every request but change rarely; the current version of a
@@ -262,10 +264,6 @@ class SqliteMeta(VersionReads, UploadReads):
     def get_lock(self, vid: int) -> LockRow | None:
         """The Object Lock record set after the version's write (None: its write-time state holds)."""
         return lock_sql.read(self, vid)
-
-    def object_acl(self, vid: int) -> dict[str, Any] | None:
-        row = self._r().execute("SELECT acl FROM object_acls WHERE vid=?", (vid,)).fetchone()
-        return json.loads(row[0]) if row else None
 
     def read_inline(self, row_id: int) -> bytes:
         row = self._r().execute("SELECT data FROM inline_data WHERE vid=?", (row_id,)).fetchone()
