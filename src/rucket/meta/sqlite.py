@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
+import logging
 import queue
 import re
 import sqlite3
@@ -36,6 +37,7 @@ from rucket.meta.tx import Tx
 from rucket.meta.versions import VersionReads
 
 T = TypeVar("T")
+log = logging.getLogger("rucket.meta")
 MAX_BATCH = 256
 LATEST_CACHE_BYTES = 32 << 20  # inline object bytes kept by the current-version cache
 
@@ -146,10 +148,13 @@ class SqliteMeta(VersionReads, UploadReads, IamReads, KmsReads, IntegrityReads):
                     self._queue.put(None)
                     break
                 batch.append(nxt)
-            self._commit_batch(batch)
+            try:
+                self._commit_batch(batch)
+            except Exception:  # never reached by design; a dead writer would hang every later write
+                log.exception("metadata writer: batch of %d failed unexpectedly", len(batch))
 
     def _commit_batch(self, batch: list[tuple[Callable[[Tx], Any], _Settle]]) -> None:
-        conn, tx, outcomes = self._wconn, Tx(self._wconn), []
+        conn, tx, outcomes, failed = self._wconn, Tx(self._wconn), [], False
         try:
             conn.execute("BEGIN IMMEDIATE")
             for fn, settle in batch:
@@ -157,16 +162,22 @@ class SqliteMeta(VersionReads, UploadReads, IamReads, KmsReads, IntegrityReads):
             faults.point("meta.before_commit")
             conn.execute("COMMIT")
             faults.point("meta.after_commit")
+        except BaseException as exc:  # the whole batch failed to commit: every waiter gets the error
+            failed = True
+            with contextlib.suppress(sqlite3.Error):
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+            outcomes = [(settle, None, exc) for _fn, settle in batch]
+        finally:  # whether or not COMMIT returned, the caches may be stale (a failure after COMMIT)
             self._latest.bump()  # before any request of the batch is acknowledged
             self._tags.bump()
-            if tx.buckets_changed:
+            if tx.buckets_changed or failed:
                 self._buckets.bump()
-        except BaseException as exc:  # the whole batch failed to commit: nobody is acknowledged
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            outcomes = [(settle, None, exc) for settle, _fn in batch]
         for settle, result, exc in outcomes:
-            settle(result, exc)
+            try:
+                settle(result, exc)
+            except Exception:  # e.g. the waiter's event loop is closed: the others still get theirs
+                log.exception("metadata writer: could not hand a result back")
 
     @staticmethod
     def _run_one(conn: sqlite3.Connection, tx: Tx, fn: Callable[[Tx], Any]) -> tuple[Any, BaseException | None]:
@@ -179,6 +190,10 @@ class SqliteMeta(VersionReads, UploadReads, IamReads, KmsReads, IntegrityReads):
             return None, exc
         conn.execute("RELEASE op")
         return result, None
+
+    def writer_alive(self) -> bool:
+        """False once the writer thread is gone: every later write would hang, so the server is not ready."""
+        return self._thread.is_alive()
 
     def close(self) -> None:
         """Drain the writer's queue, then checkpoint the WAL into the database and truncate it, so a
