@@ -13,12 +13,13 @@ import click
 
 from rucket import __version__, config, server
 from rucket.cli_admin import admin as admin_group
+from rucket.core.paths import CONSOLE
 from rucket.engine.fsck import DamagedEventLog, Fsck
 
 _BANNER = """\
 Rucket {version} — S3-compatible object store
   Endpoint:   {endpoint}
-  Console:    {endpoint}/console
+  Console:    {endpoint}{console}/
   Region:     {region}
   AccessKey:  {user}
   SecretKey:  {password}
@@ -50,7 +51,8 @@ main.add_command(admin_group)  # rucket admin user|key|policy ... (talks to a ru
 @click.option("--no-fsync", is_flag=True, default=False, help="NOT DURABLE: skip fsync (tests only)")
 @click.option("--log-format", type=click.Choice(["text", "json"]), help="request log format [default: text]")
 @click.option("--dev", is_flag=True, default=False,
-              help="NOT DURABLE: temp data dir (unless --data-dir) and no fsync, for tests and demos")
+              help="NOT DURABLE: temp data dir (unless --data-dir), no fsync and SSE-C over plain HTTP, "
+                   "for tests and demos")
 @click.option("--accept-damaged-log", is_flag=True, default=None,
               help="start even if the event log's tail fails its CRC32 check (run `rucket fsck` first)")
 def serve(address: str | None, port: int | None, data_dir: str | None, config_file: Path | None,
@@ -64,6 +66,8 @@ def serve(address: str | None, port: int | None, data_dir: str | None, config_fi
                                 "log_format": log_format, "accept_damaged_log": accept_damaged_log}
     if no_fsync or dev:
         flags["fsync"] = False
+    if dev:
+        flags["allow_insecure_sse_c"] = True  # demos and test suites send SSE-C over plain HTTP
     try:
         cfg = config.load(config_file, flags)
     except (ValueError, TypeError) as exc:
@@ -83,7 +87,7 @@ def serve(address: str | None, port: int | None, data_dir: str | None, config_fi
     click.echo(f"Rucket listening on http://{shown}:{cfg.port}", err=False)
     click.echo(_BANNER.format(version=__version__, endpoint=f"http://{shown}:{cfg.port}", region=cfg.region,
                               user=cfg.root_user, password=cfg.root_password, data=Path(cfg.data_dir).resolve(),
-                              tmp=tmp, orphans=orphans))
+                              tmp=tmp, orphans=orphans, console=CONSOLE))
     click.echo(f"Startup took {(time.perf_counter() - started) * 1000:.0f} ms before the HTTP server", err=True)
     sys.stdout.flush()
     server.run(cfg)

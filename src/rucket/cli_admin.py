@@ -18,6 +18,7 @@ from urllib.parse import quote, urlsplit
 
 import click
 
+from rucket.core.paths import ADMIN
 from rucket.s3.auth.sigv4 import ALGORITHM, canonical_request, hmac_hex, signing_key, string_to_sign
 
 
@@ -76,18 +77,18 @@ def user() -> None:
 @click.option("--email", default="")
 def user_add(name: str, display_name: str, email: str) -> None:
     """Create a user and its first access key (the secret is shown once)."""
-    _call("POST", "/admin/users", {"name": name, "display_name": display_name, "email": email})
+    _call("POST", f"{ADMIN}/users", {"name": name, "display_name": display_name, "email": email})
 
 
 @user.command("ls")
 def user_ls() -> None:
-    _call("GET", "/admin/users")
+    _call("GET", f"{ADMIN}/users")
 
 
 @user.command("rm")
 @click.argument("name")
 def user_rm(name: str) -> None:
-    _call("DELETE", f"/admin/users/{name}")
+    _call("DELETE", f"{ADMIN}/users/{name}")
 
 
 @admin.group()
@@ -98,38 +99,38 @@ def key() -> None:
 @key.command("add")
 @click.argument("user_name")
 def key_add(user_name: str) -> None:
-    _call("POST", f"/admin/users/{user_name}/keys", {})
+    _call("POST", f"{ADMIN}/users/{user_name}/keys", {})
 
 
 @key.command("ls")
 @click.argument("user_name")
 def key_ls(user_name: str) -> None:
-    _call("GET", f"/admin/users/{user_name}/keys")
+    _call("GET", f"{ADMIN}/users/{user_name}/keys")
 
 
 @key.command("rm")
 @click.argument("access_key")
 def key_rm(access_key: str) -> None:
-    _call("DELETE", f"/admin/keys/{access_key}")
+    _call("DELETE", f"{ADMIN}/keys/{access_key}")
 
 
 @key.command("disable")
 @click.argument("access_key")
 def key_disable(access_key: str) -> None:
-    _call("PATCH", f"/admin/keys/{access_key}", {"enabled": False})
+    _call("PATCH", f"{ADMIN}/keys/{access_key}", {"enabled": False})
 
 
 @key.command("enable")
 @click.argument("access_key")
 def key_enable(access_key: str) -> None:
-    _call("PATCH", f"/admin/keys/{access_key}", {"enabled": True})
+    _call("PATCH", f"{ADMIN}/keys/{access_key}", {"enabled": True})
 
 
 @key.command("rotate")
 @click.argument("access_key")
 def key_rotate(access_key: str) -> None:
     """A new key for the same user; the old one is disabled."""
-    _call("POST", f"/admin/keys/{access_key}/rotate", {})
+    _call("POST", f"{ADMIN}/keys/{access_key}/rotate", {})
 
 
 @admin.group()
@@ -141,32 +142,32 @@ def policy() -> None:
 @click.argument("name")
 @click.argument("document", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def policy_add(name: str, document: Path) -> None:
-    _call("PUT", f"/admin/policies/{name}", raw=document.read_bytes())
+    _call("PUT", f"{ADMIN}/policies/{name}", raw=document.read_bytes())
 
 
 @policy.command("ls")
 def policy_ls() -> None:
-    _call("GET", "/admin/policies")
+    _call("GET", f"{ADMIN}/policies")
 
 
 @policy.command("rm")
 @click.argument("name")
 def policy_rm(name: str) -> None:
-    _call("DELETE", f"/admin/policies/{name}")
+    _call("DELETE", f"{ADMIN}/policies/{name}")
 
 
 @policy.command("attach")
 @click.argument("name")
 @click.argument("user_name")
 def policy_attach(name: str, user_name: str) -> None:
-    _call("PUT", f"/admin/users/{user_name}/policies/{name}")
+    _call("PUT", f"{ADMIN}/users/{user_name}/policies/{name}")
 
 
 @policy.command("detach")
 @click.argument("name")
 @click.argument("user_name")
 def policy_detach(name: str, user_name: str) -> None:
-    _call("DELETE", f"/admin/users/{user_name}/policies/{name}")
+    _call("DELETE", f"{ADMIN}/users/{user_name}/policies/{name}")
 
 
 @admin.group()
@@ -178,22 +179,22 @@ def kms() -> None:
 @click.argument("key_id")
 @click.option("--description", default="")
 def kms_create(key_id: str, description: str) -> None:
-    _call("POST", "/admin/kms/keys", {"key_id": key_id, "description": description})
+    _call("POST", f"{ADMIN}/kms/keys", {"key_id": key_id, "description": description})
 
 
 @kms.command("ls")
 def kms_ls() -> None:
-    _call("GET", "/admin/kms/keys")
+    _call("GET", f"{ADMIN}/kms/keys")
 
 
 @kms.command("show")
 @click.argument("key_id")
 def kms_show(key_id: str) -> None:
-    _call("GET", f"/admin/kms/keys/{key_id}")
+    _call("GET", f"{ADMIN}/kms/keys/{key_id}")
 
 
 @kms.command("rotate")
 @click.argument("key_id")
 def kms_rotate(key_id: str) -> None:
     """New objects use a new version of the key; objects sealed under older versions still open."""
-    _call("POST", f"/admin/kms/keys/{key_id}/rotate")
+    _call("POST", f"{ADMIN}/kms/keys/{key_id}/rotate")

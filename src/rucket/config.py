@@ -43,6 +43,7 @@ class Config:
     integrity_trust: float = 3600.0  # seconds a verified blob may go out by pathsend unverified (0: never)
     accept_damaged_log: bool = False  # start even if the event log's tail fails its CRC (after reading fsck)
     users: tuple[UserConfig, ...] = field(default_factory=tuple)
+    allow_insecure_sse_c: bool = False  # accept SSE-C customer keys over plain HTTP (AWS refuses; --dev sets it)
     master_key: str = ""  # base64 of 32 bytes, seals stored secret keys; default: <data_dir>/master.key (0600)
 
     @property
@@ -84,6 +85,7 @@ _ENV: dict[str, tuple[str, Any]] = {  # env var -> (field, parser)
     "RUCKET_SCRUB_INTERVAL": ("scrub_interval", float),
     "RUCKET_SCRUB_RATE_MB": ("scrub_rate_mb", float),
     "RUCKET_INTEGRITY_TRUST": ("integrity_trust", float),
+    "RUCKET_ALLOW_INSECURE_SSE_C": ("allow_insecure_sse_c", lambda v: v.lower() in ("1", "true", "yes", "on")),
 }
 
 

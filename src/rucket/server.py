@@ -16,14 +16,14 @@ from typing import Any
 
 from rucket import __version__
 from rucket.admin import AdminApp, AdminRequest, Services
-from rucket.admin.app import PREFIX as ADMIN_PREFIX
 from rucket.admin.status import StatusFile, record_passes
 from rucket.blobs.local import LocalBlobs
 from rucket.config import Config
-from rucket.console import ConsoleApp, Credential, sandboxed, wants_console
+from rucket.console import ConsoleApp, Credential, console_redirect, sandboxed, wants_console
 from rucket.console import build as build_console
 from rucket.core import faults
 from rucket.core.hlc import HLC, SystemClock
+from rucket.core.paths import ADMIN, under
 from rucket.engine import Engine
 from rucket.engine import secrets as master_key
 from rucket.engine.fsck import DamagedEventLog, check_event_tail
@@ -76,7 +76,8 @@ def bootstrap_users(cfg: Config, engine: Engine) -> None:
 
 
 def with_admin(app: S3App, cfg: Config) -> Any:
-    """`/admin/...` goes to the admin API, everything else (and the lifespan) to the S3 app."""
+    """`/_rucket/admin/...` goes to the admin API, `/_rucket/console...` to the console, everything else
+    (and the lifespan) to the S3 app."""
     identities = app.identities
 
     def secret(access_key: str) -> str | None:
@@ -98,18 +99,26 @@ def with_admin(app: S3App, cfg: Config) -> Any:
     async def composed(scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] != "http":
             await app(scope, receive, send)
-        elif scope["path"].startswith(ADMIN_PREFIX):
+        elif under(scope["path"], ADMIN):
             await admin(scope, receive, send)
         elif wants_console(scope):
             await console(scope, receive, send)
+        elif (location := console_redirect(scope)) is not None:
+            await _redirect(send, location)
         else:
             await app(scope, receive, sandboxed(scope, send))
 
     return composed
 
 
+async def _redirect(send: Any, location: str) -> None:
+    await send({"type": "http.response.start", "status": 302,
+                "headers": [(b"location", location.encode()), (b"content-length", b"0")]})
+    await send({"type": "http.response.body", "body": b""})
+
+
 def server_info(cfg: Config, now_ms: int) -> dict[str, Any]:
-    """What `GET /admin/info` reports; never a secret (root password, master key, user secrets)."""
+    """What `GET /_rucket/admin/info` reports; never a secret (root password, master key, user secrets)."""
     public = {k: v for k, v in dataclasses.asdict(cfg).items() if k not in ("root_password", "master_key", "users")}
     return {"version": __version__, "started_ms": now_ms, "pid": os.getpid(), "region": cfg.region,
             "data_dir": str(Path(cfg.data_dir).resolve()),
@@ -118,7 +127,7 @@ def server_info(cfg: Config, now_ms: int) -> dict[str, Any]:
 
 
 def console_of(app: S3App, admin: AdminApp, cfg: Config) -> ConsoleApp:
-    """The web console at /console; it acts only through in-process S3/admin requests signed as the user."""
+    """The web console at /_rucket/console; it acts only through in-process S3/admin requests signed as the user."""
     def lookup(access_key: str) -> Credential | None:
         user = app.identities.lookup(access_key)
         return Credential(user.access_key, user.secret, user.is_root, user.name) if user else None
@@ -129,10 +138,11 @@ def console_of(app: S3App, admin: AdminApp, cfg: Config) -> ConsoleApp:
 
 def build_app(cfg: Config, engine: Engine | None = None) -> S3App:
     engine = engine or build_engine(cfg)
-    settings = Settings(region=cfg.region, domains=cfg.domains)
+    settings = Settings(region=cfg.region, domains=cfg.domains, allow_insecure_sse_c=cfg.allow_insecure_sse_c)
     app = S3App(engine, Identities(iam_of(cfg, engine), root_user(cfg)), settings)
     app.access = AccessLog(json_lines=cfg.log_format == "json")
     app.background += [app.access.run, lifecycle_worker(cfg, engine)]
+    app.ready_checks.append(engine.store.meta.writer_alive)
     scrubber = Scrubber(engine.store, rate_bytes_s=int(cfg.scrub_rate_mb * 1e6), interval_s=cfg.scrub_interval)
     app.metrics.add(IntegrityCollector(engine.store.blobs.stats, lambda: scrubber.last_pass_ms))
     if cfg.scrub_interval > 0:
@@ -160,7 +170,7 @@ def lifecycle_worker(cfg: Config, engine: Engine) -> Callable[[], Awaitable[None
     """The lifecycle loop, on the system clock; with several worker processes only the one holding
     `data/lifecycle.lock` runs it (the others keep trying, so it survives a worker restart)."""
     worker = Lifecycle(engine)  # the day length is the store's (RUCKET_LIFECYCLE_TIME_SCALE)
-    record_passes(worker, StatusFile(Path(cfg.data_dir)), engine.store.clock.now_ms)  # for GET /admin/lifecycle
+    record_passes(worker, StatusFile(Path(cfg.data_dir)), engine.store.clock.now_ms)  # for GET /_rucket/admin/lifecycle
 
     async def run() -> None:
         lock = open(Path(cfg.data_dir) / "lifecycle.lock", "a")  # noqa: SIM115 - held for the process lifetime

@@ -25,7 +25,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
                             Path("."))
         return
     data = tmp_path_factory.mktemp("data")
-    proc = start_server(data, users=[(ALT_KEY, ALT_SECRET)])
+    # plain HTTP: SSE-C tests need the operator's opt-in (test_sse_c_transport.py checks the refusal)
+    proc = start_server(data, users=[(ALT_KEY, ALT_SECRET)], env={"RUCKET_ALLOW_INSECURE_SSE_C": "true"})
     yield proc
     proc.stop()
 

@@ -7,6 +7,7 @@ from typing import Any
 
 import requests
 
+from rucket.core.paths import CONSOLE
 from tests.server import ServerProcess
 
 
@@ -17,13 +18,13 @@ class ConsoleSession:
         self.csrf = ""
 
     def login(self, access_key: str, secret: str) -> requests.Response:
-        form = self.http.get(self.base + "/console/login", timeout=10)
+        form = self.http.get(self.base + f"{CONSOLE}/login", timeout=10)
         token = re.search(r'name="login_token" value="([^"]+)"', form.text)
         assert token, form.text
-        resp = self.http.post(self.base + "/console/login", timeout=10, allow_redirects=False,
+        resp = self.http.post(self.base + f"{CONSOLE}/login", timeout=10, allow_redirects=False,
                               data={"login_token": token.group(1), "access_key": access_key, "secret_key": secret})
         if resp.status_code == 303:
-            self.csrf = self.csrf_of(self.get("/console/buckets").text)
+            self.csrf = self.csrf_of(self.get(f"{CONSOLE}/buckets").text)
         return resp
 
     @staticmethod

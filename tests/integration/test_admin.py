@@ -14,6 +14,7 @@ import pytest
 from botocore.client import BaseClient
 from botocore.exceptions import ClientError
 
+from rucket.core.paths import ADMIN
 from tests.integration.conftest import make_client
 from tests.server import ServerProcess
 
@@ -59,9 +60,9 @@ def test_cli_user_key_policy_lifecycle(server: ServerProcess, s3: BaseClient, bu
 def test_admin_api_refuses_non_root(server: ServerProcess) -> None:
     from rucket.cli_admin import signed_request
 
-    status, body = signed_request(server.endpoint, "rucketalt", "rucketaltsecret", "us-east-1", "GET", "/admin/users")
+    status, body = signed_request(server.endpoint, "rucketalt", "rucketaltsecret", "us-east-1", "GET", f"{ADMIN}/users")
     assert status == 403 and body["error"] == "AccessDenied"
-    status, _ = signed_request(server.endpoint, server.access_key, "wrong-secret", "us-east-1", "GET", "/admin/users")
+    status, _ = signed_request(server.endpoint, server.access_key, "wrong-secret", "us-east-1", "GET", f"{ADMIN}/users")
     assert status == 403
 
 
@@ -69,7 +70,7 @@ def test_admin_refuses_malformed_identity_policy(server: ServerProcess) -> None:
     from rucket.cli_admin import signed_request
 
     status, body = signed_request(server.endpoint, server.access_key, server.secret_key, "us-east-1", "PUT",
-                                  "/admin/policies/bad", b'{"Statement": [{"Effect": "Allow"}]}')
+                                  f"{ADMIN}/policies/bad", b'{"Statement": [{"Effect": "Allow"}]}')
     assert status == 400 and body["error"] == "MalformedPolicy"
 
 

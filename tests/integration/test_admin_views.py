@@ -11,6 +11,7 @@ import pytest
 import requests
 from botocore.client import BaseClient
 
+from rucket.core.paths import ADMIN
 from tests.integration.conftest import ALT_KEY, ALT_SECRET
 from tests.integration.http import signed
 from tests.server import ServerProcess
@@ -32,7 +33,7 @@ def get_ok(server: ServerProcess, path: str) -> Any:
 def test_info_reports_version_uptime_and_config_without_secrets(server: ServerProcess) -> None:
     import rucket
 
-    info = get_ok(server, "/admin/info")
+    info = get_ok(server, f"{ADMIN}/info")
     assert info["version"] == rucket.__version__
     assert info["uptime_s"] >= 0 and info["started_ms"] <= info["now_ms"]
     assert info["region"] == "us-east-1" and info["data_dir"]
@@ -48,12 +49,12 @@ def test_usage_and_bucket_list_count_live_objects_and_bytes(server: ServerProces
     s3.put_object(Bucket=bucket, Key="a", Body=b"x" * 10)
     s3.put_object(Bucket=bucket, Key="dir/b", Body=b"y" * 32)
     s3.put_object(Bucket=bucket, Key="a", Body=b"z" * 5)  # overwrite: counts once, new size
-    usage = get_ok(server, "/admin/usage")
+    usage = get_ok(server, f"{ADMIN}/usage")
     mine = next(b for b in usage["buckets"] if b["name"] == bucket)
     assert (mine["objects"], mine["bytes"]) == (2, 37)
     assert usage["total"]["objects"] >= 2 and usage["total"]["bytes"] >= 37
     assert usage["total"]["buckets"] == len(usage["buckets"])
-    listed = next(b for b in get_ok(server, "/admin/buckets")["buckets"] if b["name"] == bucket)
+    listed = next(b for b in get_ok(server, f"{ADMIN}/buckets")["buckets"] if b["name"] == bucket)
     assert (listed["objects"], listed["bytes"], listed["versioning"]) == (2, 37, "Unversioned")
     assert listed["owner"] and listed["created_ms"] > 0
 
@@ -63,9 +64,9 @@ def test_bucket_list_names_configured_subresources(server: ServerProcess, s3: Ba
     s3.put_bucket_lifecycle_configuration(Bucket=bucket, LifecycleConfiguration={"Rules": [
         {"ID": "r1", "Status": "Enabled", "Filter": {"Prefix": "logs/"}, "Expiration": {"Days": 3}},
         {"ID": "r2", "Status": "Disabled", "Filter": {"Prefix": ""}, "Expiration": {"Days": 9}}]})
-    listed = next(b for b in get_ok(server, "/admin/buckets")["buckets"] if b["name"] == bucket)
+    listed = next(b for b in get_ok(server, f"{ADMIN}/buckets")["buckets"] if b["name"] == bucket)
     assert listed["versioning"] == "Enabled" and "lifecycle" in listed["configured"]
-    status = get_ok(server, "/admin/lifecycle")
+    status = get_ok(server, f"{ADMIN}/lifecycle")
     assert {"bucket": bucket, "rules": 2, "enabled": 1} in status["buckets"]
     worker = status["worker"]
     assert worker["running"] is True, worker  # the worker runs a pass at start-up
@@ -76,25 +77,25 @@ def test_bucket_list_names_configured_subresources(server: ServerProcess, s3: Ba
 def test_events_tail_and_paging(server: ServerProcess, s3: BaseClient, bucket: str) -> None:
     s3.put_object(Bucket=bucket, Key="e1", Body=b"1")
     s3.delete_object(Bucket=bucket, Key="e1")
-    tail = get_ok(server, "/admin/events?limit=5")
+    tail = get_ok(server, f"{ADMIN}/events?limit=5")
     assert 0 < len(tail["events"]) <= 5
     assert tail["events"][-1]["lsn"] == tail["last_lsn"]
     mine = [(e["type"], e["key"]) for e in tail["events"] if e["bucket"] == bucket]
     assert mine[-2:] == [("ObjectPut", "e1"), ("ObjectDeleted", "e1")]
     first = tail["events"][0]["lsn"]
-    page = get_ok(server, f"/admin/events?after={first - 1}&limit=2")
+    page = get_ok(server, f"{ADMIN}/events?after={first - 1}&limit=2")
     assert [e["lsn"] for e in page["events"]] == [first, first + 1]
     assert page["next_after"] == first + 1
 
 
 @pytest.mark.parametrize("query", ["limit=0", "limit=abc", "limit=100000", "after=-1"])
 def test_events_bad_parameters_are_400(server: ServerProcess, query: str) -> None:
-    status, body = get(server, f"/admin/events?{query}")
+    status, body = get(server, f"{ADMIN}/events?{query}")
     assert status == 400 and body["error"] == "InvalidArgument"
 
 
-@pytest.mark.parametrize("path", ["/admin/info", "/admin/usage", "/admin/buckets", "/admin/lifecycle",
-                                  "/admin/events"])
+@pytest.mark.parametrize("path", [f"{ADMIN}/info", f"{ADMIN}/usage", f"{ADMIN}/buckets", f"{ADMIN}/lifecycle",
+                                  f"{ADMIN}/events"])
 def test_views_refuse_non_root(server: ServerProcess, path: str) -> None:
     status, body = get(server, path, ALT_KEY, ALT_SECRET)
     assert status == 403 and body["error"] == "AccessDenied"

@@ -25,6 +25,7 @@ from typing import Any
 import pytest
 from botocore.client import BaseClient
 
+from rucket.core.paths import CONSOLE
 from tests.server import ServerProcess
 
 CHROMIUM, DRIVER = shutil.which("chromium"), shutil.which("chromedriver")
@@ -128,7 +129,7 @@ def css(driver: Any, selector: str) -> list[Any]:
 
 
 def log_in(driver: Any, server: ServerProcess, key: str, secret: str) -> None:
-    driver.get(server.endpoint + "/console/login")
+    driver.get(server.endpoint + f"{CONSOLE}/login")
     by_id(driver, "access_key").send_keys(key)
     by_id(driver, "secret_key").send_keys(secret)
     by_id(driver, "login").click()
@@ -141,10 +142,10 @@ def sha256(path: Path) -> str:
 def test_01_login(browser: Any, server: ServerProcess) -> None:
     log_in(browser, server, server.access_key, "wrong-secret")
     assert "Invalid access key" in by_id(browser, "error").text
-    browser.get(server.endpoint + "/console/login")
+    browser.get(server.endpoint + f"{CONSOLE}/login")
     shot(browser, "login")
     log_in(browser, server, server.access_key, server.secret_key)
-    wait_for(lambda: browser.current_url.endswith("/console/buckets"), what="the bucket list")
+    wait_for(lambda: browser.current_url.endswith(f"{CONSOLE}/buckets"), what="the bucket list")
     assert by_id(browser, "logout").is_displayed()
 
 
@@ -160,12 +161,12 @@ def test_02_create_bucket(browser: Any, server: ServerProcess, s3: BaseClient) -
             s3.create_bucket(Bucket=name)
         for key, body in keys.items():
             s3.put_object(Bucket=name, Key=key, Body=body)
-    browser.get(server.endpoint + "/console/buckets")
+    browser.get(server.endpoint + f"{CONSOLE}/buckets")
     by_id(browser, "bucket-name").send_keys("console-demo")
     by_id(browser, "create").click()
-    wait_for(lambda: browser.current_url.endswith("/console/b/console-demo"), what="the new bucket's page")
+    wait_for(lambda: browser.current_url.endswith(f"{CONSOLE}/b/console-demo"), what="the new bucket's page")
     assert "console-demo" in [b["Name"] for b in s3.list_buckets()["Buckets"]]
-    browser.get(server.endpoint + "/console/buckets")
+    browser.get(server.endpoint + f"{CONSOLE}/buckets")
     assert "console-demo" in by_id(browser, "buckets").text
     shot(browser, "buckets")
 
@@ -174,7 +175,7 @@ def test_03_upload_20_mib_with_progress(browser: Any, server: ServerProcess, s3:
     big = files / "dataset.bin"
     big.write_bytes(os.urandom(20 * MiB))
     (files / "notes.txt").write_text("Rucket console upload test.\nSecond line.\n")
-    browser.get(server.endpoint + "/console/b/console-demo")
+    browser.get(server.endpoint + f"{CONSOLE}/b/console-demo")
     browser.execute_script("document.getElementById('upload').dataset.stay = '1'")  # no reload: watch the rows
     browser.execute_cdp_cmd("Network.enable", {})
     browser.execute_cdp_cmd("Network.emulateNetworkConditions", {  # slow enough to see the bar move
@@ -225,7 +226,7 @@ def _has_multipart(s3: BaseClient) -> bool:
 def test_04_download_matches(browser: Any, server: ServerProcess, files: Path) -> None:
     from selenium.webdriver.common.by import By
 
-    browser.get(server.endpoint + "/console/b/console-demo")
+    browser.get(server.endpoint + f"{CONSOLE}/b/console-demo")
     row = next(r for r in css(browser, "tr.object") if "dataset.bin" in r.text)
     row.find_element(By.CSS_SELECTOR, "a.download").click()
     target = browser.downloads / "dataset.bin"
@@ -235,9 +236,9 @@ def test_04_download_matches(browser: Any, server: ServerProcess, files: Path) -
 
 
 def test_05_preview_text_and_image(browser: Any, server: ServerProcess) -> None:
-    browser.get(server.endpoint + "/console/b/console-demo/object?key=notes.txt")
+    browser.get(server.endpoint + f"{CONSOLE}/b/console-demo/object?key=notes.txt")
     assert "Second line." in by_id(browser, "preview").text
-    browser.get(server.endpoint + "/console/b/photos/object?key=2024/beach.svg")
+    browser.get(server.endpoint + f"{CONSOLE}/b/photos/object?key=2024/beach.svg")
     image = css(browser, "#preview img")[0]
     wait_for(lambda: browser.execute_script("return arguments[0].complete && arguments[0].naturalWidth", image),
              what="the image preview to load")
@@ -245,7 +246,7 @@ def test_05_preview_text_and_image(browser: Any, server: ServerProcess) -> None:
 
 
 def test_06_policy_error_then_fix(browser: Any, server: ServerProcess, s3: BaseClient) -> None:
-    browser.get(server.endpoint + "/console/b/console-demo/settings")
+    browser.get(server.endpoint + f"{CONSOLE}/b/console-demo/settings")
     editor = by_id(browser, "doc-policy")
     broken = {"Version": "2012-10-17", "Statement": [{"Effect": "Allowed", "Principal": "*",
                                                      "Action": "s3:GetObject",
@@ -267,7 +268,7 @@ def test_06_policy_error_then_fix(browser: Any, server: ServerProcess, s3: BaseC
 
 
 def test_07_users(browser: Any, server: ServerProcess) -> None:
-    browser.get(server.endpoint + "/console/users")
+    browser.get(server.endpoint + f"{CONSOLE}/users")
     by_id(browser, "policy-name").send_keys("read-console-demo")
     by_id(browser, "policy-document").send_keys(json.dumps(
         {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": ["s3:GetObject", "s3:ListBucket"],
@@ -297,7 +298,7 @@ def test_08_metrics_charts(browser: Any, server: ServerProcess, s3: BaseClient) 
     worker = threading.Thread(target=traffic, daemon=True)
     worker.start()
     try:
-        browser.get(server.endpoint + "/console/metrics")
+        browser.get(server.endpoint + f"{CONSOLE}/metrics")
         wait_for(lambda: int(browser.execute_script(
             "return document.getElementById('charts').dataset.samples || 0")) >= 6, timeout=30, what="six samples")
     finally:
@@ -308,6 +309,6 @@ def test_08_metrics_charts(browser: Any, server: ServerProcess, s3: BaseClient) 
 
 
 def test_09_server_overview(browser: Any, server: ServerProcess) -> None:
-    browser.get(server.endpoint + "/console/server")
+    browser.get(server.endpoint + f"{CONSOLE}/server")
     assert "ObjectPut" in by_id(browser, "events").text
     shot(browser, "server")

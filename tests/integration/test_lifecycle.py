@@ -10,6 +10,7 @@ import pytest
 from botocore.client import BaseClient
 from botocore.exceptions import ClientError
 
+from rucket.core.paths import ADMIN
 from tests.integration.conftest import make_client
 from tests.server import ServerProcess, start_server
 
@@ -148,11 +149,11 @@ def test_admin_endpoint_runs_a_pass_now(fast_server: ServerProcess) -> None:
     s3.put_bucket_lifecycle_configuration(Bucket="lc-admin", LifecycleConfiguration={"Rules": [
         {"ID": "all", "Filter": {}, "Status": "Enabled", "Expiration": {"Days": 1}}]})
     status, _ = signed_request(fast_server.endpoint, fast_server.access_key, "wrong", "us-east-1", "POST",
-                               "/admin/lifecycle/run")
+                               f"{ADMIN}/lifecycle/run")
     assert status == 403
     time.sleep(2.1)  # one scaled day, rounded up to the next "midnight": the object is due
     status, body = signed_request(fast_server.endpoint, fast_server.access_key, fast_server.secret_key,
-                                  "us-east-1", "POST", "/admin/lifecycle/run")
+                                  "us-east-1", "POST", f"{ADMIN}/lifecycle/run")
     assert status == 200 and set(body["report"]) == {"expired", "noncurrent", "markers", "uploads", "skipped"}
     assert "Contents" not in s3.list_objects_v2(Bucket="lc-admin")  # by this pass or the worker's
 

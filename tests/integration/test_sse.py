@@ -16,6 +16,7 @@ import pytest
 from botocore.client import BaseClient
 from botocore.exceptions import ClientError
 
+from rucket.core.paths import ADMIN
 from tests.server import ServerProcess
 
 KEY_A, KEY_B = os.urandom(32), os.urandom(32)
@@ -40,7 +41,7 @@ def admin(server: ServerProcess, method: str, path: str, body: Any = None) -> tu
 @pytest.fixture(scope="module")
 def kms_key(server: ServerProcess) -> str:
     name = f"k-{uuid.uuid4().hex[:8]}"
-    status, body = admin(server, "POST", "/admin/kms/keys", {"key_id": name})
+    status, body = admin(server, "POST", f"{ADMIN}/kms/keys", {"key_id": name})
     assert status == 201 and body["versions"] == 1
     return name
 
@@ -195,15 +196,15 @@ def test_sse_kms_unknown_key_is_kms_not_found(s3: BaseClient, bucket: str) -> No
 
 def test_sse_kms_rotation_keeps_old_objects_readable(server: ServerProcess, s3: BaseClient, bucket: str) -> None:
     name = f"rot-{uuid.uuid4().hex[:8]}"
-    assert admin(server, "POST", "/admin/kms/keys", {"key_id": name})[0] == 201
+    assert admin(server, "POST", f"{ADMIN}/kms/keys", {"key_id": name})[0] == 201
     s3.put_object(Bucket=bucket, Key="old", Body=b"old data", ServerSideEncryption="aws:kms", SSEKMSKeyId=name)
-    status, body = admin(server, "POST", f"/admin/kms/keys/{name}/rotate")
+    status, body = admin(server, "POST", f"{ADMIN}/kms/keys/{name}/rotate")
     assert status == 200 and body["versions"] == 2
     s3.put_object(Bucket=bucket, Key="new", Body=b"new data", ServerSideEncryption="aws:kms",
                   SSEKMSKeyId=f"arn:aws:kms:us-east-1:000000000000:key/{name}")
     assert s3.get_object(Bucket=bucket, Key="old")["Body"].read() == b"old data"
     assert s3.get_object(Bucket=bucket, Key="new")["Body"].read() == b"new data"
-    assert admin(server, "POST", "/admin/kms/keys/nope/rotate")[0] == 404
+    assert admin(server, "POST", f"{ADMIN}/kms/keys/nope/rotate")[0] == 404
 
 
 def test_bucket_default_kms(s3: BaseClient, bucket: str, kms_key: str) -> None:

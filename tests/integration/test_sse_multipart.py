@@ -13,6 +13,7 @@ import pytest
 from botocore.client import BaseClient
 from botocore.exceptions import ClientError
 
+from rucket.core.paths import ADMIN
 from tests.server import ServerProcess
 
 MiB = 1024 * 1024
@@ -33,7 +34,7 @@ def kms_key(server: ServerProcess) -> str:
 
     name = f"mp-{uuid.uuid4().hex[:8]}"
     code, _ = signed_request(server.endpoint, server.access_key, server.secret_key, "us-east-1", "POST",
-                             "/admin/kms/keys", json.dumps({"key_id": name}).encode())
+                             f"{ADMIN}/kms/keys", json.dumps({"key_id": name}).encode())
     assert code == 201
     return name
 

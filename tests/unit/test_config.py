@@ -35,3 +35,15 @@ def test_unknown_key_is_an_error(tmp_path: Path) -> None:
 def test_default_credentials_detected() -> None:
     assert config.load(None, env={}).uses_default_credentials()
     assert not config.load(None, env={"RUCKET_ROOT_PASSWORD": "x"}).uses_default_credentials()
+
+
+@pytest.mark.parametrize(("toml", "env", "allowed"), [
+    pytest.param("", {}, False, id="default-refuses"),
+    pytest.param("allow_insecure_sse_c = true\n", {}, True, id="toml"),
+    pytest.param("", {"RUCKET_ALLOW_INSECURE_SSE_C": "true"}, True, id="env"),
+    pytest.param("allow_insecure_sse_c = true\n", {"RUCKET_ALLOW_INSECURE_SSE_C": "false"}, False, id="env-wins"),
+])
+def test_allow_insecure_sse_c_setting(tmp_path: Path, toml: str, env: dict[str, str], allowed: bool) -> None:
+    path = tmp_path / "rucket.toml"
+    path.write_text(toml)
+    assert config.load(path, env=env).allow_insecure_sse_c is allowed

@@ -1,13 +1,13 @@
 """The admin HTTP API (JSON, SigV4-signed with the root credentials), beside the S3 API.
 
-`server.py` mounts it under `/admin/`; routes are a table (`routes.ROUTES`) that other
-features extend with `@route("POST", "/admin/lifecycle/run")`.
+`server.py` mounts it under `/_rucket/admin/` (core/paths.py). Each endpoint module exports a
+`ROUTES` table; `routes.py` merges them (a duplicate is an import error).
 """
 
 from __future__ import annotations
 
-from rucket.admin import kms, lifecycle  # noqa: F401 - register the /admin/kms and /admin/lifecycle/run routes
-from rucket.admin.app import AdminApp, AdminRequest, Services
-from rucket.admin.routes import ROUTES, AdminError, route
+from rucket.admin.app import AdminApp
+from rucket.admin.request import AdminError, AdminRequest, Services
+from rucket.admin.routes import ROUTES
 
-__all__ = ["ROUTES", "AdminApp", "AdminError", "AdminRequest", "Services", "route"]
+__all__ = ["ROUTES", "AdminApp", "AdminError", "AdminRequest", "Services"]

@@ -10,48 +10,17 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
-from rucket.admin import handlers, views  # noqa: F401 - register the IAM and view routes
-from rucket.admin.routes import AdminError, match
+from rucket.admin.request import AdminError, AdminRequest, Services
+from rucket.admin.routes import match
+from rucket.core.asgi import BodyTooLarge, Disconnected, header_dict, read_body
 from rucket.core.errors import DomainError
-from rucket.engine import Engine
-from rucket.engine.iam import Iam, IamConflict, IamInvalid, IamNotFound
+from rucket.engine.iam import IamConflict, IamInvalid, IamNotFound
 
 log = logging.getLogger("rucket.admin")
 MAX_BODY = 256 * 1024
-PREFIX = "/admin/"
-
-
-@dataclass(frozen=True)
-class AdminRequest:
-    method: str
-    path: str
-    raw_path: str
-    raw_query: str
-    headers: dict[str, str]  # lower-case names
-    body: bytes
-
-    def json(self) -> Any:
-        if not self.body:
-            return {}
-        try:
-            return json.loads(self.body)
-        except ValueError as exc:
-            raise AdminError(400, "InvalidJSON", "the request body is not JSON") from exc
-
-
 Verifier = Callable[[AdminRequest], str]  # returns the verified access key, raises on a bad signature
-
-
-@dataclass
-class Services:
-    engine: Engine
-    iam: Iam
-    validate_policy: Callable[[str], None]  # raises ValueError with the reason
-    info: dict[str, Any] = field(default_factory=dict)  # version, start time, config without secrets (views.py)
-    lifecycle_status: Callable[[], dict[str, Any]] | None = None  # the worker's last pass (status.py)
 
 
 _DOMAIN_STATUS: dict[type[DomainError], tuple[int, str]] = {
@@ -67,6 +36,8 @@ class AdminApp:
         try:
             req = await _read(scope, receive)
             status, body = await self._dispatch(req)
+        except Disconnected:
+            return  # nobody is left to answer
         except AdminError as err:
             status, body = err.status, {"error": err.code, "message": err.message}
         except DomainError as exc:
@@ -92,18 +63,10 @@ class AdminApp:
 
 
 async def _read(scope: dict[str, Any], receive: Any) -> AdminRequest:
-    body = bytearray()
-    while True:
-        msg = await receive()
-        body += msg.get("body", b"")
-        if len(body) > MAX_BODY:
-            raise AdminError(413, "EntityTooLarge", "admin request bodies are limited to 256 KiB")
-        if not msg.get("more_body", False):
-            break
-    headers: dict[str, str] = {}
-    for name, value in scope["headers"]:
-        k = name.decode("latin-1").lower()
-        headers[k] = f"{headers[k]},{value.decode('latin-1')}" if k in headers else value.decode("latin-1")
+    try:
+        body = await read_body(receive, MAX_BODY)
+    except BodyTooLarge as exc:
+        raise AdminError(413, "EntityTooLarge", "admin request bodies are limited to 256 KiB") from exc
     raw_path = (scope.get("raw_path") or scope["path"].encode()).decode("latin-1")
     return AdminRequest(scope["method"], scope["path"], raw_path, scope.get("query_string", b"").decode("latin-1"),
-                        headers, bytes(body))
+                        header_dict(scope["headers"]), body)

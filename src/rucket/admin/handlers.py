@@ -6,16 +6,10 @@ shows them.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from rucket.admin.routes import AdminError, route
+from rucket.admin.request import AdminError, AdminRequest, Params, Route, Services
 from rucket.meta.iam import KeyRow, UserRow
-
-if TYPE_CHECKING:
-    from rucket.admin.app import AdminRequest, Services
-
-Params = Mapping[str, str]
 
 
 def _user(u: UserRow, svc: Services) -> dict[str, Any]:
@@ -35,12 +29,10 @@ def _str(body: Any, name: str, default: str = "") -> str:
     return value
 
 
-@route("GET", "/admin/users")
 async def list_users(req: AdminRequest, p: Params, svc: Services) -> tuple[int, Any]:
     return 200, {"users": [_user(u, svc) for u in svc.iam.reads.users()]}
 
 
-@route("POST", "/admin/users")
 async def create_user(req: AdminRequest, p: Params, svc: Services) -> tuple[int, Any]:
     body = req.json()
     name = _str(body, "name")
@@ -52,7 +44,6 @@ async def create_user(req: AdminRequest, p: Params, svc: Services) -> tuple[int,
     return 201, out
 
 
-@route("GET", "/admin/users/{name}")
 async def get_user(req: AdminRequest, p: Params, svc: Services) -> tuple[int, Any]:
     user = svc.iam.reads.user(p["name"])
     if user is None:
@@ -60,25 +51,21 @@ async def get_user(req: AdminRequest, p: Params, svc: Services) -> tuple[int, An
     return 200, {**_user(user, svc), "keys": [_key(k) for k in svc.iam.reads.keys_of(user.name)]}
 
 
-@route("DELETE", "/admin/users/{name}")
 async def delete_user(req: AdminRequest, p: Params, svc: Services) -> tuple[int, Any]:
     await svc.iam.delete_user(p["name"])
     return 200, {"deleted": p["name"]}
 
 
-@route("GET", "/admin/users/{name}/keys")
 async def list_keys(req: AdminRequest, p: Params, svc: Services) -> tuple[int, Any]:
     return 200, {"keys": [_key(k) for k in svc.iam.reads.keys_of(p["name"])]}
 
 
-@route("POST", "/admin/users/{name}/keys")
 async def create_key(req: AdminRequest, p: Params, svc: Services) -> tuple[int, Any]:
     body = req.json()
     ak, sk = await svc.iam.create_key(p["name"], _str(body, "access_key"), _str(body, "secret_key"))
     return 201, {"access_key": ak, "secret_key": sk, "user": p["name"]}
 
 
-@route("PATCH", "/admin/keys/{access_key}")
 async def update_key(req: AdminRequest, p: Params, svc: Services) -> tuple[int, Any]:
     enabled = req.json().get("enabled")
     if not isinstance(enabled, bool):
@@ -87,24 +74,20 @@ async def update_key(req: AdminRequest, p: Params, svc: Services) -> tuple[int, 
     return 200, {"access_key": p["access_key"], "enabled": enabled}
 
 
-@route("POST", "/admin/keys/{access_key}/rotate")
 async def rotate_key(req: AdminRequest, p: Params, svc: Services) -> tuple[int, Any]:
     ak, sk = await svc.iam.rotate_key(p["access_key"])
     return 201, {"access_key": ak, "secret_key": sk, "disabled": p["access_key"]}
 
 
-@route("DELETE", "/admin/keys/{access_key}")
 async def delete_key(req: AdminRequest, p: Params, svc: Services) -> tuple[int, Any]:
     await svc.iam.delete_key(p["access_key"])
     return 200, {"deleted": p["access_key"]}
 
 
-@route("GET", "/admin/policies")
 async def list_policies(req: AdminRequest, p: Params, svc: Services) -> tuple[int, Any]:
     return 200, {"policies": [{"name": n, "document": d} for n, d in svc.iam.reads.policies()]}
 
 
-@route("PUT", "/admin/policies/{name}")
 async def put_policy(req: AdminRequest, p: Params, svc: Services) -> tuple[int, Any]:
     document = req.body.decode("utf-8", "replace")
     try:
@@ -115,7 +98,6 @@ async def put_policy(req: AdminRequest, p: Params, svc: Services) -> tuple[int, 
     return 200, {"policy": p["name"]}
 
 
-@route("GET", "/admin/policies/{name}")
 async def get_policy(req: AdminRequest, p: Params, svc: Services) -> tuple[int, Any]:
     document = svc.iam.reads.policy(p["name"])
     if document is None:
@@ -123,19 +105,35 @@ async def get_policy(req: AdminRequest, p: Params, svc: Services) -> tuple[int, 
     return 200, {"name": p["name"], "document": document}
 
 
-@route("DELETE", "/admin/policies/{name}")
 async def delete_policy(req: AdminRequest, p: Params, svc: Services) -> tuple[int, Any]:
     await svc.iam.delete_policy(p["name"])
     return 200, {"deleted": p["name"]}
 
 
-@route("PUT", "/admin/users/{name}/policies/{policy}")
 async def attach_policy(req: AdminRequest, p: Params, svc: Services) -> tuple[int, Any]:
     await svc.iam.attach(p["name"], p["policy"])
     return 200, {"user": p["name"], "attached": p["policy"]}
 
 
-@route("DELETE", "/admin/users/{name}/policies/{policy}")
 async def detach_policy(req: AdminRequest, p: Params, svc: Services) -> tuple[int, Any]:
     await svc.iam.attach(p["name"], p["policy"], attach=False)
     return 200, {"user": p["name"], "detached": p["policy"]}
+
+
+ROUTES = (
+    Route("GET", "/users", list_users),
+    Route("POST", "/users", create_user),
+    Route("GET", "/users/{name}", get_user),
+    Route("DELETE", "/users/{name}", delete_user),
+    Route("GET", "/users/{name}/keys", list_keys),
+    Route("POST", "/users/{name}/keys", create_key),
+    Route("PATCH", "/keys/{access_key}", update_key),
+    Route("POST", "/keys/{access_key}/rotate", rotate_key),
+    Route("DELETE", "/keys/{access_key}", delete_key),
+    Route("GET", "/policies", list_policies),
+    Route("PUT", "/policies/{name}", put_policy),
+    Route("GET", "/policies/{name}", get_policy),
+    Route("DELETE", "/policies/{name}", delete_policy),
+    Route("PUT", "/users/{name}/policies/{policy}", attach_policy),
+    Route("DELETE", "/users/{name}/policies/{policy}", detach_policy),
+)

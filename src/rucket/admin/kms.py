@@ -5,17 +5,11 @@ Key material never leaves the server: answers carry ids, versions and dates only
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from rucket.admin.routes import AdminError, route
+from rucket.admin.request import AdminError, AdminRequest, Params, Route, Services
 from rucket.core import errors
 from rucket.engine.kms import KmsKey
-
-if TYPE_CHECKING:
-    from rucket.admin.app import AdminRequest, Services
-
-Params = Mapping[str, str]
 
 
 def _key(k: KmsKey) -> dict[str, Any]:
@@ -30,12 +24,10 @@ def _text(body: Any, name: str) -> str:
     return value
 
 
-@route("GET", "/admin/kms/keys")
 async def list_keys(req: AdminRequest, p: Params, svc: Services) -> tuple[int, Any]:
     return 200, {"keys": [_key(k) for k in svc.engine.encryption.kms.all_keys()]}
 
 
-@route("POST", "/admin/kms/keys")
 async def create_key(req: AdminRequest, p: Params, svc: Services) -> tuple[int, Any]:
     body = req.json()
     try:
@@ -45,12 +37,10 @@ async def create_key(req: AdminRequest, p: Params, svc: Services) -> tuple[int, 
     return 201, _key(key)
 
 
-@route("GET", "/admin/kms/keys/{key_id}")
 async def show_key(req: AdminRequest, p: Params, svc: Services) -> tuple[int, Any]:
     return 200, _key(_found(svc, p["key_id"]))
 
 
-@route("POST", "/admin/kms/keys/{key_id}/rotate")
 async def rotate_key(req: AdminRequest, p: Params, svc: Services) -> tuple[int, Any]:
     _found(svc, p["key_id"])
     return 200, _key(await svc.engine.encryption.kms.rotate(p["key_id"]))
@@ -61,3 +51,11 @@ def _found(svc: Services, key_id: str) -> KmsKey:
         return svc.engine.encryption.kms.key(key_id)
     except errors.KmsKeyNotFound as exc:
         raise AdminError(404, "NotFound", f"no KMS key {key_id}") from exc
+
+
+ROUTES = (
+    Route("GET", "/kms/keys", list_keys),
+    Route("POST", "/kms/keys", create_key),
+    Route("GET", "/kms/keys/{key_id}", show_key),
+    Route("POST", "/kms/keys/{key_id}/rotate", rotate_key),
+)

@@ -1,19 +1,21 @@
-"""`POST /admin/lifecycle/run`: one lifecycle pass now, so an operator (or a demo) need not wait
+"""`POST /_rucket/admin/lifecycle/run`: one lifecycle pass now, so an operator (or a demo) need not wait
 for the worker's next pass. Safe beside the background worker: every deletion is guarded by
 `if_latest`, so two passes never act twice on the same key."""
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
 from typing import Any
 
-from rucket.admin.app import AdminRequest, Services
-from rucket.admin.routes import route
+from rucket.admin.request import AdminRequest, Params, Route, Services
 from rucket.engine.lifecycle import Lifecycle
 
 
-@route("POST", "/admin/lifecycle/run")
-async def run_lifecycle(req: AdminRequest, p: Mapping[str, str], svc: Services) -> tuple[int, Any]:
+async def run_lifecycle(req: AdminRequest, p: Params, svc: Services) -> tuple[int, Any]:
     report = await Lifecycle(svc.engine).run_once()
     return 200, {"report": dataclasses.asdict(report)}
+
+
+ROUTES = (
+    Route("POST", "/lifecycle/run", run_lifecycle),
+)

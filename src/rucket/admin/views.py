@@ -9,19 +9,14 @@ without secrets, the lifecycle worker's last pass) arrive in `Services.info` and
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import parse_qs
 
-from rucket.admin.routes import AdminError, route
+from rucket.admin.request import AdminError, AdminRequest, Params, Route, Services
 from rucket.core.model import Bucket
 from rucket.engine.lifecycle_rules import rules_of
 from rucket.events.records import CorruptEvent, decode, to_json
 
-if TYPE_CHECKING:
-    from rucket.admin.app import AdminRequest, Services
-
-Params = Mapping[str, str]
 MAX_EVENTS = 1000
 DEFAULT_EVENTS = 100
 # bucket.config keys the bucket list reports as "configured" (their values can be large or sensitive)
@@ -41,7 +36,6 @@ def _query_int(req: AdminRequest, name: str, default: int, lo: int, hi: int) -> 
     return value
 
 
-@route("GET", "/admin/info")
 async def server_info(req: AdminRequest, p: Params, svc: Services) -> tuple[int, Any]:
     now = svc.engine.store.clock.now_ms()
     started = int(svc.info.get("started_ms", now))
@@ -49,7 +43,6 @@ async def server_info(req: AdminRequest, p: Params, svc: Services) -> tuple[int,
                  "last_lsn": svc.engine.store.meta.last_lsn()}
 
 
-@route("GET", "/admin/usage")
 async def usage(req: AdminRequest, p: Params, svc: Services) -> tuple[int, Any]:
     rows = svc.engine.store.meta.usage()
     buckets = [{"name": name, "objects": objects, "bytes": size} for name, objects, size in rows]
@@ -63,14 +56,12 @@ def _bucket(b: Bucket, objects: int, size: int) -> dict[str, Any]:
             "bytes": size, "configured": [k for k in CONFIG_FLAGS if b.config.get(k)]}
 
 
-@route("GET", "/admin/buckets")
 async def buckets(req: AdminRequest, p: Params, svc: Services) -> tuple[int, Any]:
     meta = svc.engine.store.meta
     sizes = {name: (objects, size) for name, objects, size in meta.usage()}
     return 200, {"buckets": [_bucket(b, *sizes.get(b.name, (0, 0))) for b in meta.list_buckets()]}
 
 
-@route("GET", "/admin/lifecycle")
 async def lifecycle_status(req: AdminRequest, p: Params, svc: Services) -> tuple[int, Any]:
     """The worker's last pass (from the process that runs it) and every bucket's rule counts."""
     per_bucket = []
@@ -90,7 +81,6 @@ def _event(row: tuple[Any, ...]) -> dict[str, Any]:
     return to_json(ev)
 
 
-@route("GET", "/admin/events")
 async def events(req: AdminRequest, p: Params, svc: Services) -> tuple[int, Any]:
     """`?after=LSN` pages forward; without it, the last `limit` events (the tail). Each event has
     lsn, hlc, type, bucket, key, version_id, pg, region, the full record and the summary payload;
@@ -103,3 +93,12 @@ async def events(req: AdminRequest, p: Params, svc: Services) -> tuple[int, Any]
     out = [_event(r) for r in rows]
     return 200, {"events": out, "last_lsn": last, "first_lsn": svc.engine.store.feed.first_lsn(),
                  "next_after": out[-1]["lsn"] if out else after}
+
+
+ROUTES = (
+    Route("GET", "/info", server_info),
+    Route("GET", "/usage", usage),
+    Route("GET", "/buckets", buckets),
+    Route("GET", "/lifecycle", lifecycle_status),
+    Route("GET", "/events", events),
+)

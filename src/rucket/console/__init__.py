@@ -1,4 +1,4 @@
-"""The web console, served at `/console` beside the S3 API on the same port.
+"""The web console, served at `/_rucket/console` (core/paths.py) beside the S3 API on the same port.
 
 It owns no data and grants nothing: every action is an S3 or admin request signed with the
 logged-in user's key and passed in-process to the same apps SDKs talk to (`client.py`),
@@ -15,10 +15,11 @@ from rucket.console.client import Asgi, Caller
 from rucket.console.context import Services
 from rucket.console.session import Sessions
 from rucket.console.sign import Credential
+from rucket.core.paths import PREFIX as RESERVED
+from rucket.core.paths import under
 
-__all__ = ["PREFIX", "ConsoleApp", "Credential", "build", "sandboxed", "wants_console"]
+__all__ = ["PREFIX", "ConsoleApp", "Credential", "build", "console_redirect", "sandboxed", "wants_console"]
 
-_SIGNED_QUERY = (b"X-Amz-Credential=", b"AWSAccessKeyId=", b"X-Amz-Signature=")
 _DOCUMENT_DESTS = frozenset({b"document", b"iframe", b"frame", b"embed", b"object"})
 _SANDBOX = (b"content-security-policy", b"sandbox")
 
@@ -30,15 +31,26 @@ def build(s3: Asgi, admin: Asgi, lookup: Callable[[str], Credential | None], mas
 
 
 def wants_console(scope: dict[str, Any]) -> bool:
-    """`/console...` without S3 credentials: SDK requests (signed) to a bucket named "console"
-    still reach the S3 API."""
+    """Everything under `/_rucket/console`: no bucket can have that path, so there is nothing to tell apart."""
+    return under(scope["path"], PREFIX)
+
+
+def console_redirect(scope: dict[str, Any]) -> str | None:
+    """Where to send a visitor who typed the server's address or `/_rucket`: the console's home.
+
+    Only where no S3 request can be meant: `/_rucket` itself, and an unsigned browser page load
+    of `/` (an anonymous ListBuckets lists nothing, and SDKs never send Sec-Fetch-Dest or ask
+    for text/html)."""
     path: str = scope["path"]
-    if path != PREFIX and not path.startswith(PREFIX + "/"):
-        return False
-    if any(name == b"authorization" for name, _ in scope["headers"]):
-        return False
-    query: bytes = scope.get("query_string", b"")
-    return not any(marker in query for marker in _SIGNED_QUERY)
+    if scope["method"] not in ("GET", "HEAD"):
+        return None
+    if path in (RESERVED, RESERVED + "/"):
+        return PREFIX + "/"
+    if path != "/" or scope.get("query_string") or any(k == b"authorization" for k, _ in scope["headers"]):
+        return None
+    headers = dict(scope["headers"])
+    browser = headers.get(b"sec-fetch-dest") == b"document" or b"text/html" in headers.get(b"accept", b"")
+    return PREFIX + "/" if browser else None
 
 
 def sandboxed(scope: dict[str, Any], send: Any) -> Any:

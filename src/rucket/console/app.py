@@ -1,6 +1,6 @@
 """The web console's ASGI app: sessions, CSRF, security headers, then a page handler.
 
-Served by `rucket serve` under `/console` beside the S3 API (see `server.py`). Pages are
+Served by `rucket serve` under `/_rucket/console` (core/paths.py) beside the S3 API (see `server.py`). Pages are
 server-rendered (Jinja2, autoescaped); `static/console.js` adds uploads with progress, the
 metrics charts and confirmations, with plain fetch()/XHR and no build step.
 """
@@ -14,17 +14,18 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
-from rucket.console import views  # noqa: F401 - registers the pages
 from rucket.console.context import Ctx, Services
 from rucket.console.session import COOKIE
+from rucket.console.views import ROUTES
 from rucket.console.views.format import FILTERS
 from rucket.console.web import MAX_BODY, Page, Request, match
+from rucket.core.asgi import BodyTooLarge, Disconnected, header_dict, read_body
+from rucket.core.paths import CONSOLE as PREFIX
 
 if TYPE_CHECKING:
     from jinja2 import Environment
 
 log = logging.getLogger("rucket.console")
-PREFIX = "/console"
 HERE = Path(__file__).parent
 STATIC = {p.name: p for p in (HERE / "static").iterdir() if p.is_file()}
 SECURITY_HEADERS = [
@@ -52,6 +53,7 @@ class ConsoleApp:
             env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(["html"]),
                               trim_blocks=True, lstrip_blocks=True)
             env.filters.update(FILTERS)
+            env.globals["console"] = PREFIX  # templates link as {{ console }}/buckets
             self._templates = env
         return self._templates
 
@@ -59,7 +61,9 @@ class ConsoleApp:
         try:
             req = await _read(scope, receive)
             page = await self._serve(req)
-        except _TooLarge:
+        except Disconnected:
+            return  # nobody is left to answer
+        except BodyTooLarge:
             page = Page.text("request body too large", 413)
         except Exception:
             log.exception("console request failed")
@@ -74,7 +78,7 @@ class ConsoleApp:
     async def _serve(self, req: Request) -> Page:
         if req.path.startswith(f"{PREFIX}/static/"):
             return _static(req.path.removeprefix(f"{PREFIX}/static/"))
-        found = match(req.method, req.path.rstrip("/") or "/")
+        found = match(ROUTES, req.method, req.path.rstrip("/") or "/")
         if isinstance(found, int):
             return Page.text("not found" if found == 404 else "method not allowed", found)
         route, params = found
@@ -118,29 +122,9 @@ def _static(name: str) -> Page:
     return page
 
 
-class _TooLarge(Exception):
-    pass
-
-
-def _headers(scope: Mapping[str, Any]) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for name, value in scope["headers"]:
-        k = name.decode("latin-1").lower()
-        v = value.decode("latin-1")
-        out[k] = f"{out[k]}; {v}" if k == "cookie" and k in out else (f"{out[k]},{v}" if k in out else v)
-    return out
-
-
 async def _read(scope: Mapping[str, Any], receive: Any) -> Request:
-    body = bytearray()
-    while True:
-        msg = await receive()
-        body += msg.get("body", b"")
-        if len(body) > MAX_BODY:
-            raise _TooLarge()
-        if not msg.get("more_body", False):
-            break
+    body = await read_body(receive, MAX_BODY)
     query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True))
     client = scope.get("client") or ("", 0)
-    return Request(scope["method"], scope["path"], query, _headers(scope), bytes(body),
+    return Request(scope["method"], scope["path"], query, header_dict(scope["headers"]), body,
                    (str(client[0]), int(client[1])), scope.get("scheme", "http"))

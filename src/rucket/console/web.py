@@ -1,19 +1,21 @@
 """The console's own small HTTP vocabulary: a parsed request, a response, the route table.
 
-Pages are registered with `@page("GET", "/console/b/{bucket}")` in the `views` modules, as
-admin routes are; a `{name}` segment captures one path segment (object keys and prefixes
+Each `views` module exports `ROUTES`, a tuple of `Route("GET", "/b/{bucket}", handler)` (templates
+relative to `core.paths.CONSOLE`), merged in `views/__init__.py` as admin routes are; a `{name}`
+segment captures one path segment (object keys and prefixes
 travel in the query string, so they may contain "/").
 """
 
 from __future__ import annotations
 
 import json
-import re
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from http.cookies import SimpleCookie
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, quote
+
+from rucket.core.paths import Compiled, find
 
 if TYPE_CHECKING:
     from rucket.console.context import Ctx
@@ -86,32 +88,15 @@ Handler = Callable[["Ctx"], Awaitable[Page]]
 
 @dataclass(frozen=True)
 class Route:
+    """One page: `template` is relative to `core.paths.CONSOLE`; `{name}` captures a segment."""
+
     method: str
-    pattern: re.Pattern[str]
+    template: str
     handler: Handler
-    login: bool  # needs a session
-    root: bool  # needs the root user (the admin API refuses others anyway; this hides the page)
+    login: bool = True  # needs a session
+    root: bool = False  # needs the root user (the admin API refuses others anyway; this hides the page)
 
 
-ROUTES: list[Route] = []
-
-
-def page(method: str, template: str, *, login: bool = True, root: bool = False) -> Callable[[Handler], Handler]:
-    pattern = re.compile("".join(f"(?P<{s[1:-1]}>[^/]+)" if s.startswith("{") else re.escape(s)
-                                 for s in re.split(r"(\{[a-z_]+\})", template)))
-
-    def register(handler: Handler) -> Handler:
-        ROUTES.append(Route(method, pattern, handler, login, root))
-        return handler
-    return register
-
-
-def match(method: str, path: str) -> tuple[Route, Mapping[str, str]] | int:
-    """The route and its captured segments, else 405 or 404."""
-    status = 404
-    for r in ROUTES:
-        if (m := r.pattern.fullmatch(path)) is not None:
-            if r.method == method or (method == "HEAD" and r.method == "GET"):
-                return r, m.groupdict()
-            status = 405
-    return status
+def match(table: Iterable[Compiled[Route]], method: str, path: str) -> tuple[Route, Mapping[str, str]] | int:
+    """The route and its captured segments, else 405 or 404; HEAD is answered as GET."""
+    return find(table, method, path, head_as_get=True)

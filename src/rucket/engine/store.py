@@ -8,10 +8,8 @@ from rucket.blobs.local import LocalBlobs
 from rucket.core.hlc import HLC, Clock
 from rucket.events import log
 from rucket.events.log import DEFAULT_RETENTION_MS, SqliteFeed
-from rucket.events.records import StorageEvent
 from rucket.meta.node import Node
 from rucket.meta.sqlite import SqliteMeta
-from rucket.meta.tx import Tx
 from rucket.placement.base import Placer
 
 
@@ -34,7 +32,3 @@ class Store:
                             self.gc_delay_ms, log.append))
         self.feed: SqliteFeed = SqliteFeed.over(self.meta, self.clock, self.feed_retention_ms)
 
-
-def emit(tx: Tx, event: StorageEvent) -> int:
-    """Append to the event log inside the caller's transaction; returns the LSN."""
-    return tx.append_event(event)

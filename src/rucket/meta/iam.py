@@ -1,39 +1,17 @@
 """SQL for identities and object ACLs: users, access keys, identity policies, attachments.
 
-Standalone functions over a connection (reads) or a `Tx` (writes inside `SqliteMeta.write`),
-so the engine composes them without this module growing the shared `SqliteMeta`/`Tx`
-classes. Secrets arrive here already encrypted: this layer never sees a plaintext secret.
+`IamReads` is a base of `SqliteMeta`; the `tx_*` functions run inside a batch (meta/apply.py).
+Secrets arrive here already encrypted: this layer never sees a plaintext secret.
 """
 
 from __future__ import annotations
 
 import json
 import sqlite3
-from dataclasses import dataclass
 from typing import Any
 
-from rucket.meta.sqlite import SqliteMeta
+from rucket.core.records import KeyRow, UserRow
 from rucket.meta.tx import Tx
-
-
-@dataclass(frozen=True)
-class UserRow:
-    name: str
-    canonical_id: str
-    display_name: str
-    email: str
-    source: str
-    created_ms: int
-
-
-@dataclass(frozen=True)
-class KeyRow:
-    access_key: str
-    user_name: str
-    secret_enc: bytes
-    enabled: bool
-    created_ms: int
-
 
 _USER_COLS = "u.name, u.canonical_id, u.display_name, u.email, u.source, u.created_ms"
 _KEY_COLS = "k.access_key, k.user_name, k.secret_enc, k.enabled, k.created_ms"
@@ -48,13 +26,18 @@ def _key(row: tuple[Any, ...]) -> KeyRow:
 
 
 class IamReads:
-    """Read side, on the reader connection of the calling thread (never blocked by the writer)."""
+    """Read side, a base of `SqliteMeta`: `_r()` is its per-thread read connection (never blocked by
+    the writer)."""
 
-    def __init__(self, meta: SqliteMeta) -> None:
-        self.meta = meta
+    def _r(self) -> sqlite3.Connection:
+        raise NotImplementedError
 
     def _c(self) -> sqlite3.Connection:
-        return self.meta._r()
+        return self._r()
+
+    def iam_key(self, access_key: str) -> KeyRow | None:
+        row = self._c().execute(f"SELECT {_KEY_COLS} FROM iam_keys k WHERE access_key=?", (access_key,)).fetchone()
+        return _key(row) if row else None
 
     def key_with_user(self, access_key: str) -> tuple[KeyRow, UserRow] | None:
         row = self._c().execute(f"SELECT {_KEY_COLS}, {_USER_COLS} FROM iam_keys k "

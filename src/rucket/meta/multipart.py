@@ -63,6 +63,15 @@ def list_uploads(conn: sqlite3.Connection, bucket: str, after: tuple[str, int, s
     return [upload_from_row(r) for r in conn.execute(sql, args)]
 
 
+def completed_from(conn: sqlite3.Connection, upload_id: str) -> Completed | None:
+    row = conn.execute("SELECT upload_id, bucket, key, version_id, etag, checksums FROM completed_uploads "
+                       "WHERE upload_id=?", (upload_id,)).fetchone()
+    if row is None:
+        return None
+    sums = json.loads(row[5])
+    return Completed(*row[:5], checksums=sums.get("c", {}), checksum_type=sums.get("t", ""))
+
+
 class UploadReads:
     """Reads for `SqliteMeta`; `_r()` is its per-thread read connection."""
 
@@ -80,6 +89,10 @@ class UploadReads:
 
     def list_uploads(self, bucket: str, after: tuple[str, int, str], below: str | None, limit: int) -> list[Upload]:
         return list_uploads(self._r(), bucket, after, below, limit)
+
+    def get_completed(self, upload_id: str) -> Completed | None:
+        """The answer of a completed upload, kept for a while so a retried Complete gets it again."""
+        return completed_from(self._r(), upload_id)
 
     def version_parts(self, vid: int, start: int = 0, end: int | None = None) -> list[Part]:
         """Parts of a multipart version overlapping bytes [start, end), in order."""
@@ -110,9 +123,6 @@ class UploadWrites:
 
     c: sqlite3.Connection
 
-    def free_later(self, blob_ids: list[str]) -> list[str]:
-        raise NotImplementedError
-
     def insert_upload(self, u: Upload) -> None:
         self.c.execute(f"INSERT INTO uploads ({_UPLOAD_COLS}) VALUES (?,?,?,?,?,?,?)",
                        (u.upload_id, u.bucket, u.key, u.initiated_ms, u.owner, u.storage_class, _upload_attrs(u)))
@@ -131,9 +141,7 @@ class UploadWrites:
                              (upload_id, p.number)).fetchone()
         self.c.execute(f"INSERT OR REPLACE INTO upload_parts (upload_id, {_PART_COLS}) VALUES (?,?,?,?,?,?,?)",
                        (upload_id, p.number, p.size, p.etag, p.blob_id, p.mtime_ms, _dumps(p.checksums)))
-        replaced = old[0] if old and old[0] != p.blob_id else None
-        self.free_later([replaced] if replaced else [])
-        return replaced
+        return old[0] if old and old[0] != p.blob_id else None
 
     def delete_upload(self, upload_id: str) -> list[str]:
         """Forget an upload and its part rows; returns every part blob it held."""
@@ -141,7 +149,7 @@ class UploadWrites:
             "SELECT blob_id FROM upload_parts WHERE upload_id=? AND blob_id IS NOT NULL", (upload_id,))]
         self.c.execute("DELETE FROM upload_parts WHERE upload_id=?", (upload_id,))
         self.c.execute("DELETE FROM uploads WHERE upload_id=?", (upload_id,))
-        return self.free_later(blobs)  # the GC skips those a completed version went on to use
+        return blobs
 
     def delete_bucket_uploads(self, bucket: str) -> list[str]:
         """Drop every upload of a bucket being deleted; returns the part blobs nothing else references."""
@@ -174,12 +182,7 @@ class UploadWrites:
                    for t in BLOB_TABLES)
 
     def completed(self, upload_id: str) -> Completed | None:
-        row = self.c.execute("SELECT upload_id, bucket, key, version_id, etag, checksums FROM completed_uploads "
-                             "WHERE upload_id=?", (upload_id,)).fetchone()
-        if row is None:
-            return None
-        sums = json.loads(row[5])
-        return Completed(*row[:5], checksums=sums.get("c", {}), checksum_type=sums.get("t", ""))
+        return completed_from(self.c, upload_id)
 
     def record_completed(self, c: Completed, now_ms: int, keep_ms: int) -> None:
         self.c.execute("DELETE FROM completed_uploads WHERE completed_ms<?", (now_ms - keep_ms,))

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
+import logging
 import queue
 import re
 import sqlite3
@@ -23,8 +24,15 @@ from typing import Any, TypeVar
 from rucket.core import faults
 from rucket.core.events import EVENT_COLS
 from rucket.core.model import Bucket, ListEntry, ObjectVersion
+from rucket.core.mutations import Applied, Batch
+from rucket.core.records import LockRow
 from rucket.core.snapshot import MISS, Snapshot
 from rucket.meta import gc
+from rucket.meta import lock as lock_sql
+from rucket.meta.apply import apply_batch
+from rucket.meta.iam import IamReads
+from rucket.meta.integrity import IntegrityReads
+from rucket.meta.kms import KmsReads
 from rucket.meta.multipart import UploadReads, all_blob_ids
 from rucket.meta.node import Node
 from rucket.meta.rows import VERSION_COLS, bucket_from_row, version_from_row
@@ -32,6 +40,7 @@ from rucket.meta.tx import Tx
 from rucket.meta.versions import VersionReads
 
 T = TypeVar("T")
+log = logging.getLogger("rucket.meta")
 MAX_BATCH = 256
 LATEST_CACHE_BYTES = 32 << 20  # inline object bytes kept by the current-version cache
 
@@ -84,7 +93,7 @@ def _tables_exist(conn: sqlite3.Connection, sql: str) -> bool:
     return bool(names) and all(n in have for n in names)
 
 
-class SqliteMeta(VersionReads, UploadReads):
+class SqliteMeta(VersionReads, UploadReads, IamReads, KmsReads, IntegrityReads):
     def __init__(self, path: Path, *, cache_reads: bool = True) -> None:
         self.path = path
         # Bucket records are read on every request but change rarely; the current version of a
@@ -131,6 +140,14 @@ class SqliteMeta(VersionReads, UploadReads):
         self._queue.put((fn, settle))
         return fut.result()
 
+    async def apply(self, batch: Batch) -> Applied:
+        """Apply a batch atomically in the next group commit, or raise `Conflict` (meta/apply.py)."""
+        return await self.write(lambda tx: apply_batch(tx, batch))
+
+    def apply_sync(self, batch: Batch) -> Applied:
+        """`apply` for callers outside the event loop (start-up bootstrap)."""
+        return self.write_sync(lambda tx: apply_batch(tx, batch))
+
     def _writer_loop(self) -> None:
         while (item := self._queue.get()) is not None:
             batch = [item]
@@ -143,10 +160,13 @@ class SqliteMeta(VersionReads, UploadReads):
                     self._queue.put(None)
                     break
                 batch.append(nxt)
-            self._commit_batch(batch)
+            try:
+                self._commit_batch(batch)
+            except Exception:  # never reached by design; a dead writer would hang every later write
+                log.exception("metadata writer: batch of %d failed unexpectedly", len(batch))
 
     def _commit_batch(self, batch: list[tuple[Callable[[Tx], Any], _Settle]]) -> None:
-        conn, tx, outcomes = self._wconn, Tx(self._wconn, self.node), []
+        conn, tx, outcomes, failed = self._wconn, Tx(self._wconn, self.node), [], False
         try:
             conn.execute("BEGIN IMMEDIATE")
             self.node.hlc.seed(_last_event_hlc(conn))  # another worker process of this node may have written
@@ -155,16 +175,22 @@ class SqliteMeta(VersionReads, UploadReads):
             faults.point("meta.before_commit")
             conn.execute("COMMIT")
             faults.point("meta.after_commit")
+        except BaseException as exc:  # the whole batch failed to commit: every waiter gets the error
+            failed = True
+            with contextlib.suppress(sqlite3.Error):
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+            outcomes = [(settle, None, exc) for _fn, settle in batch]
+        finally:  # whether or not COMMIT returned, the caches may be stale (a failure after COMMIT)
             self._latest.bump()  # before any request of the batch is acknowledged
             self._tags.bump()
-            if tx.buckets_changed:
+            if tx.buckets_changed or failed:
                 self._buckets.bump()
-        except BaseException as exc:  # the whole batch failed to commit: nobody is acknowledged
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            outcomes = [(settle, None, exc) for settle, _fn in batch]
         for settle, result, exc in outcomes:
-            settle(result, exc)
+            try:
+                settle(result, exc)
+            except Exception:  # e.g. the waiter's event loop is closed: the others still get theirs
+                log.exception("metadata writer: could not hand a result back")
 
     @staticmethod
     def _run_one(conn: sqlite3.Connection, tx: Tx, fn: Callable[[Tx], Any]) -> tuple[Any, BaseException | None]:
@@ -177,6 +203,10 @@ class SqliteMeta(VersionReads, UploadReads):
             return None, exc
         conn.execute("RELEASE op")
         return result, None
+
+    def writer_alive(self) -> bool:
+        """False once the writer thread is gone: every later write would hang, so the server is not ready."""
+        return self._thread.is_alive()
 
     def close(self) -> None:
         """Drain the writer's queue, then checkpoint the WAL into the database and truncate it, so a
@@ -258,6 +288,10 @@ class SqliteMeta(VersionReads, UploadReads):
         sql += "AND live=1 ORDER BY key LIMIT ?"
         args.append(limit)
         return [ListEntry(*r) for r in self._r().execute(sql, args)]
+
+    def get_lock(self, vid: int) -> LockRow | None:
+        """The Object Lock record set after the version's write (None: its write-time state holds)."""
+        return lock_sql.read(self, vid)
 
     def read_inline(self, row_id: int) -> bytes:
         row = self._r().execute("SELECT data FROM inline_data WHERE vid=?", (row_id,)).fetchone()

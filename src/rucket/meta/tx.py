@@ -85,8 +85,8 @@ class Tx(TagWrites, UploadWrites):
     def delete_version(self, v: ObjectVersion) -> list[str]:
         """Remove one version; if it was the latest, the next newest (if any) becomes latest.
 
-        Returns the blobs nothing references any more, for the caller to unlink after the commit
-        (a copy may share them, a multipart version has several: see meta/multipart.py)."""
+        Returns the blobs it referenced; those nothing else references once the batch is applied are
+        free (a copy may share them, a multipart version has several: see meta/multipart.py)."""
         blobs = self.version_blobs(v)  # before the delete: the version's part rows go with it
         self.c.execute("DELETE FROM versions WHERE id=?", (v.row_id,))
         self.c.execute("DELETE FROM inline_data WHERE vid=?", (v.row_id,))
@@ -98,7 +98,7 @@ class Tx(TagWrites, UploadWrites):
                 self.c.execute("DELETE FROM latest WHERE bucket=? AND key=?", (v.bucket, v.key))
             else:
                 self.set_latest(version_from_row(nxt, is_latest=True))
-        return self.free_later([b for b in blobs if not self.blob_in_use(b)])
+        return blobs
 
     def free_later(self, blob_ids: list[str]) -> list[str]:
         """Queue blobs for the GC in this transaction (engine/gc.py frees them after the delay)."""

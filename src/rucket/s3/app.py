@@ -16,6 +16,7 @@ from typing import Any
 
 from rucket.core import errors as core
 from rucket.core import ids
+from rucket.core.asgi import Disconnected, body_chunks, header_dict
 from rucket.core.model import Bucket
 from rucket.engine import Engine
 from rucket.s3 import xml
@@ -26,7 +27,7 @@ from rucket.s3.errors import (
     AccessDenied,
     IncompleteBody,
     InternalError,
-    MissingContentLength,
+    RequestHeaderSectionTooLarge,
     S3Error,
     S3NotImplemented,
     from_domain,
@@ -34,6 +35,7 @@ from rucket.s3.errors import (
 from rucket.s3.expect import BodyTracker, close_if_unread, drain_if_small
 from rucket.s3.handlers import HANDLERS
 from rucket.s3.handlers.cors import PREFLIGHT, actual_headers
+from rucket.s3.handlers.encryption import refuse_insecure_customer_key
 from rucket.s3.identity import Directory, Identities
 from rucket.s3.metrics import S3Metrics, StorageCollector
 from rucket.s3.ops import Operation
@@ -44,8 +46,10 @@ from rucket.s3.sender import send_response
 
 log = logging.getLogger("rucket.s3")
 HEALTH = {"/minio/health/live", "/minio/health/ready", "/health/live", "/health/ready"}
+READY = {"/minio/health/ready", "/health/ready"}
 METRICS_PATH = "/metrics"
 _BODY_METHODS = frozenset({"PUT", "POST"})
+MAX_HEADER_SECTION = 8 * 1024  # AWS: "the PUT request header is limited to 8 KB"; applied to every request
 
 Scope = dict[str, Any]
 
@@ -61,26 +65,24 @@ class RequestInfo:
     bytes_in: int = 0
 
 
-def _headers(scope: Scope) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for name, value in scope["headers"]:
-        k, v = name.decode("latin-1").lower(), value.decode("latin-1")
-        out[k] = f"{out[k]},{v}" if k in out else v
-    return out
+def _check_header_section(raw: list[tuple[bytes, bytes]]) -> None:
+    """Refuse a header section past AWS's 8 KiB (name, ": ", value, CRLF per field), as AWS does.
+
+    Without it a 64 KiB header value was served: every header is parsed, logged and kept per request.
+    """
+    if sum(len(name) + len(value) + 4 for name, value in raw) > MAX_HEADER_SECTION:
+        raise RequestHeaderSectionTooLarge()
 
 
 async def _receive_body(receive: Any, expected: int | None) -> AsyncIterator[bytes]:
+    """The body as it arrives (core/asgi.py); a cut connection or a short body is IncompleteBody."""
     got = 0
-    while True:
-        msg = await receive()
-        if msg["type"] == "http.disconnect":
-            raise IncompleteBody()
-        chunk = msg.get("body", b"")
-        if chunk:
+    try:
+        async for chunk in body_chunks(receive):
             got += len(chunk)
             yield chunk
-        if not msg.get("more_body", False):
-            break
+    except Disconnected as exc:
+        raise IncompleteBody() from exc
     if expected is not None and got != expected:
         raise IncompleteBody()
 
@@ -108,12 +110,16 @@ def _check_expected_owner(h: Mapping[str, str], bucket: Bucket | None) -> None:
         raise AccessDenied()
 
 
-def _content_length(method: str, h: Mapping[str, str]) -> int | None:
+def _content_length(h: Mapping[str, str]) -> int | None:
+    """The body length the framing announces; None = chunked transfer coding, read to its end.
+
+    RFC 9112 §6.3: a request with neither Content-Length nor Transfer-Encoding has no body. AWS
+    treats it so (`curl --aws-sigv4 -X PUT` creates a bucket; object_store's CopyObject and
+    UploadPartCopy are bodiless PUTs without Content-Length), so a missing length is not a 411.
+    """
     raw = h.get("content-length")
     if raw is None:
-        if method == "PUT" and "chunked" not in h.get("transfer-encoding", ""):
-            raise MissingContentLength()
-        return None
+        return None if "chunked" in h.get("transfer-encoding", "").lower() else 0
     if not raw.isdigit():
         raise IncompleteBody("Content-Length is not a number")
     return int(raw)
@@ -127,6 +133,7 @@ class S3App:
         self.directory = Directory(identities)
         self.host_id = ids.host_id()
         self.background: list[Callable[[], Awaitable[None]]] = []  # started by ASGI lifespan (lifecycle worker)
+        self.ready_checks: list[Callable[[], bool]] = []  # all true or /health/ready answers 503 (server.py)
         self.metrics = S3Metrics()
         self.access = AccessLog(json_lines=False)  # the server sets the configured format
         self.decisions = Decisions(engine.store.meta.generation)
@@ -147,7 +154,7 @@ class S3App:
         started = time.perf_counter()
         method = scope["method"]
         if method in ("GET", "HEAD") and (scope["path"] in HEALTH or scope["path"] == METRICS_PATH):
-            resp = Response.empty(200) if scope["path"] in HEALTH else Response(
+            resp = self._health(scope["path"]) if scope["path"] in HEALTH else Response(
                 200, [("content-type", "text/plain; version=0.0.4")], self.metrics.render())
             await send_response(send, scope, resp, request_id, self.host_id, head=method == "HEAD")
             return
@@ -159,10 +166,16 @@ class S3App:
         await send_response(send, scope, resp, request_id, self.host_id, head=method == "HEAD")
         self._record(scope, resp, info, request_id, time.perf_counter() - started)
 
+    def _health(self, path: str) -> Response:
+        """Live: the process answers. Ready: every part a request needs works (a dead metadata writer
+        would hang every write, so a probe must take this server out of rotation)."""
+        ready = path not in READY or all(check() for check in self.ready_checks)
+        return Response.empty(200 if ready else 503)
+
     def _cors(self, scope: Scope, resp: Response, info: RequestInfo) -> None:
         """Access-Control-* headers on actual responses (the preflight handler answers its own)."""
         if info.op not in PREFLIGHT and any(name == b"origin" for name, _ in scope["headers"]):
-            resp.headers += actual_headers(self.engine, _headers(scope), scope["method"], scope["path"],
+            resp.headers += actual_headers(self.engine, header_dict(scope["headers"]), scope["method"], scope["path"],
                                            self.settings.domains)
 
     def _record(self, scope: Scope, resp: Response, info: RequestInfo, request_id: str, seconds: float) -> None:
@@ -178,10 +191,11 @@ class S3App:
                                f"{seconds * 1000:.1f}ms", fields)
 
     async def _handle(self, scope: Scope, receive: Any, request_id: str) -> tuple[Response, RequestInfo]:
-        headers = _headers(scope)
+        headers = header_dict(scope["headers"])
         length = headers.get("content-length", "")
         info = RequestInfo(bytes_in=int(length) if length.isdigit() else 0)
         try:
+            _check_header_section(scope["headers"])
             ctx = self._context(scope, receive, headers, request_id)
             info.op, info.bucket, info.key = ctx.op, ctx.bucket, ctx.key
             info.principal = ctx.user.id if ctx.user else "anonymous"
@@ -203,6 +217,8 @@ class S3App:
         query = _query(raw_query)
         route = _route(method, headers.get("host", ""), path, raw_query, "x-amz-copy-source" in headers,
                        self.settings.domains)
+        if scope.get("scheme") != "https" and not self.settings.allow_insecure_sse_c:
+            refuse_insecure_customer_key(headers, query)
         raw_path = scope.get("raw_path") or path.encode("utf-8")
         auth_in = AuthInput(method, raw_path.decode("latin-1"), raw_query, headers,
                             self.engine.store.clock.now_ms(), vhost_bucket=route.bucket if route.virtual_host else "")
@@ -213,7 +229,7 @@ class S3App:
         authz = Authorizer(self.engine, user, headers, query, str(client[0]), scope.get("scheme") == "https",
                            *auth_keys(auth.auth_type), decisions=self.decisions)
         _check_expected_owner(headers, authz.require_op(route.op, route.bucket, route.key))
-        expected = _content_length(method, headers) if method in _BODY_METHODS else None
+        expected = _content_length(headers) if method in _BODY_METHODS else None
         body = verified_body(auth, auth_in, _receive_body(receive, expected))
         return RequestContext(self.engine, self.settings, route.op, route.bucket, route.key, method, path,
                               headers, query, request_id, user, body, self.directory, authz=authz)

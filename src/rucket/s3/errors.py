@@ -376,3 +376,7 @@ class MalformedTrailerError(S3Error):  # aws-chunked trailer missing, undeclared
 
 class InvalidChunkSizeError(S3Error):  # signed aws-chunked: only the last chunk may be under 8 KiB
     status, default_message = 403, "Only the last chunk is allowed to have a size less than 8192 bytes"
+
+
+class RequestHeaderSectionTooLarge(S3Error):  # AWS: the request header section is limited to 8 KB
+    status, default_message = 400, "Your request header section exceeds the maximum size allowed."

@@ -50,6 +50,7 @@ class Settings:
     region: str = "us-east-1"
     domains: tuple[str, ...] = ("localhost",)
     max_object_size: int = 5 * 1024**4
+    allow_insecure_sse_c: bool = False  # SSE-C over plain HTTP (handlers/encryption.py says why it is off)
 
 
 @dataclass

@@ -70,3 +70,49 @@ def test_bucket_reads_see_every_committed_change(tmp_path: Path, cache: bool) ->
     meta.write_sync(lambda tx: tx.delete_bucket("b"))
     assert meta.get_bucket("b") is None
     meta.close()
+
+
+def _bucket(name: str):  # type: ignore[no-untyped-def]
+    return lambda tx: tx.insert_bucket(Bucket(name, "o", 1, "us-east-1"))
+
+
+@pytest.mark.parametrize("point", ["meta.before_commit", "meta.after_commit"])
+def test_writer_survives_a_commit_that_raises(tmp_path: Path, point: str) -> None:
+    """Every waiter of the failed batch gets the error (no hang), the next batch commits, and the
+    bucket cache is not left stale by a failure that came after COMMIT."""
+    from rucket.core import faults
+
+    meta = SqliteMeta(tmp_path / "m.db")
+    assert meta.get_bucket("first") is None  # cached as absent
+
+    async def go() -> list[object]:
+        faults.arm(f"{point}{faults.RAISE}")
+        first = await asyncio.wait_for(asyncio.gather(meta.write(_bucket("first")), meta.write(_bucket("also")),
+                                                      return_exceptions=True), 5)
+        second = await asyncio.wait_for(meta.write(_bucket("second")), 5)
+        return [*first, second]
+
+    try:
+        results = asyncio.run(go())
+    finally:
+        faults.arm("")
+    assert all(isinstance(r, faults.InjectedFault) for r in results[:2]), results
+    assert meta.writer_alive()
+    committed = point == "meta.after_commit"  # the error came after COMMIT: the rows are there
+    assert (meta.get_bucket("first") is not None) is committed
+    assert meta.get_bucket("second") is not None
+    meta.close()
+
+
+def test_writer_survives_a_settle_that_raises(tmp_path: Path) -> None:
+    """A waiter that cannot take its result (its loop is gone) does not take the writer down."""
+    meta = SqliteMeta(tmp_path / "m.db")
+
+    def broken(_result: object, _exc: BaseException | None) -> None:
+        raise RuntimeError("event loop is closed")
+
+    meta._queue.put((_bucket("lost"), broken))
+    asyncio.run(asyncio.wait_for(meta.write(_bucket("after")), 5))
+    assert meta.writer_alive() and meta.get_bucket("after") is not None
+    meta.close()
+    assert not meta.writer_alive()

@@ -8,6 +8,7 @@ const MULTIPART_FROM = 8 * MiB;     // files at least this large go multipart
 const PART_CONCURRENCY = 3;
 
 const csrf = () => document.querySelector('meta[name="csrf-token"]').content;
+const consolePrefix = () => document.querySelector('meta[name="console-prefix"]').content;  // core/paths.py CONSOLE
 
 // ---- forms --------------------------------------------------------------------------------
 document.addEventListener("submit", (ev) => {
@@ -25,7 +26,7 @@ document.addEventListener("click", (ev) => {
 
 // ---- uploads ------------------------------------------------------------------------------
 async function presign(body) {
-  const r = await fetch("/console/api/presign", {
+  const r = await fetch(consolePrefix() + "/api/presign", {
     method: "POST", credentials: "same-origin",
     headers: {"content-type": "application/json", "x-csrf-token": csrf()},
     body: JSON.stringify(body),

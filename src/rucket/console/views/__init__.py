@@ -1,7 +1,13 @@
-"""Console pages, one module per area; importing them registers their routes."""
+"""Console pages, one module per area; each exports `ROUTES`, merged here and nowhere else
+(a (method, path) declared twice is an import error)."""
 
 from __future__ import annotations
 
 from rucket.console.views import admin, auth, buckets, objects, settings, users
+from rucket.console.web import Route
+from rucket.core.paths import CONSOLE, Compiled, merge
 
-__all__ = ["admin", "auth", "buckets", "objects", "settings", "users"]
+ROUTES: tuple[Compiled[Route], ...] = merge(CONSOLE, auth.ROUTES, buckets.ROUTES, objects.ROUTES, settings.ROUTES,
+                                            users.ROUTES, admin.ROUTES)
+
+__all__ = ["ROUTES"]

@@ -8,28 +8,33 @@ and draws the charts itself.
 from __future__ import annotations
 
 from rucket.console.context import Ctx
-from rucket.console.web import Page, page
+from rucket.console.web import Page, Route
+from rucket.core.paths import ADMIN
 
 EVENTS_SHOWN = 50
 
 
-@page("GET", "/console/server", root=True)
 async def server(ctx: Ctx) -> Page:
     views = {}
-    for name, path in (("info", "/admin/info"), ("usage", "/admin/usage"), ("lifecycle", "/admin/lifecycle")):
+    for name, path in (("info", f"{ADMIN}/info"), ("usage", f"{ADMIN}/usage"), ("lifecycle", f"{ADMIN}/lifecycle")):
         reply = await ctx.admin("GET", path)
         views[name] = reply.json() if reply.ok else {"error": reply.error()}
-    events = await ctx.admin("GET", "/admin/events", query=[("limit", str(EVENTS_SHOWN))])
+    events = await ctx.admin("GET", f"{ADMIN}/events", query=[("limit", str(EVENTS_SHOWN))])
     tail = list(reversed(events.json()["events"])) if events.ok else []
     return ctx.render("server.html", events=tail, **views)
 
 
-@page("GET", "/console/metrics", root=True)
 async def metrics_page(ctx: Ctx) -> Page:
     return ctx.render("metrics.html")
 
 
-@page("GET", "/console/api/metrics", root=True)
 async def metrics_text(ctx: Ctx) -> Page:
     reply = await ctx.s3("GET", "/metrics")
     return Page.text(reply.body, reply.status, "text/plain; version=0.0.4; charset=utf-8")
+
+
+ROUTES = (
+    Route("GET", "/server", server, root=True),
+    Route("GET", "/metrics", metrics_page, root=True),
+    Route("GET", "/api/metrics", metrics_text, root=True),
+)

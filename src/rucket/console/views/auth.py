@@ -11,10 +11,10 @@ import secrets
 
 from rucket.console.context import Ctx
 from rucket.console.session import COOKIE, TTL_MS
-from rucket.console.web import Page, page
+from rucket.console.web import Page, Route
+from rucket.core.paths import CONSOLE as PREFIX
 
 LOGIN_COOKIE = "rucket_console_login"
-PREFIX = "/console"
 
 
 def cookie(name: str, value: str, max_age: int, secure: bool) -> tuple[str, str]:
@@ -22,7 +22,6 @@ def cookie(name: str, value: str, max_age: int, secure: bool) -> tuple[str, str]
     return "set-cookie", f"{name}={value}; {flags}"
 
 
-@page("GET", "/console", login=False)
 async def home(ctx: Ctx) -> Page:
     return Page.redirect(f"{PREFIX}/buckets" if ctx.cred else f"{PREFIX}/login")
 
@@ -34,14 +33,12 @@ def _login_form(ctx: Ctx, status: int = 200, error: str = "", access_key: str = 
     return out
 
 
-@page("GET", "/console/login", login=False)
 async def login_form(ctx: Ctx) -> Page:
     if ctx.cred is not None:
         return Page.redirect(f"{PREFIX}/buckets")
     return _login_form(ctx)
 
 
-@page("POST", "/console/login", login=False)
 async def login(ctx: Ctx) -> Page:
     form = ctx.req.form()
     expected = ctx.req.cookies.get(LOGIN_COOKIE, "")
@@ -58,8 +55,15 @@ async def login(ctx: Ctx) -> Page:
     return out
 
 
-@page("POST", "/console/logout")
 async def logout(ctx: Ctx) -> Page:
     out = Page.redirect(f"{PREFIX}/login")
     out.headers.append(cookie(COOKIE, "", 0, ctx.req.scheme == "https"))
     return out
+
+
+ROUTES = (
+    Route("GET", "", home, login=False),
+    Route("GET", "/login", login_form, login=False),
+    Route("POST", "/login", login, login=False),
+    Route("POST", "/logout", logout),
+)

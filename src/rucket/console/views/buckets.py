@@ -6,7 +6,8 @@ from typing import Any
 
 from rucket.console.context import Ctx
 from rucket.console.sign import object_path
-from rucket.console.web import Page, page
+from rucket.console.web import Page, Route
+from rucket.core.paths import ADMIN, CONSOLE
 
 
 async def _buckets(ctx: Ctx) -> tuple[list[dict[str, Any]], str]:
@@ -15,7 +16,7 @@ async def _buckets(ctx: Ctx) -> tuple[list[dict[str, Any]], str]:
         return [], reply.error()
     sizes: dict[str, dict[str, Any]] = {}
     if ctx.user.is_root:  # only the admin API knows sizes without listing every key
-        usage = await ctx.admin("GET", "/admin/usage")
+        usage = await ctx.admin("GET", f"{ADMIN}/usage")
         if usage.ok:
             sizes = {b["name"]: b for b in usage.json()["buckets"]}
     out = [{"name": b.findtext("Name") or "", "created": b.findtext("CreationDate") or "",
@@ -29,16 +30,19 @@ async def _list_page(ctx: Ctx, status: int = 200, error: str = "", name: str = "
     return ctx.render("buckets.html", status, buckets=buckets, error=error or list_error, name=name)
 
 
-@page("GET", "/console/buckets")
 async def list_buckets(ctx: Ctx) -> Page:
     return await _list_page(ctx)
 
 
-@page("POST", "/console/buckets")
 async def create_bucket(ctx: Ctx) -> Page:
     name = ctx.req.form().get("name", "").strip()
     reply = await ctx.s3("PUT", object_path(name or "-"))
     if not reply.ok:
         return await _list_page(ctx, reply.status, reply.error(), name)
-    return Page.redirect(f"/console/b/{name}")
+    return Page.redirect(f"{CONSOLE}/b/{name}")
 
+
+ROUTES = (
+    Route("GET", "/buckets", list_buckets),
+    Route("POST", "/buckets", create_bucket),
+)

@@ -15,7 +15,8 @@ from urllib.parse import quote
 
 from rucket.console.context import Ctx
 from rucket.console.sign import object_path
-from rucket.console.web import Page, page, url
+from rucket.console.web import Page, Route, url
+from rucket.core.paths import CONSOLE
 
 PAGE_KEYS = 200
 PREVIEW_BYTES = 64 * 1024
@@ -49,12 +50,11 @@ async def _listing(ctx: Ctx, bucket: str, prefix: str, token: str) -> dict[str, 
             "error": "", "status": 200}
 
 
-@page("GET", "/console/b/{bucket}")
 async def browse(ctx: Ctx) -> Page:
     bucket, q = ctx.params["bucket"], ctx.req.query
     prefix = q.get("prefix", "")
     if folder := q.get("folder", "").strip().strip("/"):  # "new folder": a prefix to upload into
-        return Page.redirect(url(f"/console/b/{bucket}", prefix=f"{prefix}{folder}/"))
+        return Page.redirect(url(f"{CONSOLE}/b/{bucket}", prefix=f"{prefix}{folder}/"))
     listing = await _listing(ctx, bucket, prefix, q.get("token", ""))
     return ctx.render("browse.html", listing.pop("status"), bucket=bucket, prefix=prefix,
                       crumbs=crumbs(bucket, prefix), token=q.get("token", ""), **listing)
@@ -72,7 +72,6 @@ def kind_of(content_type: str, key: str) -> tuple[str, str]:
     return "", ctype
 
 
-@page("GET", "/console/b/{bucket}/object")
 async def show_object(ctx: Ctx) -> Page:
     bucket, key = ctx.params["bucket"], ctx.req.query.get("key", "")
     head = await ctx.s3("HEAD", object_path(bucket, key))
@@ -91,7 +90,6 @@ async def show_object(ctx: Ctx) -> Page:
                       parent=key.rsplit("/", 1)[0] + "/" if "/" in key else "", crumbs=crumbs(bucket, key))
 
 
-@page("GET", "/console/b/{bucket}/download")
 async def download(ctx: Ctx) -> Page:
     bucket, key = ctx.params["bucket"], ctx.req.query.get("key", "")
     name = key.rsplit("/", 1)[-1] or "download"
@@ -99,7 +97,6 @@ async def download(ctx: Ctx) -> Page:
     return Page.redirect(ctx.presign("GET", bucket, key, [("response-content-disposition", disposition)]))
 
 
-@page("POST", "/console/b/{bucket}/object/delete")
 async def delete_object(ctx: Ctx) -> Page:
     bucket, key = ctx.params["bucket"], ctx.req.form().get("key", "")
     reply = await ctx.s3("DELETE", object_path(bucket, key))
@@ -109,7 +106,7 @@ async def delete_object(ctx: Ctx) -> Page:
         listing.update(error=reply.error(), status=reply.status)
         return ctx.render("browse.html", listing.pop("status"), bucket=bucket, prefix=parent,
                           crumbs=crumbs(bucket, parent), token="", **listing)
-    return Page.redirect(url(f"/console/b/{bucket}", prefix=parent))
+    return Page.redirect(url(f"{CONSOLE}/b/{bucket}", prefix=parent))
 
 
 def _parts(body: Mapping[str, Any]) -> list[int]:
@@ -128,7 +125,6 @@ PRESIGNERS: dict[str, tuple[str, Callable[[Mapping[str, Any]], list[tuple[str, s
 }
 
 
-@page("POST", "/console/api/presign")
 async def presign_api(ctx: Ctx) -> Page:
     """Presigned URLs for the browser's upload: {op: put|create|parts|complete|abort, bucket, key, ...}."""
     body = ctx.req.json()
@@ -145,3 +141,12 @@ async def presign_api(ctx: Ctx) -> Page:
         return Page.json({"url": ctx.presign(method, bucket, key, params(body))})
     except (KeyError, ValueError) as exc:
         return Page.json({"error": f"bad presign request: {exc}"}, 400)
+
+
+ROUTES = (
+    Route("GET", "/b/{bucket}", browse),
+    Route("GET", "/b/{bucket}/object", show_object),
+    Route("GET", "/b/{bucket}/download", download),
+    Route("POST", "/b/{bucket}/object/delete", delete_object),
+    Route("POST", "/api/presign", presign_api),
+)

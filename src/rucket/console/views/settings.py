@@ -17,7 +17,8 @@ from rucket.console.client import Reply
 from rucket.console.context import Ctx
 from rucket.console.shapes import CORS, LIFECYCLE, Shape, ShapeError, from_xml, to_xml
 from rucket.console.sign import object_path
-from rucket.console.web import Page, page, url
+from rucket.console.web import Page, Route, url
+from rucket.core.paths import CONSOLE
 
 
 @dataclass(frozen=True)
@@ -83,7 +84,6 @@ async def settings_page(ctx: Ctx, bucket: str, status: int = 200, **override: di
                       saved=ctx.req.query.get("saved", ""), delete_error=override.get("delete", {}).get("error", ""))
 
 
-@page("GET", "/console/b/{bucket}/settings")
 async def show_settings(ctx: Ctx) -> Page:
     return await settings_page(ctx, ctx.params["bucket"])
 
@@ -92,7 +92,6 @@ def _md5(body: bytes) -> dict[str, str]:
     return {"content-md5": base64.b64encode(hashlib.md5(body).digest()).decode()}
 
 
-@page("POST", "/console/b/{bucket}/settings/versioning")
 async def save_versioning(ctx: Ctx) -> Page:
     bucket, status = ctx.params["bucket"], ctx.req.form().get("status", "")
     body = (f'<VersioningConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Status>{status}</Status>'
@@ -101,7 +100,7 @@ async def save_versioning(ctx: Ctx) -> Page:
     if not reply.ok:
         return await settings_page(ctx, bucket, reply.status,
                                    versioning={"status": status, "error": reply.error(), "readable": True})
-    return Page.redirect(url(f"/console/b/{bucket}/settings", saved="versioning"))
+    return Page.redirect(url(f"{CONSOLE}/b/{bucket}/settings", saved="versioning"))
 
 
 async def _save(ctx: Ctx, bucket: str, editor: Editor, text: str) -> Reply | str:
@@ -115,7 +114,6 @@ async def _save(ctx: Ctx, bucket: str, editor: Editor, text: str) -> Reply | str
     return await ctx.s3("PUT", object_path(bucket), [(editor.subresource, "")], body, _md5(body))
 
 
-@page("POST", "/console/b/{bucket}/settings/{kind}")
 async def save_document(ctx: Ctx) -> Page:
     bucket, kind = ctx.params["bucket"], ctx.params["kind"]
     editor = EDITORS.get(kind)
@@ -126,14 +124,20 @@ async def save_document(ctx: Ctx) -> Page:
     if isinstance(result, str) or not result.ok:
         error, status = (result, 400) if isinstance(result, str) else (result.error(), result.status)
         return await settings_page(ctx, bucket, status, **{kind: {"text": text, "error": error, "readable": True}})
-    return Page.redirect(url(f"/console/b/{bucket}/settings", saved=kind))
+    return Page.redirect(url(f"{CONSOLE}/b/{bucket}/settings", saved=kind))
 
 
-@page("POST", "/console/b/{bucket}/delete")
 async def delete_bucket(ctx: Ctx) -> Page:
     bucket = ctx.params["bucket"]
     reply = await ctx.s3("DELETE", object_path(bucket))
     if not reply.ok:
         return await settings_page(ctx, bucket, reply.status, delete={"error": reply.error()})
-    return Page.redirect("/console/buckets")
+    return Page.redirect(f"{CONSOLE}/buckets")
 
+
+ROUTES = (
+    Route("GET", "/b/{bucket}/settings", show_settings),
+    Route("POST", "/b/{bucket}/settings/versioning", save_versioning),
+    Route("POST", "/b/{bucket}/settings/{kind}", save_document),
+    Route("POST", "/b/{bucket}/delete", delete_bucket),
+)

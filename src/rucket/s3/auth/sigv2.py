@@ -12,7 +12,7 @@ import base64
 import hashlib
 import hmac
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from urllib.parse import unquote
 
 from rucket.s3.auth.base import (
@@ -120,13 +120,26 @@ def _hoisted(params: Iterable[RawParam]) -> dict[str, str]:
     return out
 
 
+def _signed_paths(raw_path: str, vhost_bucket: str) -> Iterator[str]:
+    """The forms a client may have signed: as sent, RFC 3986, and "/bucket/" for a path-style "/bucket".
+
+    boto3's HmacV1Auth signs bucket operations as "/bucket/" while sending "/bucket" (its auth_path);
+    both name the bucket itself and nothing else, so accepting either admits no other resource.
+    """
+    forms = list(canonical_uris(raw_path))
+    yield from forms
+    first = forms[0]
+    if not vhost_bucket and len(first) > 1 and "/" not in first[1:]:
+        yield first + "/"
+
+
 def _check(req: AuthInput, params: list[RawParam], secret: str, access_key: str, provided: str,
            parts: tuple[str, Mapping[str, str], Mapping[str, str]]) -> None:
     """Try the path as sent, then its RFC 3986 form (both name the same key), as for SigV4."""
     date, amz, headers = parts
     md5, ctype = headers.get("content-md5", "").strip(), headers.get("content-type", "").strip()
     first = ""
-    for path in canonical_uris(req.raw_path):
+    for path in _signed_paths(req.raw_path, req.vhost_bucket):
         sts = string_to_sign(req.method, md5, ctype, date, amz, canonical_resource(path, req.vhost_bucket, params))
         if hmac.compare_digest(sign(secret, sts).encode(), provided.encode("utf-8", "replace")):
             return

@@ -7,9 +7,10 @@ the bucket's default encryption applies (engine/encryption.py `resolve`). Reads:
 object needs its key again (also as `x-amz-copy-source-server-side-encryption-customer-*`
 for a copy source); `x-amz-server-side-encryption` itself is refused on GET/HEAD, as AWS does.
 
-SSE-C over plain HTTP: AWS refuses it; we accept it, since the server is commonly run on a
-laptop or behind a TLS-terminating proxy, and the Ceph s3-tests use plain HTTP. Put TLS in
-front of any deployment that sends customer keys across a network.
+SSE-C over plain HTTP: refused with 400 InvalidRequest, as AWS does (the customer key would cross
+the network in the clear), unless the operator sets `allow_insecure_sse_c = true`
+(RUCKET_ALLOW_INSECURE_SSE_C) or runs `--dev`: for a laptop, a test suite such as Ceph's s3-tests,
+or a TLS-terminating proxy in front (X-Forwarded-Proto is not trusted: any client can send it).
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ from rucket.engine.encryption import (
     canonical_context,
     record_of,
 )
-from rucket.s3.errors import InvalidArgument, InvalidEncryptionAlgorithmError, S3NotImplemented
+from rucket.s3.errors import InvalidArgument, InvalidEncryptionAlgorithmError, InvalidRequest, S3NotImplemented
 from rucket.s3.request import RequestContext
 
 SSE = "x-amz-server-side-encryption"
@@ -54,6 +55,17 @@ _C_NEEDS = "Requests specifying Server Side Encryption with Customer provided ke
 def _invalid(message: str, name: str, value: str | None = None) -> InvalidArgument:
     extra = {"ArgumentName": name} if value is None else {"ArgumentName": name, "ArgumentValue": value}
     return InvalidArgument(message, **extra)
+
+
+_C_PREFIXES = (f"{SSE}-customer-", f"{COPY_SOURCE}{SSE.removeprefix('x-amz-')}-customer-")
+
+
+def refuse_insecure_customer_key(h: Mapping[str, str], query: Mapping[str, str]) -> None:
+    """SSE-C headers (or their presigned-query form) on a plain-HTTP request: 400, as AWS answers."""
+    names = [*h, *(k.lower() for k in query)]
+    if any(n.startswith(_C_PREFIXES) for n in names):
+        raise InvalidRequest("Requests specifying Server Side Encryption with Customer provided keys must be "
+                             "made over a secure connection.")
 
 
 def customer_key(h: Mapping[str, str], prefix: str = "") -> CustomerKey | None:

@@ -100,6 +100,8 @@ async def post_object(ctx: RequestContext) -> Response:
     bucket = ctx.engine.buckets.get(ctx.bucket)
     assert ctx.authz is not None
     authz = dataclasses.replace(ctx.authz, user=user, headers=headers, auth_type="POST")
+    if not authz.secure and not ctx.settings.allow_insecure_sse_c:
+        sse.refuse_insecure_customer_key(headers, {})  # SSE-C form fields, as the headers in s3/app.py
     authz.require("s3:PutObject", Target.OBJECT, bucket, key)
     as_writer = dataclasses.replace(ctx, user=user, headers=headers, key=key)
     owner, extra = new_object_acl(as_writer, bucket)

@@ -210,3 +210,34 @@ def test_authenticate_sigv2_query_errors(query: str, error: type[errors.S3Error]
         authenticate(AuthInput("GET", "/b/k", query, {"host": "h"}, 1_700_000_000_000), secrets, REGION)
     assert type(info.value) is error
     assert message in info.value.message
+
+
+# "Signing and Authenticating REST Requests", Constructing the CanonicalizedResource Element
+DOCUMENTED_SUBRESOURCES = ("acl", "lifecycle", "location", "logging", "notification", "partNumber", "policy",
+                           "requestPayment", "torrent", "uploadId", "uploads", "versionId", "versioning",
+                           "versions", "website", "delete", "response-content-type", "response-content-language",
+                           "response-expires", "response-cache-control", "response-content-disposition",
+                           "response-content-encoding")
+
+
+def test_sigv2_subresources_include_the_documented_list() -> None:
+    assert set(DOCUMENTED_SUBRESOURCES) <= SUBRESOURCES
+
+
+@pytest.mark.parametrize("path", ["/bucket", "/bucket/"])
+def test_sigv2_path_style_bucket_signed_with_trailing_slash_accepted(path: str) -> None:
+    """boto3's HmacV1Auth signs "/bucket/" (its auth_path) for "/bucket"; both name the bucket alone."""
+    request = AWSRequest("GET", f"http://s3.amazonaws.com{path}")
+    request.auth_path = "/bucket/"
+    HmacV1Auth(Credentials(AK, SK)).add_auth(request)
+    req = from_botocore(request, ms(request.headers["Date"]))
+    assert authenticate(req, secrets, REGION).access_key == AK
+
+
+def test_sigv2_trailing_slash_not_accepted_for_an_object_key() -> None:
+    """"/bucket/key/" is another key than "/bucket/key": the slash tolerance is for bucket paths only."""
+    request = AWSRequest("GET", "http://s3.amazonaws.com/bucket/key")
+    request.auth_path = "/bucket/key/"
+    HmacV1Auth(Credentials(AK, SK)).add_auth(request)
+    with pytest.raises(errors.SignatureDoesNotMatch):
+        authenticate(from_botocore(request, ms(request.headers["Date"])), secrets, REGION)
