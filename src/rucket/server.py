@@ -27,6 +27,7 @@ from rucket.core.paths import ADMIN, under
 from rucket.engine import Engine
 from rucket.engine import secrets as master_key
 from rucket.engine.fsck import DamagedEventLog, check_event_tail
+from rucket.engine.gc import BlobGC
 from rucket.engine.iam import BootstrapUser, Iam
 from rucket.engine.lifecycle import Lifecycle
 from rucket.engine.lifecycle_rules import DAY_MS
@@ -55,7 +56,8 @@ def build_engine(cfg: Config) -> Engine:
     store = Store(meta=meta, blobs=blobs, clock=clock, hlc=HLC(clock),
                   placer=SinglePlacement(), region=cfg.region, inline_limit=cfg.inline_limit,
                   lifecycle_day_ms=int(cfg.lifecycle_time_scale * 1000) if cfg.lifecycle_time_scale > 0 else DAY_MS,
-                  master_key=cfg.master_key)
+                  master_key=cfg.master_key, gc_delay_ms=int(cfg.gc_delay * 1000),
+                  feed_retention_ms=int(cfg.event_retention * 1000))
     return Engine(store)
 
 
@@ -147,6 +149,8 @@ def build_app(cfg: Config, engine: Engine | None = None) -> S3App:
     app.metrics.add(IntegrityCollector(engine.store.blobs.stats, lambda: scrubber.last_pass_ms))
     if cfg.scrub_interval > 0:
         app.background.append(exclusive(Path(cfg.data_dir) / "scrub.lock", scrubber.run_forever))
+    blob_gc = BlobGC(engine.store, interval_s=cfg.gc_interval)  # frees due blobs, trims the event log
+    app.background.append(exclusive(Path(cfg.data_dir) / "gc.lock", blob_gc.run_forever))
     return app
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from rucket.core.model import ListPage
+from rucket.engine import gc
 from rucket.engine.bucket_config import BucketConfig
 from rucket.engine.buckets import Buckets
 from rucket.engine.copy import Copier
@@ -34,8 +35,8 @@ class Engine:
         return list_objects(self.store.meta, q)
 
     def recover(self) -> tuple[int, int]:
-        """Start-up: drop temp files and blobs that no version, version part or upload part references."""
-        return self.store.blobs.recover(self.store.meta.blob_ids())
+        """Start-up: empty tmp/ and free the blobs queued for GC (engine/gc.py); no walk of every blob."""
+        return gc.recover(self.store)
 
     def close(self) -> None:
         self.store.meta.close()

@@ -85,7 +85,7 @@ class Fsck:
         report.tmp_files = sorted(f.name for f in self.s.blobs.tmp.iterdir())
         on_disk = set(self.s.blobs.files())
         referenced = self.s.meta.referenced_blobs()
-        report.orphans = sorted(on_disk - referenced)
+        report.orphans = sorted(on_disk - referenced - self.s.meta.gc_pending())  # queued: freed at the next start
         report.missing = sorted(referenced - on_disk)
         for blob_id in sorted(on_disk & referenced):
             status, _ = await self.s.blobs.check(blob_id)

@@ -43,7 +43,7 @@ from rucket.core.mutations import (
     PutUpload,
     UploadOpen,
 )
-from rucket.engine import sealed, writes
+from rucket.engine import gc, sealed, writes
 from rucket.engine.encryption import DataKey
 from rucket.engine.listing import resume_point, successor
 from rucket.engine.objects import Objects, PutSpec, Verifier
@@ -144,6 +144,8 @@ class Multipart:
             if written.blob_id:
                 self.s.blobs.delete(written.blob_id)
             raise
+        if written.blob_id:
+            self.s.blobs.settle(written.blob_id)
         self._reclaim(applied.freed)  # the part this one replaced
         return part
 
@@ -160,9 +162,7 @@ class Multipart:
             raise
 
     def _reclaim(self, blob_ids: Sequence[str]) -> None:
-        faults.point("multipart.before_reclaim")
-        for blob_id in blob_ids:
-            self.s.blobs.delete(blob_id)
+        gc.reclaim(self.s, blob_ids, "multipart.before_reclaim")
 
     # ---- complete -------------------------------------------------------------
     async def complete(self, bucket: str, key: str, upload_id: str, refs: Sequence[PartRef],

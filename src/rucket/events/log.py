@@ -138,8 +138,9 @@ def read_for(conn: sqlite3.Connection, name: str, limit: int, now_ms: int, reten
     return read_after(conn, c.lsn, limit)
 
 
-def trim(conn: sqlite3.Connection, now_ms: int, retention_ms: int, batch: int = TRIM_BATCH) -> int:
-    """Delete, from the front, events older than the retention that no active consumer still needs."""
+def trimmable(conn: sqlite3.Connection, now_ms: int, retention_ms: int, batch: int = TRIM_BATCH) -> int:
+    """The highest LSN retention may delete now (0: none): a prefix of events older than the
+    retention that no consumer heard from within the retention still needs."""
     active = [c.lsn for c in list_consumers(conn) if now_ms - c.seen_ms <= retention_ms]
     bound = min(active) if active else last_lsn(conn)
     cutoff = pack(max(0, now_ms - retention_ms), 0)
@@ -148,6 +149,12 @@ def trim(conn: sqlite3.Connection, now_ms: int, retention_ms: int, batch: int = 
         if hlc >= cutoff:
             break
         upto = lsn
+    return upto
+
+
+def trim(conn: sqlite3.Connection, now_ms: int, retention_ms: int, batch: int = TRIM_BATCH) -> int:
+    """Delete, from the front, what `trimmable` allows; returns how many events went."""
+    upto = trimmable(conn, now_ms, retention_ms, batch)
     return conn.execute("DELETE FROM events WHERE lsn<=?", (upto,)).rowcount if upto else 0
 
 
@@ -209,6 +216,9 @@ class SqliteFeed:
         return result
 
     async def trim(self) -> int:
+        """A write only when there is something to trim (an idle server's GC pass writes nothing)."""
         now = self.clock.now_ms()
+        if not trimmable(self._read(), now, self.retention_ms):
+            return 0
         result: int = await self._write(lambda c: trim(c, now, self.retention_ms))
         return result

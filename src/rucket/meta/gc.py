@@ -7,7 +7,7 @@ A row is only a candidate: the GC re-checks references before freeing (a copy ma
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 
 def queue(conn: sqlite3.Connection, blob_ids: Iterable[str], due_ms: int) -> None:
@@ -28,3 +28,10 @@ def pending(conn: sqlite3.Connection) -> set[str]:
 
 def forget(conn: sqlite3.Connection, blob_ids: Iterable[str]) -> None:
     conn.executemany("DELETE FROM gc WHERE blob_id=?", [(b,) for b in blob_ids])
+
+
+def claim(conn: sqlite3.Connection, blob_ids: Iterable[str], in_use: Callable[[str], bool]) -> list[str]:
+    ids = list(blob_ids)
+    used = [b for b in ids if in_use(b)]
+    forget(conn, used)
+    return [b for b in ids if b not in set(used)]

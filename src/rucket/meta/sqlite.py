@@ -315,11 +315,26 @@ class SqliteMeta(VersionReads, UploadReads, IamReads, KmsReads, IntegrityReads):
         return list(self._r().execute(f"SELECT {EVENT_COLS} FROM events WHERE lsn>? ORDER BY lsn LIMIT ?",
                                       (lsn, limit)))
 
+    # ---- deferred blob GC (meta/gc.py, engine/gc.py) ------------------------
     def gc_due(self, now_ms: int, limit: int) -> list[str]:
         return gc.due(self._r(), now_ms, limit)
 
     def gc_pending(self) -> set[str]:
         return gc.pending(self._r())
+
+    async def gc_claim(self, blob_ids: list[str]) -> list[str]:
+        """Of these queued blobs, those still unreferenced (to unlink, then `gc_forget`); the rows of
+        blobs referenced again (a copy shares them) are dropped: they are not garbage any more."""
+        return await self.write(lambda tx: gc.claim(tx.c, blob_ids, tx.blob_in_use))
+
+    def gc_claim_sync(self, blob_ids: list[str]) -> list[str]:
+        return self.write_sync(lambda tx: gc.claim(tx.c, blob_ids, tx.blob_in_use))
+
+    async def gc_forget(self, blob_ids: list[str]) -> None:
+        await self.write(lambda tx: gc.forget(tx.c, blob_ids))
+
+    def gc_forget_sync(self, blob_ids: list[str]) -> None:
+        self.write_sync(lambda tx: gc.forget(tx.c, blob_ids))
 
 
 def _last_event_hlc(conn: sqlite3.Connection) -> int:
