@@ -12,10 +12,11 @@ from rucket.meta.sqlite import SqliteMeta
 from rucket.placement.single import SinglePlacement
 
 
-def make_engine(root: Path, *, inline_limit: int = 64 * 1024, clock: FakeClock | None = None) -> Engine:
+def make_engine(root: Path, *, inline_limit: int = 64 * 1024, clock: FakeClock | None = None,
+                gc_delay_ms: int = 0) -> Engine:
     clock = clock or FakeClock()
     store = Store(meta=SqliteMeta(root / "meta.db"), blobs=LocalBlobs(root, fsync=False), clock=clock,
-                  hlc=HLC(clock), placer=SinglePlacement(), inline_limit=inline_limit)
+                  hlc=HLC(clock), placer=SinglePlacement(), inline_limit=inline_limit, gc_delay_ms=gc_delay_ms)
     return Engine(store)
 
 
