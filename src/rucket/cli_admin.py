@@ -23,7 +23,7 @@ from rucket.s3.auth.sigv4 import ALGORITHM, canonical_request, hmac_hex, signing
 
 
 def signed_request(endpoint: str, access_key: str, secret: str, region: str, method: str, path: str,
-                   body: bytes = b"") -> tuple[int, Any]:
+                   body: bytes = b"", query: dict[str, str] | None = None) -> tuple[int, Any]:
     """One SigV4-signed admin call; returns (status, decoded JSON)."""
     now = dt.datetime.now(dt.UTC)
     stamp, date = now.strftime("%Y%m%dT%H%M%SZ"), now.strftime("%Y%m%d")
@@ -32,11 +32,13 @@ def signed_request(endpoint: str, access_key: str, secret: str, region: str, met
     raw_path = quote(path, safe="/")
     headers = {"host": host, "x-amz-content-sha256": digest, "x-amz-date": stamp}
     signed = sorted(headers)
-    canonical = canonical_request(method, raw_path, "", headers, signed, digest)
+    raw_query = "&".join(f"{quote(k, safe='')}={quote(v, safe='')}" for k, v in sorted((query or {}).items()))
+    canonical = canonical_request(method, raw_path, raw_query, headers, signed, digest)
     scope = f"{date}/{region}/s3/aws4_request"
     signature = hmac_hex(signing_key(secret, date, region, "s3"), string_to_sign(stamp, scope, canonical.encode()))
     auth = f"{ALGORITHM} Credential={access_key}/{scope}, SignedHeaders={';'.join(signed)}, Signature={signature}"
-    req = urllib.request.Request(endpoint.rstrip("/") + raw_path, data=body or None, method=method,
+    url = endpoint.rstrip("/") + raw_path + (f"?{raw_query}" if raw_query else "")
+    req = urllib.request.Request(url, data=body or None, method=method,
                                  headers={**{k: v for k, v in headers.items() if k != "host"}, "Authorization": auth})
     try:
         with urllib.request.urlopen(req, timeout=30) as resp:
@@ -198,3 +200,38 @@ def kms_show(key_id: str) -> None:
 def kms_rotate(key_id: str) -> None:
     """New objects use a new version of the key; objects sealed under older versions still open."""
     _call("POST", f"{ADMIN}/kms/keys/{key_id}/rotate")
+
+
+@admin.command("events")
+@click.option("--after", type=click.IntRange(min=0), default=None,
+              help="events after this LSN (default: the last --limit events)")
+@click.option("--limit", type=click.IntRange(min=1), default=100, show_default=True, help="at most this many")
+@click.option("--json", "as_json", is_flag=True, default=False, help="one JSON object per line, with the record")
+def events(after: int | None, limit: int, as_json: bool) -> None:
+    """The event feed: every mutation with its LSN, HLC, PG, home region and full record."""
+    endpoint, ak, sk, region = click.get_current_context().obj
+    shown = 0
+    while shown < limit:
+        query = {"limit": str(min(limit - shown, EVENTS_PAGE))} | ({} if after is None else {"after": str(after)})
+        status, out = signed_request(endpoint, ak, sk, region, "GET", f"{ADMIN}/events", query=query)
+        if status >= 300:
+            raise click.ClickException(f"{status} {out.get('error', '')}: {out.get('message', '')}")
+        if not shown and not as_json:
+            click.echo(EVENT_ROW.format("LSN", "HLC", "TYPE", "BUCKET", "KEY", "VERSION", "PG", "REGION"))
+        for ev in out["events"]:
+            click.echo(json.dumps(ev, ensure_ascii=False, separators=(",", ":")) if as_json else _event_row(ev))
+        shown += len(out["events"])
+        if not out["events"]:
+            break
+        after = out["next_after"]
+
+
+EVENTS_PAGE = 1000  # the admin API's largest page
+EVENT_ROW = "{:>8}  {:>20}  {:<26}  {:<20}  {:<30}  {:<32}  {:>4}  {}"
+
+
+def _event_row(ev: dict[str, Any]) -> str:
+    if ev.get("corrupt"):
+        return f"{ev['lsn']:>8}  CORRUPT (fails its CRC32)"
+    return EVENT_ROW.format(ev["lsn"], ev["hlc"], ev["type"], ev["bucket"] or "-", ev["key"] or "-",
+                            ev["version_id"] or "-", ev["pg"], ev["region"] or "-")

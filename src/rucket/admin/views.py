@@ -15,10 +15,7 @@ from urllib.parse import parse_qs
 from rucket.admin.request import AdminError, AdminRequest, Params, Route, Services
 from rucket.core.model import Bucket
 from rucket.engine.lifecycle_rules import rules_of
-from rucket.events.records import CorruptEvent, decode, to_json
 
-MAX_EVENTS = 1000
-DEFAULT_EVENTS = 100
 # bucket.config keys the bucket list reports as "configured" (their values can be large or sensitive)
 CONFIG_FLAGS = ("policy", "cors", "lifecycle", "tagging", "public_access_block", "encryption")
 
@@ -73,32 +70,9 @@ async def lifecycle_status(req: AdminRequest, p: Params, svc: Services) -> tuple
     return 200, {"worker": status, "buckets": per_bucket}
 
 
-def _event(row: tuple[Any, ...]) -> dict[str, Any]:
-    try:
-        ev = decode(row)
-    except CorruptEvent:
-        return {"lsn": row[0], "corrupt": True}
-    return to_json(ev)
-
-
-async def events(req: AdminRequest, p: Params, svc: Services) -> tuple[int, Any]:
-    """`?after=LSN` pages forward; without it, the last `limit` events (the tail). Each event has
-    lsn, hlc, type, bucket, key, version_id, pg, region, the full record and the summary payload;
-    `first_lsn` is the oldest LSN retention kept."""
-    meta = svc.engine.store.meta
-    limit = _query_int(req, "limit", DEFAULT_EVENTS, 1, MAX_EVENTS)
-    last = meta.last_lsn()
-    after = _query_int(req, "after", max(0, last - limit), 0, 2**63 - 1)
-    rows = meta.events_after(after, limit)
-    out = [_event(r) for r in rows]
-    return 200, {"events": out, "last_lsn": last, "first_lsn": svc.engine.store.feed.first_lsn(),
-                 "next_after": out[-1]["lsn"] if out else after}
-
-
 ROUTES = (
     Route("GET", "/info", server_info),
     Route("GET", "/usage", usage),
     Route("GET", "/buckets", buckets),
     Route("GET", "/lifecycle", lifecycle_status),
-    Route("GET", "/events", events),
 )
