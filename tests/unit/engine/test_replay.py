@@ -69,7 +69,8 @@ def busy(e: Engine, clock: FakeClock) -> None:
     run(e.tagging.put(small, [("a", "1"), ("b", "2")]))
     run(e.tagging.delete(e.objects.head("plain", "dir/05")))
     run(e.tagging.put(e.objects.head("plain", "dir/05"), [("c", "3")]))
-    run(Acls(e.store).set_object(e.objects.head("plain", "dir/06"), Acl("owner", (Grant("group", "AllUsers", "READ"),))))
+    public = Acl("owner", (Grant("group", "AllUsers", "READ"),))
+    run(Acls(e.store).set_object(e.objects.head("plain", "dir/06"), public))
     multipart(e, "plain", "mp", [b"a" * MIN, b"b" * MIN, b"c" * 3])
     multipart(e, "plain", "mp", [b"d" * MIN, b"e" * 5])  # overwrite a multipart object
     multipart(e, "plain", "open", [b"f" * MIN, b"g" * 2], finish=False)  # an upload in progress
@@ -166,7 +167,7 @@ def test_feed_replayed_into_an_empty_store_answers_identically(source: tuple[Eng
 
 
 def test_feed_replay_resumes_from_a_checkpoint(source: tuple[Engine, FakeClock], tmp_path: Path) -> None:
-    src, clock = source
+    src, _clock = source
     run(src.buckets.create("plain", "owner"))
     put(src, "plain", "a", b"1" * 2000)
     replica = _empty(tmp_path / "replica")
