@@ -90,12 +90,6 @@ def record_of(conn: sqlite3.Connection, ev: StorageEvent) -> Image | None:
     return None if build is None else build(conn, ev)
 
 
-def version_hlc(record: Image | None) -> int:
-    """The HLC of the version a record carries (0 if none): an event is never older than its version."""
-    version = (record or {}).get("version")
-    return int(version["row"]["hlc"]) if version else 0
-
-
 # ---- applying records (replicas, the replay test) ------------------------------------------
 def _insert(conn: sqlite3.Connection, table: str, row: Image, verb: str = "INSERT") -> int:
     cols = list(row)

@@ -62,12 +62,14 @@ class Tx(TagWrites, UploadWrites):
     def insert_version(self, v: ObjectVersion) -> ObjectVersion:
         """Store a new version and make it the latest; returns it with its row id.
 
-        Its HLC is raised to max(now, previous + 1) if the key already has a version at or after it
-        (a request that took its timestamp before a concurrent one committed): "latest" is the
-        highest (HLC, version id), so a key's HLCs must strictly increase."""
+        Its HLC is stamped here, inside the batch, from the node's clock (re-seeded from the log at
+        every batch, so another worker process's commits count): never below the request's own
+        timestamp, above every HLC this node issued before, and above the key's newest version
+        (max(now, previous + 1)). "Latest" is the highest (HLC, version id), so a key's HLCs must
+        strictly increase; and no two versions on a node share an HLC."""
         prev = self.c.execute("SELECT max(hlc) FROM versions WHERE bucket=? AND key=?", (v.bucket, v.key)).fetchone()[0]
-        if prev is not None and v.hlc <= prev:
-            v = dataclasses.replace(v, hlc=self.node.hlc.after(prev))
+        stamp = self.node.hlc.now() if prev is None else self.node.hlc.after(prev)
+        v = dataclasses.replace(v, hlc=max(v.hlc, stamp))
         cur = self.c.execute(
             "INSERT INTO versions (bucket, key, version_id, delete_marker, blob_id, size, etag, mtime_ms, "
             "hlc, owner, storage_class, attrs) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
@@ -115,8 +117,10 @@ class Tx(TagWrites, UploadWrites):
     # ---- events -------------------------------------------------------------
     def append_event(self, ev: StorageEvent) -> int:
         """Append `ev` with the full record of what this transaction left behind (meta/records.py),
-        the key's PG and this node's region; returns the LSN."""
+        the key's PG and this node's region; returns the LSN. The event's HLC is taken now from the
+        node clock, so on one node LSN order and HLC order agree (a PUT's event is just after the
+        HLC of the version its record carries)."""
         record = records.record_of(self.c, ev)
-        full = dataclasses.replace(ev, hlc=max(ev.hlc, records.version_hlc(record)), record=record,
+        full = dataclasses.replace(ev, hlc=max(ev.hlc, self.node.hlc.now()), record=record,
                                    pg=self.node.pg_of(ev.bucket, ev.key or ""), region=self.node.region)
         return self.node.append(self.c, full)
