@@ -14,7 +14,8 @@ from rucket.placement.single import SinglePlacement
 
 def make_engine(root: Path, *, inline_limit: int = 64 * 1024, clock: FakeClock | None = None) -> Engine:
     clock = clock or FakeClock()
-    store = Store(meta=SqliteMeta(root / "meta.db"), blobs=LocalBlobs(root, fsync=False), clock=clock,
+    meta = SqliteMeta(root / "meta.db")
+    store = Store(config=meta, index=meta, feed=meta, blobs=LocalBlobs(root, fsync=False), clock=clock,
                   hlc=HLC(clock), placer=SinglePlacement(), inline_limit=inline_limit)
     return Engine(store)
 

@@ -52,7 +52,7 @@ def build_engine(cfg: Config) -> Engine:
     clock = SystemClock()
     meta = SqliteMeta(root / "meta.db", cache_reads=cfg.workers == 1)
     blobs = LocalBlobs(root, fsync=cfg.fsync, trust_window_ms=int(cfg.integrity_trust * 1000))
-    store = Store(meta=meta, blobs=blobs, clock=clock, hlc=HLC(clock),
+    store = Store(config=meta, index=meta, feed=meta, blobs=blobs, clock=clock, hlc=HLC(clock),
                   placer=SinglePlacement(), region=cfg.region, inline_limit=cfg.inline_limit,
                   lifecycle_day_ms=int(cfg.lifecycle_time_scale * 1000) if cfg.lifecycle_time_scale > 0 else DAY_MS,
                   master_key=cfg.master_key)
@@ -142,7 +142,7 @@ def build_app(cfg: Config, engine: Engine | None = None) -> S3App:
     app = S3App(engine, Identities(iam_of(cfg, engine), root_user(cfg)), settings)
     app.access = AccessLog(json_lines=cfg.log_format == "json")
     app.background += [app.access.run, lifecycle_worker(cfg, engine)]
-    app.ready_checks.append(engine.store.meta.writer_alive)
+    app.ready_checks.append(engine.store.index.writer_alive)
     scrubber = Scrubber(engine.store, rate_bytes_s=int(cfg.scrub_rate_mb * 1e6), interval_s=cfg.scrub_interval)
     app.metrics.add(IntegrityCollector(engine.store.blobs.stats, lambda: scrubber.last_pass_ms))
     if cfg.scrub_interval > 0:

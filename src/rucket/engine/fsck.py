@@ -67,7 +67,7 @@ class FsckReport:
 
 def check_event_tail(store: Store, records: int = TAIL_RECORDS) -> int | None:
     """LSN of the first record in the last `records` that fails its CRC32, else None."""
-    for row in store.meta.all_events(max(0, store.meta.last_lsn() - records)):
+    for row in store.feed.all_events(max(0, store.feed.last_lsn() - records)):
         try:
             decode(row)
         except (CorruptEvent, ValueError, TypeError):
@@ -84,7 +84,7 @@ class Fsck:
         report = FsckReport()
         report.tmp_files = sorted(f.name for f in self.s.blobs.tmp.iterdir())
         on_disk = set(self.s.blobs.files())
-        referenced = self.s.meta.referenced_blobs()
+        referenced = self.s.index.referenced_blobs()
         report.orphans = sorted(on_disk - referenced)
         report.missing = sorted(referenced - on_disk)
         for blob_id in sorted(on_disk & referenced):
@@ -100,12 +100,12 @@ class Fsck:
         return report
 
     def _inline(self, report: FsckReport) -> None:
-        for v, data in self.s.meta.inline_rows():
+        for v, data in self.s.index.inline_rows():
             if inline_intact(v.etag, data) is False and "sse" not in v.extra:
                 report.corrupt_inline.append(_name(v))
 
     def _events(self, report: FsckReport) -> None:
-        for row in self.s.meta.all_events():
+        for row in self.s.feed.all_events():
             try:
                 decode(row)
             except (CorruptEvent, ValueError, TypeError):
@@ -113,8 +113,8 @@ class Fsck:
 
     def _lost(self, report: FsckReport) -> None:
         for blob_id in report.missing + report.corrupt:
-            report.lost += [_name(v) for v in self.s.meta.versions_using(blob_id)]
-            report.lost += [f"upload {u} part {n}" for u, n in self.s.meta.upload_parts_using(blob_id)]
+            report.lost += [_name(v) for v in self.s.index.versions_using(blob_id)]
+            report.lost += [f"upload {u} part {n}" for u, n in self.s.index.upload_parts_using(blob_id)]
         report.lost += report.corrupt_inline
 
     async def _repair(self, report: FsckReport) -> None:
@@ -129,7 +129,7 @@ class Fsck:
         gone = report.missing + report.corrupt
         bad_inline = set(report.corrupt_inline)
         batch = self._drop(gone, bad_inline, report.damaged_events, journal, self.s.hlc.now())
-        applied = await self.s.meta.apply(batch)
+        applied = await self.s.index.apply(batch)
         for blob_id in applied.freed:
             if blob_id not in gone:
                 self.s.blobs.delete(blob_id)
@@ -138,7 +138,7 @@ class Fsck:
     def _drop(self, gone: list[str], bad_inline: set[str], lsns: list[int], journal: Path, hlc: int) -> Batch:
         """Journal (fsync'd), then one batch removing what points at lost bytes (a stopped server:
         nothing else writes, so the batch needs no preconditions)."""
-        meta = self.s.meta
+        meta = self.s.index
         doomed = {(v.bucket, v.key, v.version_id): v for b in gone for v in meta.versions_using(b)}
         if bad_inline:
             doomed |= {(v.bucket, v.key, v.version_id): v for v, _ in meta.inline_rows() if _name(v) in bad_inline}

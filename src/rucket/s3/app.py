@@ -136,9 +136,8 @@ class S3App:
         self.ready_checks: list[Callable[[], bool]] = []  # all true or /health/ready answers 503 (server.py)
         self.metrics = S3Metrics()
         self.access = AccessLog(json_lines=False)  # the server sets the configured format
-        self.decisions = Decisions(engine.store.meta.generation)
-        meta = engine.store.meta
-        self.metrics.add(StorageCollector(meta.usage, meta.last_lsn, lambda: 0.0))
+        self.decisions = Decisions(engine.generation)
+        self.metrics.add(StorageCollector(engine.usage, engine.last_lsn, lambda: 0.0))
 
     def secret_for(self, access_key: str) -> str | None:
         user = self.identities.lookup(access_key)
@@ -221,7 +220,7 @@ class S3App:
             refuse_insecure_customer_key(headers, query)
         raw_path = scope.get("raw_path") or path.encode("utf-8")
         auth_in = AuthInput(method, raw_path.decode("latin-1"), raw_query, headers,
-                            self.engine.store.clock.now_ms(), vhost_bucket=route.bucket if route.virtual_host else "")
+                            self.engine.now_ms(), vhost_bucket=route.bucket if route.virtual_host else "")
         preflight = route.op in PREFLIGHT  # browsers send OPTIONS unsigned, even for presigned URLs
         auth = anonymous(auth_in) if preflight else authenticate(auth_in, self.secret_for, self.settings.region)
         user = self.identities.lookup(auth.access_key) if auth.access_key else None

@@ -16,7 +16,6 @@ from dataclasses import dataclass
 
 from rucket.core.model import Bucket, ObjectVersion
 from rucket.engine import Engine
-from rucket.engine.acl import Acls
 from rucket.s3.auth import AuthType
 from rucket.s3.errors import AccessDenied
 from rucket.s3.iam.evaluate import ACL_WRITE_ACTIONS, decide
@@ -69,28 +68,25 @@ class _ObjectFacts:
 
     def _v(self) -> ObjectVersion | None:
         if not self._loaded:
-            meta = self.engine.store.meta
-            v = (meta.get_version(self.bucket, self.key, self.version_id) if self.version_id
-                 else meta.get_latest(self.bucket, self.key))
+            v = self.engine.objects.find(self.bucket, self.key, self.version_id)
             self._version = None if v is None or v.delete_marker else v
             self._loaded = True
         return self._version
 
     def object(self) -> ObjectFacts | None:
         v = self._v()
-        return None if v is None else ObjectFacts(v.owner, Acls(self.engine.store).of_object(v))
+        return None if v is None else ObjectFacts(v.owner, self.engine.acls.of_object(v))
 
     def owner_id(self) -> str | None:
         """The latest version's owner is in the `latest` index row: one cheap read, no version load."""
         if self.version_id is None and not self._loaded:
-            return self.engine.store.meta.latest_owner(self.bucket, self.key)
+            return self.engine.objects.latest_owner(self.bucket, self.key)
         v = self._v()
         return None if v is None else v.owner
 
     def tags(self) -> list[tuple[str, str]]:
         v = self._v()
-        get_tags = getattr(self.engine.store.meta, "get_tags", None)  # object tags: engine/tagging.py (issue 5)
-        return list(get_tags(v.row_id)) if v is not None and get_tags is not None else []
+        return self.engine.tagging.get(v) if v is not None else []
 
 
 class Decisions:
@@ -173,7 +169,7 @@ class Authorizer:
 
     def require_op(self, op: Operation, bucket_name: str, key: str) -> Bucket | None:
         """The routing-time decision for `op`; returns the bucket record (None if it does not exist)."""
-        bucket = self.engine.store.meta.get_bucket(bucket_name) if bucket_name else None
+        bucket = self.engine.buckets.find(bucket_name) if bucket_name else None
         if op in UNAUTHENTICATED or op in DEFERRED:
             return bucket
         self.require(op.action, op.target, bucket, key, self.query.get("versionId"))
@@ -183,14 +179,14 @@ class Authorizer:
 def authorize_copy_source(ctx: RequestContext, bucket: str, key: str, version_id: str | None = None) -> None:
     """CopyObject / UploadPartCopy: the caller must also be allowed s3:GetObject on the source."""
     authz = _authorizer(ctx)
-    src = ctx.engine.store.meta.get_bucket(bucket)
+    src = ctx.engine.buckets.find(bucket)
     authz.require("s3:GetObject", Target.OBJECT, src, key, version_id, headers={})
 
 
 def authorize_object(ctx: RequestContext, action: str, key: str, version_id: str | None = None) -> bool:
     """A per-key decision inside a bucket-level request (DeleteObjects)."""
     authz = _authorizer(ctx)
-    bucket = ctx.engine.store.meta.get_bucket(ctx.bucket)
+    bucket = ctx.engine.buckets.find(ctx.bucket)
     return bool(authz.check(action, Target.OBJECT, bucket, key, version_id))
 
 

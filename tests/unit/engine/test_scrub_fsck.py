@@ -42,7 +42,7 @@ def flip(e: Engine, blob_id: str, offset: int = 3) -> None:
 
 
 def sql(e: Engine, statement: str, *args: object) -> None:
-    with sqlite3.connect(e.store.meta.path) as db:
+    with sqlite3.connect(e.store.index.path) as db:
         db.execute(statement, args)
 
 

@@ -23,7 +23,6 @@ from rucket.engine.acl import (
     GROUP,
     GROUPS,
     Acl,
-    Acls,
     Grant,
     bucket_acl,
     canned,
@@ -164,19 +163,19 @@ async def get_bucket_acl(ctx: RequestContext) -> Response:
 async def put_bucket_acl(ctx: RequestContext) -> Response:
     bucket = ctx.engine.buckets.get(ctx.bucket)
     acl = await _requested_acl(ctx, bucket.owner, bucket)
-    await Acls(ctx.engine.store).set_bucket(ctx.bucket, acl)
+    await ctx.engine.acls.set_bucket(ctx.bucket, acl)
     return Response.empty(200)
 
 
 async def get_object_acl(ctx: RequestContext) -> Response:
-    return Response.xml(_render(ctx, Acls(ctx.engine.store).of_object(_version(ctx))),
+    return Response.xml(_render(ctx, ctx.engine.acls.of_object(_version(ctx))),
                         headers=_version_header(ctx))
 
 
 async def put_object_acl(ctx: RequestContext) -> Response:
     v = _version(ctx)
     acl = await _requested_acl(ctx, v.owner, ctx.engine.buckets.get(ctx.bucket))
-    await Acls(ctx.engine.store).set_object(v, acl)
+    await ctx.engine.acls.set_object(v, acl)
     return Response.empty(200, _version_header(ctx))
 
 

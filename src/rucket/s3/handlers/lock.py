@@ -76,7 +76,7 @@ def bypass_governance(ctx: RequestContext, key: str | None = None, version_id: s
     """x-amz-bypass-governance-retention: true, AND the caller holds s3:BypassGovernanceRetention."""
     if ctx.headers.get(BYPASS_HEADER, "").strip().lower() != "true" or ctx.authz is None:
         return False
-    bucket = ctx.engine.store.meta.get_bucket(ctx.bucket)
+    bucket = ctx.engine.buckets.find(ctx.bucket)
     vid = version_id if key is not None else ctx.query.get("versionId")
     return bool(ctx.authz.check("s3:BypassGovernanceRetention", Target.OBJECT, bucket, key or ctx.key, vid))
 

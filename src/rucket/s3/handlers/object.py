@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from rucket.blobs.integrity import primed
 from rucket.core import errors as core
 from rucket.core.model import ObjectVersion
 from rucket.engine.objects import DeleteIf, PutSpec
@@ -135,12 +134,12 @@ async def get_object(ctx: RequestContext) -> Response:
             return Response(200, headers, file=path, length=v.size)
         if v.data is not None and dk is None:  # inline bytes already in hand: one send, no stream
             return Response(200, headers, v.data)
-        return Response(200, headers, stream=await primed(ctx.engine.objects.read(v, 0, v.size, dk)), length=v.size)
+        return Response(200, headers, stream=await ctx.engine.objects.open(v, 0, v.size, dk), length=v.size)
     start, end = rng
     if v.data is not None and dk is None:
         return Response(206, headers, v.data[start:end])
     # primed: a blob failing its checksum before the first byte is a 500, not a broken 200 (blobs/integrity.py)
-    return Response(206, headers, stream=await primed(ctx.engine.objects.read(v, start, end, dk)), length=end - start)
+    return Response(206, headers, stream=await ctx.engine.objects.open(v, start, end, dk), length=end - start)
 
 
 async def head_object(ctx: RequestContext) -> Response:

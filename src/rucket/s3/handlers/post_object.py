@@ -62,7 +62,7 @@ def _principal(ctx: RequestContext, fields: Mapping[str, str]) -> tuple[User | N
     if access_key is None:
         return None, None
     policy = parse_policy(fields["policy"])
-    check_policy(policy, {**fields, "bucket": ctx.bucket}, ctx.engine.store.clock.now_ms())
+    check_policy(policy, {**fields, "bucket": ctx.bucket}, ctx.engine.now_ms())
     return found.get(access_key), policy.length
 
 
