@@ -19,6 +19,8 @@ from rucket.engine.scrub import Scrubber
 
 run = asyncio.run
 
+METASTORES = ("sqlite",)  # corrupts the SQLite file and its blobs on disk: what fsck repairs
+
 
 @pytest.fixture
 def engine(tmp_path: Path) -> Iterator[Engine]:
