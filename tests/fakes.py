@@ -10,8 +10,8 @@ from rucket.blobs.local import LocalBlobs
 from rucket.core.hlc import HLC, FakeClock
 from rucket.engine import Engine
 from rucket.engine.store import Store
-from rucket.meta.sqlite import SqliteMeta
 from rucket.placement.single import SinglePlacement
+from rucket.server import sqlite_store
 from tests.memstore import MemStore
 
 METASTORES = ("sqlite", "memory")  # every implementation of the metadata seam the engine tests run on
@@ -29,16 +29,20 @@ def using_metastore(kind: str) -> Iterator[None]:
         _metastore.pop()
 
 
-def make_meta(root: Path) -> SqliteMeta | MemStore:
-    return MemStore() if _metastore[-1] == "memory" else SqliteMeta(root / "meta.db")
+def make_store(root: Path, clock: FakeClock, *, inline_limit: int = 64 * 1024, gc_delay_ms: int = 0) -> Store:
+    """The store of the current metadata kind: server.py's single-node store, or tests/memstore.py."""
+    blobs = LocalBlobs(root, fsync=False)
+    if _metastore[-1] == "sqlite":
+        return sqlite_store(root / "meta.db", blobs, clock, gc_delay_ms=gc_delay_ms, inline_limit=inline_limit)
+    hlc = HLC(clock)
+    mem = MemStore(hlc, clock.now_ms, gc_delay_ms)
+    return Store(config=mem, index=mem, feed=mem, blobs=blobs, clock=clock, hlc=hlc, placer=SinglePlacement(),
+                 inline_limit=inline_limit, gc_delay_ms=gc_delay_ms)
 
 
-def make_engine(root: Path, *, inline_limit: int = 64 * 1024, clock: FakeClock | None = None) -> Engine:
-    clock = clock or FakeClock()
-    meta = make_meta(root)
-    store = Store(config=meta, index=meta, feed=meta, blobs=LocalBlobs(root, fsync=False), clock=clock,
-                  hlc=HLC(clock), placer=SinglePlacement(), inline_limit=inline_limit)
-    return Engine(store)
+def make_engine(root: Path, *, inline_limit: int = 64 * 1024, clock: FakeClock | None = None,
+                gc_delay_ms: int = 0) -> Engine:
+    return Engine(make_store(root, clock or FakeClock(), inline_limit=inline_limit, gc_delay_ms=gc_delay_ms))
 
 
 async def chunks(*parts: bytes):  # type: ignore[no-untyped-def]

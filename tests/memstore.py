@@ -20,9 +20,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from rucket.core import mutations as m
+from rucket.core.hlc import HLC, FakeClock
 from rucket.core.model import INLINE, Bucket, ListEntry, ObjectVersion
 from rucket.core.multipart import PARTS, Completed, Part, Upload
 from rucket.core.records import KeyRow, KmsKeyRow, KmsVersionRow, LockRow, UserRow
+from rucket.events.records import encode
 
 
 @dataclass
@@ -60,9 +62,13 @@ def _blobs_of(st: _State, rid: int) -> list[str]:
 class MemStore:
     """Plays all three metadata roles, as `SqliteMeta` does (one atomic domain)."""
 
-    def __init__(self) -> None:
+    def __init__(self, hlc: HLC | None = None, now_ms: Callable[[], int] = lambda: 0, gc_delay_ms: int = 0) -> None:
         self.st = _State()
         self.gen = 0
+        self.hlc = hlc or HLC(FakeClock())
+        self.now_ms, self.gc_delay_ms = now_ms, gc_delay_ms
+        self.gc: dict[str, int] = {}  # blob id -> due (ms): freed blobs wait for the GC
+        self.consumers: dict[str, int] = {}
 
     # ---- writes -------------------------------------------------------------
     async def apply(self, batch: m.Batch) -> m.Applied:
@@ -83,13 +89,38 @@ class MemStore:
             self.st.next_row, self.st.next_lsn = counters
             raise
         lsns = []
-        for row in batch.events:
+        for ev in batch.events:
             lsns.append(self.st.next_lsn)
-            self.st.events[self.st.next_lsn] = (self.st.next_lsn, *row)
+            self.st.events[self.st.next_lsn] = (self.st.next_lsn, *encode(ev))
             self.st.next_lsn += 1
         self.gen += 1
         freed = tuple(b for b in dict.fromkeys(run.candidates) if not self.is_referenced(b))
+        for b in freed:  # queued in the same batch, as the SQLite store's gc table
+            self.gc[b] = self.now_ms() + self.gc_delay_ms
         return m.Applied(tuple(run.versions), freed, tuple(lsns))
+
+    # ---- deferred blob GC -----------------------------------------------------
+    def gc_due(self, now_ms: int, limit: int) -> list[str]:
+        return sorted(b for b, due in self.gc.items() if due <= now_ms)[:limit]
+
+    def gc_pending(self) -> set[str]:
+        return set(self.gc)
+
+    async def gc_claim(self, blob_ids: list[str]) -> list[str]:
+        return self.gc_claim_sync(blob_ids)
+
+    def gc_claim_sync(self, blob_ids: list[str]) -> list[str]:
+        again = [b for b in blob_ids if b in self.gc and self.is_referenced(b)]
+        for b in again:
+            del self.gc[b]
+        return [b for b in blob_ids if b in self.gc]
+
+    async def gc_forget(self, blob_ids: list[str]) -> None:
+        self.gc_forget_sync(blob_ids)
+
+    def gc_forget_sync(self, blob_ids: list[str]) -> None:
+        for b in blob_ids:
+            self.gc.pop(b, None)
 
     def writer_alive(self) -> bool:
         return True
@@ -193,14 +224,19 @@ class MemStore:
         return out
 
     def list_versions(self, bucket: str, lower: str, below: str | None, limit: int,
-                      before_id: int | None = None) -> list[ObjectVersion]:
-        """By key, newest first; with `before_id`, first the rest of `lower`'s versions, then later keys."""
+                      before: tuple[int, str] | None = None) -> list[ObjectVersion]:
+        """By key, newest (HLC, version id) first; with `before`, first the rest of `lower`'s versions."""
         rids: list[int] = []
-        if before_id is not None:
-            rids = [r for r in reversed(self.st.by_key.get((bucket, lower), [])) if r < before_id]
-        for k in self._keys(bucket, lower, below, strict=before_id is not None):
-            rids += reversed(self.st.by_key[(bucket, k)])
+        if before is not None:
+            rids = [r for r in self._newest_first(bucket, lower)
+                    if (self.st.versions[r].hlc, self.st.versions[r].version_id) < before]
+        for k in self._keys(bucket, lower, below, strict=before is not None):
+            rids += self._newest_first(bucket, k)
         return [self._out(r) for r in rids[:limit]]
+
+    def _newest_first(self, bucket: str, key: str) -> list[int]:
+        rows = self.st.by_key.get((bucket, key), [])
+        return sorted(rows, key=lambda r: (self.st.versions[r].hlc, self.st.versions[r].version_id), reverse=True)
 
     def read_inline(self, row_id: int) -> bytes:
         return self.st.inline.get(row_id, b"")
@@ -280,13 +316,28 @@ class MemStore:
 
     # ---- event feed -------------------------------------------------------------
     def last_lsn(self) -> int:
-        return max(self.st.events, default=0)
+        return self.st.next_lsn - 1
 
-    def events_after(self, lsn: int, limit: int = 1000) -> list[tuple[Any, ...]]:
+    def first_lsn(self) -> int:
+        return min(self.st.events, default=self.st.next_lsn)
+
+    def rows_after(self, lsn: int, limit: int) -> list[tuple[Any, ...]]:
         return [e for n, e in self.st.events.items() if n > lsn][:limit]
 
-    def all_events(self, after_lsn: int = 0) -> Iterator[tuple[Any, ...]]:
-        yield from self.events_after(after_lsn, len(self.st.events))
+    def events_after(self, lsn: int, limit: int = 1000) -> list[tuple[Any, ...]]:
+        return self.rows_after(lsn, limit)
+
+    async def register(self, name: str, from_lsn: int | None = None) -> tuple[str, int]:
+        self.consumers[name] = self.last_lsn() if from_lsn is None else from_lsn
+        return name, self.consumers[name]
+
+    async def checkpoint(self, name: str, lsn: int) -> tuple[str, int]:
+        self.consumers[name] = lsn
+        return name, lsn
+
+    async def trim(self) -> int:
+        """No retention in memory: a test's feed keeps everything."""
+        return 0
 
 
 # ---- preconditions ------------------------------------------------------------------
@@ -437,11 +488,14 @@ def _put_kms_version(run: _Run, mu: m.PutKmsVersion) -> None:
 def _put_version(run: _Run, mu: m.PutVersion) -> None:
     v, st = mu.version, run.st
     _need(run.s._rid(v.bucket, v.key, v.version_id) is None)  # (bucket, key, version id) is unique
+    k = (v.bucket, v.key)
+    prev = max((st.versions[r].hlc for r in st.by_key.get(k, [])), default=None)
+    if prev is not None and v.hlc <= prev:  # a key's HLCs strictly increase: "latest" is the highest
+        v = dataclasses.replace(v, hlc=run.s.hlc.after(prev))
     rid = st.next_row
     st.next_row += 1
     extra = json.loads(json.dumps(v.extra))  # what a stored record reads back as
     stored = dataclasses.replace(v, row_id=rid, is_latest=True, extra=extra, data=None)
-    k = (v.bucket, v.key)
     run.put(st.versions, rid, stored)
     run.put(st.by_key, k, [*st.by_key.get(k, []), rid])
     run.put(st.latest, k, rid)
@@ -467,7 +521,7 @@ def _delete_version(run: _Run, mu: m.DeleteVersion) -> None:
         run.drop(st.by_key, k)
     if st.latest.get(k) == rid:
         if rest:
-            run.put(st.latest, k, rest[-1])  # the next newest becomes latest
+            run.put(st.latest, k, run.s._newest_first(*k)[0])  # the next newest becomes latest
         else:
             run.drop(st.latest, k)
 

@@ -112,7 +112,7 @@ def _warnings(cfg: config.Config, data_dir_flag: str | None) -> None:
 def fsck(data_dir: str, config_file: Path | None, repair: bool) -> None:
     """Check (and repair) a STOPPED server's data directory. Exit 0 clean, 1 repaired, 4 problems left."""
     cfg = config.load(config_file, {"data_dir": data_dir})
-    for name in ("lifecycle.lock", "scrub.lock"):  # held by a running server's worker
+    for name in ("lifecycle.lock", "scrub.lock", "gc.lock"):  # held by a running server's worker
         path = Path(data_dir) / name
         if path.exists() and not _lock_free(path):
             raise click.ClickException(f"{data_dir} is in use by a running server ({name} is locked): stop it first")

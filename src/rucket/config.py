@@ -45,6 +45,9 @@ class Config:
     users: tuple[UserConfig, ...] = field(default_factory=tuple)
     allow_insecure_sse_c: bool = False  # accept SSE-C customer keys over plain HTTP (AWS refuses; --dev sets it)
     master_key: str = ""  # base64 of 32 bytes, seals stored secret keys; default: <data_dir>/master.key (0600)
+    gc_delay: float = 600.0  # seconds a freed blob stays for GETs already streaming it (0: free at once)
+    gc_interval: float = 30.0  # seconds between GC passes (blobs due, event-log retention)
+    event_retention: float = 7 * 86_400.0  # seconds events stay when no active feed consumer needs them
 
     @property
     def host(self) -> str:
@@ -85,6 +88,9 @@ _ENV: dict[str, tuple[str, Any]] = {  # env var -> (field, parser)
     "RUCKET_SCRUB_INTERVAL": ("scrub_interval", float),
     "RUCKET_SCRUB_RATE_MB": ("scrub_rate_mb", float),
     "RUCKET_INTEGRITY_TRUST": ("integrity_trust", float),
+    "RUCKET_GC_DELAY": ("gc_delay", float),
+    "RUCKET_GC_INTERVAL": ("gc_interval", float),
+    "RUCKET_EVENT_RETENTION": ("event_retention", float),
     "RUCKET_ALLOW_INSECURE_SSE_C": ("allow_insecure_sse_c", lambda v: v.lower() in ("1", "true", "yes", "on")),
 }
 

@@ -15,7 +15,7 @@ from urllib.parse import parse_qs
 from rucket.admin.request import AdminError, AdminRequest, Params, Route, Services
 from rucket.core.model import Bucket
 from rucket.engine.lifecycle_rules import rules_of
-from rucket.events.records import CorruptEvent, decode
+from rucket.events.records import CorruptEvent, decode, to_json
 
 MAX_EVENTS = 1000
 DEFAULT_EVENTS = 100
@@ -77,18 +77,20 @@ def _event(row: tuple[Any, ...]) -> dict[str, Any]:
         ev = decode(row)
     except CorruptEvent:
         return {"lsn": row[0], "corrupt": True}
-    return {"lsn": ev.lsn, "hlc": ev.hlc, "type": ev.type.value, "bucket": ev.bucket, "key": ev.key,
-            "version_id": ev.version_id, "payload": ev.payload}
+    return to_json(ev)
 
 
 async def events(req: AdminRequest, p: Params, svc: Services) -> tuple[int, Any]:
-    """`?after=LSN` pages forward; without it, the last `limit` events (the tail)."""
+    """`?after=LSN` pages forward; without it, the last `limit` events (the tail). Each event has
+    lsn, hlc, type, bucket, key, version_id, pg, region, the full record and the summary payload;
+    `first_lsn` is the oldest LSN retention kept."""
     limit = _query_int(req, "limit", DEFAULT_EVENTS, 1, MAX_EVENTS)
     last = svc.engine.last_lsn()
     after = _query_int(req, "after", max(0, last - limit), 0, 2**63 - 1)
     rows = svc.engine.events_after(after, limit)
     out = [_event(r) for r in rows]
-    return 200, {"events": out, "last_lsn": last, "next_after": out[-1]["lsn"] if out else after}
+    return 200, {"events": out, "last_lsn": last, "first_lsn": svc.engine.first_lsn(),
+                 "next_after": out[-1]["lsn"] if out else after}
 
 
 ROUTES = (

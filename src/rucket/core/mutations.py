@@ -19,11 +19,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from rucket.core.events import StorageEvent
 from rucket.core.model import Bucket, ObjectVersion
 from rucket.core.multipart import Completed, Part, Upload
 from rucket.core.records import KeyRow, KmsVersionRow, LockRow, UserRow
-
-EventRow = tuple[Any, ...]  # an encoded StorageEvent (rucket.events.records.encode): (hlc, type, bucket, ...)
 
 
 # ---- mutations: configuration (ConfigStore) ------------------------------------------
@@ -329,7 +328,7 @@ class Batch:
 
     mutations: tuple[Mutation, ...]
     preconditions: tuple[Precondition, ...] = ()
-    events: tuple[EventRow, ...] = ()
+    events: tuple[StorageEvent, ...] = ()  # the store stamps each with its full record
 
 
 @dataclass(frozen=True)

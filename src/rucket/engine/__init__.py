@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from rucket.core.model import ListPage
+from rucket.engine import gc
 from rucket.engine.acl import Acls
 from rucket.engine.bucket_config import BucketConfig
 from rucket.engine.buckets import Buckets
@@ -49,9 +50,13 @@ class Engine:
     def last_lsn(self) -> int:
         return self.store.feed.last_lsn()
 
+    def first_lsn(self) -> int:
+        """The oldest LSN retention kept."""
+        return self.store.feed.first_lsn()
+
     def events_after(self, lsn: int, limit: int) -> list[tuple[Any, ...]]:
         """Encoded event records after `lsn` (rucket.events.records.decode reads them)."""
-        return self.store.feed.events_after(lsn, limit)
+        return self.store.feed.rows_after(lsn, limit)
 
     def integrity_stats(self) -> IntegrityStats:
         return self.store.blobs.stats  # type: ignore[no-any-return]
@@ -61,8 +66,8 @@ class Engine:
         return list_objects(self.store.index, q)
 
     def recover(self) -> tuple[int, int]:
-        """Start-up: drop temp files and blobs that no version, version part or upload part references."""
-        return self.store.blobs.recover(self.store.index.blob_ids())
+        """Start-up: empty tmp/ and free the blobs queued for GC (engine/gc.py); no walk of every blob."""
+        return gc.recover(self.store)
 
     def close(self) -> None:
         self.store.index.close()

@@ -8,7 +8,7 @@ from typing import Any
 from rucket.core import errors, names
 from rucket.core.model import Bucket
 from rucket.core.mutations import BucketEmpty, BucketExists, BucketIs, Conflict, DeleteBucket, PutBucket
-from rucket.engine import writes
+from rucket.engine import gc, writes
 from rucket.engine.store import Store
 from rucket.engine.writes import Plan
 from rucket.events.records import EventType, StorageEvent
@@ -60,8 +60,7 @@ class Buckets:
                                 preconditions=[BucketExists(name), BucketEmpty(name)],
                                 events=[StorageEvent(EventType.BUCKET_DELETED, hlc, name)])
         _, applied = await writes.run(self.s.config.apply, lambda: plan, explain)
-        for blob_id in applied.freed:  # unlinked only once the delete committed
-            self.s.blobs.delete(blob_id)
+        gc.reclaim(self.s, applied.freed, "bucket.before_reclaim")  # only once the delete committed
 
     async def update(self, name: str, *, versioning: str | None = None,
                      config: dict[str, Any] | None = None) -> Bucket:

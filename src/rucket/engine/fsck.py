@@ -19,6 +19,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,7 +29,8 @@ from rucket.core.model import ObjectVersion
 from rucket.core.mutations import Batch, DeletePart, DeleteVersion, DropEvents, Mutation
 from rucket.engine.scrub import inline_intact
 from rucket.engine.store import Store
-from rucket.events.records import CorruptEvent, EventType, StorageEvent, decode, encode
+from rucket.events.records import CorruptEvent, EventType, StorageEvent, decode
+from rucket.meta.base import EventFeed
 
 TAIL_RECORDS = 10_000  # how much of the event log start-up verifies (fsck reads all of it)
 
@@ -65,9 +67,18 @@ class FsckReport:
         return out
 
 
+def all_rows(feed: EventFeed, after_lsn: int = 0, page: int = 1000) -> Iterator[tuple[Any, ...]]:
+    """Every event row after `after_lsn`, a page at a time."""
+    while rows := feed.rows_after(after_lsn, page):
+        yield from rows
+        if len(rows) < page:
+            return
+        after_lsn = rows[-1][0]
+
+
 def check_event_tail(store: Store, records: int = TAIL_RECORDS) -> int | None:
     """LSN of the first record in the last `records` that fails its CRC32, else None."""
-    for row in store.feed.all_events(max(0, store.feed.last_lsn() - records)):
+    for row in all_rows(store.feed, max(0, store.feed.last_lsn() - records)):
         try:
             decode(row)
         except (CorruptEvent, ValueError, TypeError):
@@ -85,7 +96,7 @@ class Fsck:
         report.tmp_files = sorted(f.name for f in self.s.blobs.tmp.iterdir())
         on_disk = set(self.s.blobs.files())
         referenced = self.s.index.referenced_blobs()
-        report.orphans = sorted(on_disk - referenced)
+        report.orphans = sorted(on_disk - referenced - self.s.index.gc_pending())  # queued: freed at the next start
         report.missing = sorted(referenced - on_disk)
         for blob_id in sorted(on_disk & referenced):
             status, _ = await self.s.blobs.check(blob_id)
@@ -105,7 +116,7 @@ class Fsck:
                 report.corrupt_inline.append(_name(v))
 
     def _events(self, report: FsckReport) -> None:
-        for row in self.s.feed.all_events():
+        for row in all_rows(self.s.feed):
             try:
                 decode(row)
             except (CorruptEvent, ValueError, TypeError):
@@ -144,7 +155,7 @@ class Fsck:
             doomed |= {(v.bucket, v.key, v.version_id): v for v, _ in meta.inline_rows() if _name(v) in bad_inline}
         records: list[dict[str, Any]] = [{"version": dataclasses.asdict(v) | {"data": None}} for v in doomed.values()]
         if lsns:
-            records += [{"event": list(row)} for row in meta.all_events(min(lsns) - 1) if row[0] in set(lsns)]
+            records += [{"event": list(row)} for row in all_rows(self.s.feed, min(lsns) - 1) if row[0] in set(lsns)]
         with open(journal, "a", encoding="utf-8") as f:
             for rec in records:
                 f.write(json.dumps(rec, default=str) + "\n")
@@ -156,7 +167,7 @@ class Fsck:
             mutations.append(DropEvents(tuple(lsns)))
         events = [StorageEvent(EventType.VERSION_DELETED, hlc, v.bucket, v.key, v.version_id,
                                {"reason": "fsck: bytes lost"}) for v in doomed.values()]
-        return Batch(tuple(mutations), (), tuple(encode(e) for e in events))
+        return Batch(tuple(mutations), (), tuple(events))
 
 
 def _name(v: ObjectVersion) -> str:

@@ -120,7 +120,7 @@ class Lifecycle:
                 group.append(v)
             if len(rows) < BATCH:
                 break
-            lower, before = rows[-1].key, rows[-1].row_id
+            lower, before = rows[-1].key, (rows[-1].hlc, rows[-1].version_id)
         if group:
             yield group
 

@@ -43,7 +43,7 @@ from rucket.core.mutations import (
     PutUpload,
     UploadOpen,
 )
-from rucket.engine import sealed, writes
+from rucket.engine import gc, sealed, writes
 from rucket.engine.encryption import DataKey
 from rucket.engine.listing import resume_point, successor
 from rucket.engine.objects import Objects, PutSpec, Verifier
@@ -147,6 +147,8 @@ class Multipart:
             if written.blob_id:
                 self.s.blobs.delete(written.blob_id)
             raise
+        if written.blob_id:
+            self.s.blobs.settle(written.blob_id)
         self._reclaim(applied.freed)  # the part this one replaced
         return part
 
@@ -163,9 +165,7 @@ class Multipart:
             raise
 
     def _reclaim(self, blob_ids: Sequence[str]) -> None:
-        faults.point("multipart.before_reclaim")
-        for blob_id in blob_ids:
-            self.s.blobs.delete(blob_id)
+        gc.reclaim(self.s, blob_ids, "multipart.before_reclaim")
 
     # ---- complete -------------------------------------------------------------
     async def complete(self, bucket: str, key: str, upload_id: str, refs: Sequence[PartRef],
@@ -192,6 +192,8 @@ class Multipart:
             p.mutations += [DeleteUpload(upload_id),
                             PutCompleted(Completed(upload_id, bucket, key, version.version_id, version.etag),
                                          now, COMPLETED_KEEP_MS)]
+            p.events.append(StorageEvent(EventType.UPLOAD_COMPLETED, hlc, bucket, key, version.version_id,
+                                         {"upload": upload_id}))
             return p
 
         committed, applied = await writes.run(self.s.index.apply, plan, writes.explain)

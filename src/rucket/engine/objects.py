@@ -28,7 +28,7 @@ from rucket.core.mutations import (
     PutVersion,
     VersionIs,
 )
-from rucket.engine import sealed, writes
+from rucket.engine import gc, sealed, writes
 from rucket.engine.encryption import DataKey
 from rucket.engine.lock import check_delete, state_of
 from rucket.engine.parts import part_span, read_parts
@@ -125,6 +125,8 @@ class Objects:
             if written.blob_id:
                 self.s.blobs.delete(written.blob_id)
             raise
+        if written.blob_id:
+            self.s.blobs.settle(written.blob_id)
         self._reclaim(applied.freed)
         return committed
 
@@ -161,9 +163,7 @@ class Objects:
         return plan
 
     def _reclaim(self, blob_ids: Sequence[str]) -> None:
-        faults.point("object.before_reclaim")
-        for blob_id in blob_ids:
-            self.s.blobs.delete(blob_id)
+        gc.reclaim(self.s, blob_ids, "object.before_reclaim")
 
     # ---- read ---------------------------------------------------------------
     def _bucket(self, name: str) -> Bucket:

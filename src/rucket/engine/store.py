@@ -1,7 +1,8 @@
 """The engine's dependencies, built once by the composition root and shared by every part.
 
-Only Protocols (DESIGN.md §6): which metadata store or blob store sits behind them is
-decided in server.py (SQLite and local files) or a test (tests/memstore.py), never here.
+Only Protocols (DESIGN.md §6): which metadata store, event feed or blob store sits behind
+them is decided in server.py (SQLite, its event log, local files) or a test
+(tests/memstore.py), never here.
 """
 
 from __future__ import annotations
@@ -27,3 +28,4 @@ class Store:
     inline_limit: int = 64 * 1024
     lifecycle_day_ms: int = 86_400_000  # a lifecycle "day"; RUCKET_LIFECYCLE_TIME_SCALE shortens it
     master_key: str = ""  # configured base64 master key; "" = data/master.key (engine/secrets.py)
+    gc_delay_ms: int = 0  # how long a freed blob stays for readers that already hold its version (engine/gc.py)

@@ -17,7 +17,7 @@ from typing import Generic, TypeVar
 
 from rucket.core import errors
 from rucket.core.mutations import Applied, Batch, BucketExists, Conflict, Mutation, Precondition, VersionIs
-from rucket.events.records import StorageEvent, encode
+from rucket.events.records import StorageEvent
 
 T = TypeVar("T")
 Apply = Callable[[Batch], Awaitable[Applied]]
@@ -36,7 +36,7 @@ class Plan(Generic[T]):
     done: T | None = None
 
     def batch(self) -> Batch:
-        return Batch(tuple(self.mutations), tuple(self.preconditions), tuple(encode(e) for e in self.events))
+        return Batch(tuple(self.mutations), tuple(self.preconditions), tuple(self.events))
 
     def answer(self, applied: Applied) -> T:
         return self.result(applied) if self.result is not None else self.done  # type: ignore[return-value]

@@ -194,4 +194,5 @@ def apply_batch(tx: Tx, batch: m.Batch) -> m.Applied:
         APPLY[type(mu)](run, mu)
     lsns = tuple(tx.append_event(e) for e in batch.events)
     freed = tuple(b for b in dict.fromkeys(run.candidates) if not tx.blob_in_use(b))
+    tx.free_later(list(freed))  # the gc table, in this transaction: engine/gc.py frees them after the delay
     return m.Applied(tuple(run.versions), freed, lsns)

@@ -9,6 +9,7 @@ import sqlite3
 from collections.abc import Iterator
 from typing import Any
 
+from rucket.core.events import EVENT_COLS
 from rucket.core.model import ObjectVersion
 from rucket.meta.rows import VERSION_COLS, version_from_row
 
@@ -68,10 +69,10 @@ def inline_rows(conn: sqlite3.Connection, batch: int = 256) -> Iterator[tuple[Ob
 
 
 def events(conn: sqlite3.Connection, after_lsn: int = 0, batch: int = 1000) -> Iterator[tuple[Any, ...]]:
-    """Raw event rows (lsn, hlc, type, bucket, key, version_id, payload, crc32) from `after_lsn` on."""
+    """Raw event rows (events.log.EVENT_COLS) from `after_lsn` on."""
     while True:
-        rows = conn.execute("SELECT lsn, hlc, type, bucket, key, version_id, payload, crc32 FROM events "
-                            "WHERE lsn > ? ORDER BY lsn LIMIT ?", (after_lsn, batch)).fetchall()
+        rows = conn.execute(f"SELECT {EVENT_COLS} FROM events WHERE lsn > ? ORDER BY lsn LIMIT ?",
+                            (after_lsn, batch)).fetchall()
         yield from rows
         if len(rows) < batch:
             return
