@@ -195,13 +195,14 @@ class ObjectLock:
 
         await writes.run(self.s.index.apply, plan)
 
-    def for_write(self, bucket: str, req: LockRequest) -> dict[str, Any]:
+    def for_write(self, bucket: str | Bucket, req: LockRequest) -> dict[str, Any]:
         """`extra` entries for the PutSpec/Upload of a new version (empty when it is not locked)."""
-        state = initial_state(self._bucket(bucket), req, self.now_ms())
+        state = initial_state(bucket if isinstance(bucket, Bucket) else self._bucket(bucket), req, self.now_ms())
         return {"lock": state.to_attrs()} if state is not None and state.to_attrs() else {}
 
-    def state(self, v: ObjectVersion) -> LockState:
-        if "lock" not in v.extra and not self._bucket(v.bucket).object_lock:
+    def state(self, v: ObjectVersion, known: Bucket | None = None) -> LockState:
+        bucket = known if known is not None and known.name == v.bucket else self._bucket(v.bucket)
+        if "lock" not in v.extra and not bucket.object_lock:
             return LockState()
         return state_of(v, self.s.index.get_lock(v.row_id))
 

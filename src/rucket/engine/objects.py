@@ -102,9 +102,12 @@ class Objects:
         self.s = store
 
     # ---- write --------------------------------------------------------------
-    async def put(self, bucket_name: str, key: str, body: AsyncIterable[bytes], spec: PutSpec) -> ObjectVersion:
+    async def put(self, bucket_name: str, key: str, body: AsyncIterable[bytes], spec: PutSpec,
+                  known: Bucket | None = None) -> ObjectVersion:
+        """`known`: the bucket record the caller already resolved (the write still pins that the
+        bucket exists when it is applied)."""
         names.validate_key(key)
-        bucket = self._bucket(bucket_name)
+        bucket = known if known is not None and known.name == bucket_name else self._bucket(bucket_name)
         if spec.if_match is not None or spec.if_none_match:  # fail before reading the body
             check_write_conditions(self.s.index.get_latest(bucket_name, key), spec)
         hashers = {"MD5": checksums.md5(), **{a: checksums.new(a) for a in spec.checksum_algorithms}}
@@ -172,17 +175,16 @@ class Objects:
             raise errors.BucketNotFound(name)
         return bucket
 
-    def head(self, bucket: str, key: str, version_id: str | None = None) -> ObjectVersion:
-        """The version a GET would return; delete markers are returned, the caller decides."""
-        self._bucket(bucket)
-        if version_id is not None:
-            v = self.s.index.get_version(bucket, key, version_id)
-            if v is None:
-                raise errors.VersionNotFound(version_id)
-            return v
-        v = self.s.index.get_latest(bucket, key)
+    def head(self, bucket: str, key: str, version_id: str | None = None, *, known: Bucket | None = None,
+             read: Callable[[str, str, str | None], ObjectVersion | None] | None = None) -> ObjectVersion:
+        """The version a GET would return; delete markers are returned, the caller decides.
+        `known`: the bucket record already resolved; `read`: how the caller reads versions (the
+        request path shares one read between authorization and the handler)."""
+        if known is None or known.name != bucket:
+            self._bucket(bucket)
+        v = (read or self.find)(bucket, key, version_id)
         if v is None:
-            raise errors.KeyNotFound(key)
+            raise errors.VersionNotFound(version_id) if version_id is not None else errors.KeyNotFound(key)
         return v
 
     def find(self, bucket: str, key: str, version_id: str | None = None) -> ObjectVersion | None:

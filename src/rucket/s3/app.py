@@ -227,11 +227,12 @@ class S3App:
         client = scope.get("client") or ("", 0)
         authz = Authorizer(self.engine, user, headers, query, str(client[0]), scope.get("scheme") == "https",
                            *auth_keys(auth.auth_type), decisions=self.decisions)
-        _check_expected_owner(headers, authz.require_op(route.op, route.bucket, route.key))
+        bucket = authz.require_op(route.op, route.bucket, route.key)  # the one lookup: handlers reuse it
+        _check_expected_owner(headers, bucket)
         expected = _content_length(headers) if method in _BODY_METHODS else None
         body = verified_body(auth, auth_in, _receive_body(receive, expected))
         return RequestContext(self.engine, self.settings, route.op, route.bucket, route.key, method, path,
-                              headers, query, request_id, user, body, self.directory, authz=authz)
+                              headers, query, request_id, user, body, self.directory, authz=authz, bucket_record=bucket)
 
     def _error(self, err: S3Error, scope: Scope, request_id: str) -> Response:
         if not err.resource:

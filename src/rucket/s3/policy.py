@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from rucket.core.model import Bucket, ObjectVersion
 from rucket.engine import Engine
@@ -61,14 +61,15 @@ def auth_keys(auth_type: AuthType) -> tuple[str, str]:
 class _ObjectFacts:
     """Loads the target version once, and only if a rule asks (owner, ACL, tags)."""
 
-    def __init__(self, engine: Engine, bucket: str, key: str, version_id: str | None) -> None:
-        self.engine, self.bucket, self.key, self.version_id = engine, bucket, key, version_id
+    def __init__(self, engine: Engine, bucket: str, key: str, version_id: str | None,
+                 read: Callable[[str, str, str | None], ObjectVersion | None]) -> None:
+        self.engine, self.bucket, self.key, self.version_id, self.read = engine, bucket, key, version_id, read
         self._loaded = False
         self._version: ObjectVersion | None = None
 
     def _v(self) -> ObjectVersion | None:
         if not self._loaded:
-            v = self.engine.objects.find(self.bucket, self.key, self.version_id)
+            v = self.read(self.bucket, self.key, self.version_id)
             self._version = None if v is None or v.delete_marker else v
             self._loaded = True
         return self._version
@@ -133,6 +134,15 @@ class Authorizer:
     auth_type: str = ""
     signature_version: str = ""
     decisions: Decisions | None = None
+    _versions: dict[tuple[str, str, str | None], ObjectVersion | None] = field(default_factory=dict, repr=False)
+
+    def version(self, bucket: str, key: str, version_id: str | None) -> ObjectVersion | None:
+        """A version this request reads (latest if no id), read at most once: the decision and the
+        handler share it (a GET reads its version once)."""
+        ident = (bucket, key, version_id)
+        if ident not in self._versions:
+            self._versions[ident] = self.engine.objects.find(bucket, key, version_id)
+        return self._versions[ident]
 
     def check(self, action: str, target: Target, bucket: Bucket | None, key: str = "",
               version_id: str | None = None, headers: Mapping[str, str] | None = None) -> Decision:
@@ -153,7 +163,7 @@ class Authorizer:
 
     def _decide(self, action: str, target: Target, bucket: Bucket | None, key: str, version_id: str | None,
                 headers: Mapping[str, str] | None) -> Decision:
-        facts = _ObjectFacts(self.engine, bucket.name if bucket else "", key, version_id)
+        facts = _ObjectFacts(self.engine, bucket.name if bucket else "", key, version_id, self.version)
         hdrs = self.headers if headers is None else headers
         keys = RequestKeys(self.user, hdrs, self.query, self.source_ip, self.secure, self.auth_type,
                            self.signature_version, object_tags=facts.tags)
@@ -186,7 +196,7 @@ def authorize_copy_source(ctx: RequestContext, bucket: str, key: str, version_id
 def authorize_object(ctx: RequestContext, action: str, key: str, version_id: str | None = None) -> bool:
     """A per-key decision inside a bucket-level request (DeleteObjects)."""
     authz = _authorizer(ctx)
-    bucket = ctx.engine.buckets.find(ctx.bucket)
+    bucket = ctx.known_bucket()
     return bool(authz.check(action, Target.OBJECT, bucket, key, version_id))
 
 

@@ -157,11 +157,11 @@ def _version(ctx: RequestContext) -> ObjectVersion:
 
 
 async def get_bucket_acl(ctx: RequestContext) -> Response:
-    return Response.xml(_render(ctx, bucket_acl(ctx.engine.buckets.get(ctx.bucket))))
+    return Response.xml(_render(ctx, bucket_acl(ctx.target_bucket())))
 
 
 async def put_bucket_acl(ctx: RequestContext) -> Response:
-    bucket = ctx.engine.buckets.get(ctx.bucket)
+    bucket = ctx.target_bucket()
     acl = await _requested_acl(ctx, bucket.owner, bucket)
     await ctx.engine.acls.set_bucket(ctx.bucket, acl)
     return Response.empty(200)
@@ -174,7 +174,7 @@ async def get_object_acl(ctx: RequestContext) -> Response:
 
 async def put_object_acl(ctx: RequestContext) -> Response:
     v = _version(ctx)
-    acl = await _requested_acl(ctx, v.owner, ctx.engine.buckets.get(ctx.bucket))
+    acl = await _requested_acl(ctx, v.owner, ctx.target_bucket())
     await ctx.engine.acls.set_object(v, acl)
     return Response.empty(200, _version_header(ctx))
 
@@ -218,5 +218,5 @@ def bucket_create_config(ctx: RequestContext, owner: str) -> dict[str, Any]:
 def check_recreate(ctx: RequestContext, owner: str) -> None:
     """Re-creating one's own bucket with a different ACL is refused (BucketAlreadyExists), as RGW does."""
     wanted = acl_from_headers(ctx, owner, owner) or private(owner)
-    if not same_acl(bucket_acl(ctx.engine.buckets.get(ctx.bucket)), wanted):
+    if not same_acl(bucket_acl(ctx.target_bucket()), wanted):
         raise BucketAlreadyExists()
