@@ -58,3 +58,54 @@ def test_imported_resolves_relative_imports(tmp_path: Path) -> None:
         assert set(imported(fake)) == {"rucket.engine", "rucket.s3.app"}
     finally:
         fake.unlink()
+
+
+# ---- the storage seam (DESIGN.md §6, issue 14) ---------------------------------------------
+CONCRETE_STORES = ("rucket.meta.sqlite", "rucket.blobs.local", "rucket.cluster")  # named by server.py only
+STORE_USERS = ("engine", "s3", "admin", "console")  # talk to the Protocols / the engine
+ABOVE_ENGINE = ("s3", "admin", "console")
+SEAM_MODULES = ("rucket.meta.base", "rucket.blobs.base")  # the Protocols and their records
+
+
+def _files(*packages: str) -> list[Path]:
+    return sorted(p for pkg in packages for p in (SRC / "rucket" / pkg).rglob("*.py"))
+
+
+def _names(module: str, prefixes: tuple[str, ...]) -> bool:
+    return any(module == p or module.startswith(p + ".") for p in prefixes)
+
+
+@pytest.mark.parametrize("path", _files(*STORE_USERS), ids=lambda p: str(p.relative_to(SRC)))
+def test_engine_and_above_never_name_a_concrete_store(path: Path) -> None:
+    bad = [m for m in imported(path) if _names(m, CONCRETE_STORES)]
+    assert not bad, f"{path} names a concrete store (only server.py may): {bad}"
+
+
+@pytest.mark.parametrize("path", _files(*ABOVE_ENGINE), ids=lambda p: str(p.relative_to(SRC)))
+def test_s3_and_admin_reach_storage_only_through_the_engine(path: Path) -> None:
+    """No import of meta/ or blobs/ beyond the seam's records, and no `engine.store` attribute."""
+    bad = [m for m in imported(path) if _names(m, ("rucket.meta", "rucket.blobs")) and not _names(m, SEAM_MODULES)]
+    tree = ast.parse(path.read_text(), filename=str(path))
+    bad += [f"line {n.lineno}: .store" for n in ast.walk(tree) if isinstance(n, ast.Attribute) and n.attr == "store"
+            and isinstance(n.value, ast.Attribute) and n.value.attr == "engine"]
+    assert not bad, f"{path} reaches past the engine into storage: {bad}"
+
+
+def test_seam_rules_catch_a_violation(tmp_path: Path) -> None:
+    """The two rules above fail on code that breaks them (so they can fail at all)."""
+    probe = SRC / "rucket" / "s3" / "_seam_probe.py"
+    probe.write_text("from rucket.meta.sqlite import SqliteMeta\n\ndef f(ctx):\n    return ctx.engine.store.index\n")
+    try:
+        with pytest.raises(AssertionError):
+            test_engine_and_above_never_name_a_concrete_store(probe)
+        with pytest.raises(AssertionError):
+            test_s3_and_admin_reach_storage_only_through_the_engine(probe)
+    finally:
+        probe.unlink()
+
+
+@pytest.mark.parametrize("path", _files("engine"), ids=lambda p: str(p.relative_to(SRC)))
+def test_engine_uses_only_the_metadata_protocols(path: Path) -> None:
+    """No SQL helper, row converter or transaction class of meta/: writes are `core.mutations` batches."""
+    bad = [m for m in imported(path) if _names(m, ("rucket.meta",)) and not _names(m, ("rucket.meta.base",))]
+    assert not bad, f"{path} imports meta/ internals: {bad}"

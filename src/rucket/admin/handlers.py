@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from rucket.admin.request import AdminError, AdminRequest, Params, Route, Services
-from rucket.meta.iam import KeyRow, UserRow
+from rucket.core.records import KeyRow, UserRow
 
 
 def _user(u: UserRow, svc: Services) -> dict[str, Any]:

@@ -34,14 +34,14 @@ def _query_int(req: AdminRequest, name: str, default: int, lo: int, hi: int) -> 
 
 
 async def server_info(req: AdminRequest, p: Params, svc: Services) -> tuple[int, Any]:
-    now = svc.engine.store.clock.now_ms()
+    now = svc.engine.now_ms()
     started = int(svc.info.get("started_ms", now))
     return 200, {**svc.info, "now_ms": now, "uptime_s": round((now - started) / 1000, 3),
-                 "last_lsn": svc.engine.store.meta.last_lsn()}
+                 "last_lsn": svc.engine.last_lsn()}
 
 
 async def usage(req: AdminRequest, p: Params, svc: Services) -> tuple[int, Any]:
-    rows = svc.engine.store.meta.usage()
+    rows = svc.engine.usage()
     buckets = [{"name": name, "objects": objects, "bytes": size} for name, objects, size in rows]
     total = {"buckets": len(rows), "objects": sum(r[1] for r in rows), "bytes": sum(r[2] for r in rows)}
     return 200, {"total": total, "buckets": buckets}
@@ -54,15 +54,14 @@ def _bucket(b: Bucket, objects: int, size: int) -> dict[str, Any]:
 
 
 async def buckets(req: AdminRequest, p: Params, svc: Services) -> tuple[int, Any]:
-    meta = svc.engine.store.meta
-    sizes = {name: (objects, size) for name, objects, size in meta.usage()}
-    return 200, {"buckets": [_bucket(b, *sizes.get(b.name, (0, 0))) for b in meta.list_buckets()]}
+    sizes = {name: (objects, size) for name, objects, size in svc.engine.usage()}
+    return 200, {"buckets": [_bucket(b, *sizes.get(b.name, (0, 0))) for b in svc.engine.buckets.list()]}
 
 
 async def lifecycle_status(req: AdminRequest, p: Params, svc: Services) -> tuple[int, Any]:
     """The worker's last pass (from the process that runs it) and every bucket's rule counts."""
     per_bucket = []
-    for b in svc.engine.store.meta.list_buckets():
+    for b in svc.engine.buckets.list():
         rules = rules_of(b.config)
         if rules:
             per_bucket.append({"bucket": b.name, "rules": len(rules), "enabled": sum(r.enabled for r in rules)})

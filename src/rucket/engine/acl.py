@@ -109,7 +109,7 @@ class Acls:
         self.s = store
 
     def of_object(self, v: ObjectVersion) -> Acl:
-        raw = self.s.meta.object_acl(v.row_id) or stored_object_acl(v)
+        raw = self.s.index.object_acl(v.row_id) or stored_object_acl(v)
         return Acl.from_json(raw) if raw else private(v.owner)
 
     async def set_object(self, v: ObjectVersion, acl: Acl) -> None:
@@ -120,7 +120,7 @@ class Acls:
             preconditions=[VersionIs(v.bucket, v.key, v.version_id, v.hlc)],  # replaced or deleted meanwhile: 404
             events=[StorageEvent(EventType.OBJECT_ACL, hlc, v.bucket, v.key, v.version_id,
                                  {"owner": acl.owner, "grants": len(acl.grants), "public": acl.is_public})])
-        await writes.run(self.s.meta.apply, lambda: plan, writes.version_gone)
+        await writes.run(self.s.index.apply, lambda: plan, writes.version_gone)
 
     async def set_bucket(self, bucket: str, acl: Acl) -> Bucket:
         return await Buckets(self.s).update(bucket, config={BUCKET_ACL_KEY: acl.to_json()})

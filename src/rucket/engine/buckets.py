@@ -19,13 +19,17 @@ class Buckets:
         self.s = store
 
     def get(self, name: str) -> Bucket:
-        bucket = self.s.meta.get_bucket(name)
+        bucket = self.s.config.get_bucket(name)
         if bucket is None:
             raise errors.BucketNotFound(name)
         return bucket
 
+    def find(self, name: str) -> Bucket | None:
+        """The bucket record, or None (authorization decides on a missing bucket itself)."""
+        return self.s.config.get_bucket(name)
+
     def list(self, owner: str | None = None) -> list[Bucket]:
-        return [b for b in self.s.meta.list_buckets() if owner is None or b.owner == owner]
+        return [b for b in self.s.config.list_buckets() if owner is None or b.owner == owner]
 
     async def create(self, name: str, owner: str, *, region: str | None = None,
                      object_lock: bool = False, config: dict[str, Any] | None = None) -> Bucket:
@@ -36,14 +40,14 @@ class Buckets:
                         versioning="Enabled" if object_lock else "", object_lock=object_lock, config=dict(config or {}))
 
         def plan() -> Plan[Bucket]:
-            existing = self.s.meta.get_bucket(name)
+            existing = self.s.config.get_bucket(name)
             if existing is not None:
                 raise (errors.BucketAlreadyOwnedByYou if existing.owner == owner else errors.BucketAlreadyExists)(name)
             return Plan(mutations=[PutBucket(bucket)], preconditions=[BucketIs(name, None)],
                         events=[StorageEvent(EventType.BUCKET_CREATED, hlc, name, payload={"owner": owner})],
                         done=bucket)
 
-        created, _ = await writes.run(self.s.meta.apply, plan)  # lost a race: re-plan answers "exists"
+        created, _ = await writes.run(self.s.config.apply, plan)  # lost a race: re-plan answers "exists"
         return created
 
     async def delete(self, name: str) -> None:
@@ -55,7 +59,7 @@ class Buckets:
         plan: Plan[None] = Plan(mutations=[DeleteBucket(name)],  # uploads in progress go with it, as on S3
                                 preconditions=[BucketExists(name), BucketEmpty(name)],
                                 events=[StorageEvent(EventType.BUCKET_DELETED, hlc, name)])
-        _, applied = await writes.run(self.s.meta.apply, lambda: plan, explain)
+        _, applied = await writes.run(self.s.config.apply, lambda: plan, explain)
         gc.reclaim(self.s, applied.freed, "bucket.before_reclaim")  # only once the delete committed
 
     async def update(self, name: str, *, versioning: str | None = None,
@@ -78,5 +82,5 @@ class Buckets:
                                              payload={"versioning": new.versioning, "keys": sorted(config or {})})],
                         done=new)
 
-        updated, _ = await writes.run(self.s.meta.apply, plan)
+        updated, _ = await writes.run(self.s.config.apply, plan)
         return updated

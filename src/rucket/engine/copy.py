@@ -59,7 +59,7 @@ class Copier:
         if etag is None:
             return await self._reencode(src, bucket, key, spec, opts, src_dk)
         sums = await self._checksums(src, opts.checksum_algorithm, src_dk)
-        inline = (src.data if src.data is not None else self.s.meta.read_inline(src.row_id)) \
+        inline = (src.data if src.data is not None else self.s.index.read_inline(src.row_id)) \
             if src.blob_id == INLINE else None
         now = self.s.clock.now_ms()
         extra = {"pg": self.s.placer.place(bucket, key).pg, **spec.extra, **sealed.extra_of(spec.sse)}
@@ -71,7 +71,7 @@ class Copier:
             size=src.size, etag=etag, mtime_ms=now, hlc=self.s.hlc.now(), owner=spec.owner,
             blob_id=src.blob_id, storage_class=spec.storage_class, headers=spec.headers,
             user_meta=spec.user_meta, checksums=sums, extra=extra)
-        committed, applied = await writes.run(self.s.meta.apply, lambda: self._plan(src, v, inline, spec, opts),
+        committed, applied = await writes.run(self.s.index.apply, lambda: self._plan(src, v, inline, spec, opts),
                                               self._explain)
         self.objects._reclaim(applied.freed)
         return committed
@@ -80,8 +80,8 @@ class Copier:
               opts: CopyOptions) -> Plan[ObjectVersion]:
         """The copy shares the source's blobs (its parts are copied into the new record), pinned by
         a precondition that the source version is still there when the copy is applied."""
-        parts = self.s.meta.version_parts(src.row_id) if src.blob_id == PARTS else []
-        tags = list(spec.tags) or (self.s.meta.get_tags(src.row_id) if opts.copy_tags else [])
+        parts = self.s.index.version_parts(src.row_id) if src.blob_id == PARTS else []
+        tags = list(spec.tags) or (self.s.index.get_tags(src.row_id) if opts.copy_tags else [])
         faults.point("copy.txn")
         plan = self.objects.put_plan(v, spec, inline, parts, tags)
         plan.preconditions.append(VersionIs(src.bucket, src.key, src.version_id, src.hlc))

@@ -19,6 +19,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,7 @@ from rucket.core.mutations import Batch, DeletePart, DeleteVersion, DropEvents, 
 from rucket.engine.scrub import inline_intact
 from rucket.engine.store import Store
 from rucket.events.records import CorruptEvent, EventType, StorageEvent, decode
+from rucket.meta.base import EventFeed
 
 TAIL_RECORDS = 10_000  # how much of the event log start-up verifies (fsck reads all of it)
 
@@ -65,9 +67,18 @@ class FsckReport:
         return out
 
 
+def all_rows(feed: EventFeed, after_lsn: int = 0, page: int = 1000) -> Iterator[tuple[Any, ...]]:
+    """Every event row after `after_lsn`, a page at a time."""
+    while rows := feed.rows_after(after_lsn, page):
+        yield from rows
+        if len(rows) < page:
+            return
+        after_lsn = rows[-1][0]
+
+
 def check_event_tail(store: Store, records: int = TAIL_RECORDS) -> int | None:
     """LSN of the first record in the last `records` that fails its CRC32, else None."""
-    for row in store.meta.all_events(max(0, store.meta.last_lsn() - records)):
+    for row in all_rows(store.feed, max(0, store.feed.last_lsn() - records)):
         try:
             decode(row)
         except (CorruptEvent, ValueError, TypeError):
@@ -84,8 +95,8 @@ class Fsck:
         report = FsckReport()
         report.tmp_files = sorted(f.name for f in self.s.blobs.tmp.iterdir())
         on_disk = set(self.s.blobs.files())
-        referenced = self.s.meta.referenced_blobs()
-        report.orphans = sorted(on_disk - referenced - self.s.meta.gc_pending())  # queued: freed at the next start
+        referenced = self.s.index.referenced_blobs()
+        report.orphans = sorted(on_disk - referenced - self.s.index.gc_pending())  # queued: freed at the next start
         report.missing = sorted(referenced - on_disk)
         for blob_id in sorted(on_disk & referenced):
             status, _ = await self.s.blobs.check(blob_id)
@@ -100,12 +111,12 @@ class Fsck:
         return report
 
     def _inline(self, report: FsckReport) -> None:
-        for v, data in self.s.meta.inline_rows():
+        for v, data in self.s.index.inline_rows():
             if inline_intact(v.etag, data) is False and "sse" not in v.extra:
                 report.corrupt_inline.append(_name(v))
 
     def _events(self, report: FsckReport) -> None:
-        for row in self.s.meta.all_events():
+        for row in all_rows(self.s.feed):
             try:
                 decode(row)
             except (CorruptEvent, ValueError, TypeError):
@@ -113,8 +124,8 @@ class Fsck:
 
     def _lost(self, report: FsckReport) -> None:
         for blob_id in report.missing + report.corrupt:
-            report.lost += [_name(v) for v in self.s.meta.versions_using(blob_id)]
-            report.lost += [f"upload {u} part {n}" for u, n in self.s.meta.upload_parts_using(blob_id)]
+            report.lost += [_name(v) for v in self.s.index.versions_using(blob_id)]
+            report.lost += [f"upload {u} part {n}" for u, n in self.s.index.upload_parts_using(blob_id)]
         report.lost += report.corrupt_inline
 
     async def _repair(self, report: FsckReport) -> None:
@@ -129,7 +140,7 @@ class Fsck:
         gone = report.missing + report.corrupt
         bad_inline = set(report.corrupt_inline)
         batch = self._drop(gone, bad_inline, report.damaged_events, journal, self.s.hlc.now())
-        applied = await self.s.meta.apply(batch)
+        applied = await self.s.index.apply(batch)
         for blob_id in applied.freed:
             if blob_id not in gone:
                 self.s.blobs.delete(blob_id)
@@ -138,13 +149,13 @@ class Fsck:
     def _drop(self, gone: list[str], bad_inline: set[str], lsns: list[int], journal: Path, hlc: int) -> Batch:
         """Journal (fsync'd), then one batch removing what points at lost bytes (a stopped server:
         nothing else writes, so the batch needs no preconditions)."""
-        meta = self.s.meta
+        meta = self.s.index
         doomed = {(v.bucket, v.key, v.version_id): v for b in gone for v in meta.versions_using(b)}
         if bad_inline:
             doomed |= {(v.bucket, v.key, v.version_id): v for v, _ in meta.inline_rows() if _name(v) in bad_inline}
         records: list[dict[str, Any]] = [{"version": dataclasses.asdict(v) | {"data": None}} for v in doomed.values()]
         if lsns:
-            records += [{"event": list(row)} for row in meta.all_events(min(lsns) - 1) if row[0] in set(lsns)]
+            records += [{"event": list(row)} for row in all_rows(self.s.feed, min(lsns) - 1) if row[0] in set(lsns)]
         with open(journal, "a", encoding="utf-8") as f:
             for rec in records:
                 f.write(json.dumps(rec, default=str) + "\n")

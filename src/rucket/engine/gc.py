@@ -51,11 +51,11 @@ class BlobGC:
     async def free_due(self) -> int:
         """Free every blob whose delay has passed; returns how many were unlinked."""
         total = 0
-        while due := self.s.meta.gc_due(self.s.clock.now_ms(), self.batch):
-            free = await self.s.meta.gc_claim(due)
+        while due := self.s.index.gc_due(self.s.clock.now_ms(), self.batch):
+            free = await self.s.index.gc_claim(due)
             for blob_id in free:  # unlink before forgetting: a crash in between only repeats the unlink
                 self.s.blobs.delete(blob_id)
-            await self.s.meta.gc_forget(free)
+            await self.s.index.gc_forget(free)
             total += len(free)
             if len(due) < self.batch:
                 break
@@ -74,12 +74,12 @@ class BlobGC:
 
 def recover(store: Store) -> tuple[int, int]:
     """Start-up: (temp files removed, blobs freed). Reads tmp/ and the gc table only."""
-    tmp_removed, orphans = store.blobs.recover(store.meta.is_referenced)
-    queued = sorted(store.meta.gc_pending())
+    tmp_removed, orphans = store.blobs.recover(store.index.is_referenced)
+    queued = sorted(store.index.gc_pending())
     for lo in range(0, len(queued), BATCH):
-        free = store.meta.gc_claim_sync(queued[lo:lo + BATCH])
+        free = store.index.gc_claim_sync(queued[lo:lo + BATCH])
         for blob_id in free:
             store.blobs.delete(blob_id)
-        store.meta.gc_forget_sync(free)
+        store.index.gc_forget_sync(free)
         orphans += len(free)
     return tmp_removed, orphans

@@ -99,7 +99,7 @@ class Iam:
     def __init__(self, store: Store, box: SecretBox) -> None:
         self.s = store
         self.box = box
-        self.reads = store.meta
+        self.reads = store.config
         self._plain: dict[bytes, str] = {}  # sealed -> secret: one AES-GCM open per key, not per request
 
     # ---- request path -------------------------------------------------------
@@ -197,7 +197,7 @@ class Iam:
             return errs[pre.index(c.failed)] if c.failed in pre and pre.index(c.failed) < len(errs) else None
 
         plan: Plan[None] = Plan(mutations=mutations, preconditions=pre, events=[event])
-        await writes.run(self.s.meta.apply, lambda: plan, explain)
+        await writes.run(self.s.config.apply, lambda: plan, explain)
 
     # ---- bootstrap ----------------------------------------------------------
     def bootstrap(self, users: Sequence[BootstrapUser]) -> None:
@@ -215,7 +215,7 @@ class Iam:
                           PutKey(KeyRow(u.access_key, u.access_key, self.box.seal(u.access_key, u.secret_key),
                                         True, now))]
         event = self._event("bootstrap", users=sorted(wanted))
-        self.s.meta.apply_sync(Plan(mutations=mutations, events=[event]).batch())
+        self.s.config.apply_sync(Plan(mutations=mutations, events=[event]).batch())
 
     def _event(self, what: str, **detail: object) -> StorageEvent:
         """Never carries a secret: the payload names what changed, not the key material."""

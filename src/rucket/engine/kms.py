@@ -73,7 +73,7 @@ class Kms:
         plan = self._version_plan(key_id, 1, now, hlc, "created")
         plan.mutations.insert(0, PutKmsKey(key_id, description, True, now))
         plan.preconditions.append(KmsKeyIs(key_id, -1))
-        await writes.run(self.s.meta.apply, lambda: plan,
+        await writes.run(self.s.config.apply, lambda: plan,
                          lambda c: errors.InvalidRequest(f"KMS key {key_id} already exists"))
         return self.key(key_id)
 
@@ -83,14 +83,14 @@ class Kms:
         now, hlc = self.s.clock.now_ms(), self.s.hlc.now()
 
         def plan() -> Plan[None]:
-            row = self.s.meta.kms_key(key_id)
+            row = self.s.config.kms_key(key_id)
             if row is None:
                 raise errors.KmsKeyNotFound(key_id)
             p = self._version_plan(key_id, row.versions + 1, now, hlc, "rotated")
             p.preconditions.append(KmsKeyIs(key_id, row.versions))
             return p
 
-        await writes.run(self.s.meta.apply, plan)
+        await writes.run(self.s.config.apply, plan)
         return self.key(key_id)
 
     def _version_plan(self, key_id: str, version: int, now: int, hlc: int, what: str) -> Plan[None]:
@@ -100,10 +100,10 @@ class Kms:
                                          {"key": key_id, "version": version, "change": what})])
 
     def all_keys(self) -> list[KmsKey]:
-        return [KmsKey(r.key_id, r.description, r.enabled, r.created_ms, r.versions) for r in self.s.meta.kms_keys()]
+        return [KmsKey(r.key_id, r.description, r.enabled, r.created_ms, r.versions) for r in self.s.config.kms_keys()]
 
     def key(self, requested: str) -> KmsKey:
-        row = self.s.meta.kms_key(canonical_id(requested))
+        row = self.s.config.kms_key(canonical_id(requested))
         if row is None:
             raise errors.KmsKeyNotFound(requested)
         return KmsKey(row.key_id, row.description, row.enabled, row.created_ms, row.versions)
@@ -120,7 +120,7 @@ class Kms:
         cached = self._cache.get((key_id, version))
         if cached is not None:
             return cached
-        row = self.s.meta.kms_version(key_id, version)
+        row = self.s.config.kms_version(key_id, version)
         if row is None:
             raise errors.KmsKeyNotFound(f"{key_id} version {version}")
         plain = self._unwrap(key_id, version, row.material)

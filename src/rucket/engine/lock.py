@@ -165,7 +165,7 @@ class ObjectLock:
         self.s = store
 
     def _bucket(self, name: str) -> Bucket:
-        bucket = self.s.meta.get_bucket(name)
+        bucket = self.s.config.get_bucket(name)
         if bucket is None:
             raise errors.BucketNotFound(name)
         return bucket
@@ -193,23 +193,24 @@ class ObjectLock:
             return Plan(mutations=[PutBucket(new)], preconditions=[BucketIs(bucket, b)],
                         events=[StorageEvent(EventType.BUCKET_CONFIG, hlc, bucket, payload={"keys": [CONFIG_KEY]})])
 
-        await writes.run(self.s.meta.apply, plan)
+        await writes.run(self.s.index.apply, plan)
 
-    def for_write(self, bucket: str, req: LockRequest) -> dict[str, Any]:
+    def for_write(self, bucket: str | Bucket, req: LockRequest) -> dict[str, Any]:
         """`extra` entries for the PutSpec/Upload of a new version (empty when it is not locked)."""
-        state = initial_state(self._bucket(bucket), req, self.now_ms())
+        state = initial_state(bucket if isinstance(bucket, Bucket) else self._bucket(bucket), req, self.now_ms())
         return {"lock": state.to_attrs()} if state is not None and state.to_attrs() else {}
 
-    def state(self, v: ObjectVersion) -> LockState:
-        if "lock" not in v.extra and not self._bucket(v.bucket).object_lock:
+    def state(self, v: ObjectVersion, known: Bucket | None = None) -> LockState:
+        bucket = known if known is not None and known.name == v.bucket else self._bucket(v.bucket)
+        if "lock" not in v.extra and not bucket.object_lock:
             return LockState()
-        return state_of(v, self.s.meta.get_lock(v.row_id))
+        return state_of(v, self.s.index.get_lock(v.row_id))
 
     def target(self, bucket: str, key: str, version_id: str | None) -> ObjectVersion:
         """The version a retention/legal-hold request acts on; the bucket must have Object Lock."""
         if not self._bucket(bucket).object_lock:
             raise errors.InvalidRequest("Bucket is missing Object Lock Configuration")
-        v = self.s.meta.get_version(bucket, key, version_id) if version_id else self.s.meta.get_latest(bucket, key)
+        v = self.s.index.get_version(bucket, key, version_id) if version_id else self.s.index.get_latest(bucket, key)
         if v is None:
             raise errors.VersionNotFound(version_id) if version_id else errors.KeyNotFound(key)
         if v.delete_marker:
@@ -228,10 +229,10 @@ class ObjectLock:
         hlc, now = self.s.hlc.now(), self.now_ms()
 
         def plan() -> Plan[None]:
-            cur_v = self.s.meta.get_version(v.bucket, v.key, v.version_id)
+            cur_v = self.s.index.get_version(v.bucket, v.key, v.version_id)
             if cur_v is None or cur_v.hlc != v.hlc:
                 raise errors.VersionNotFound(v.version_id)
-            row = self.s.meta.get_lock(cur_v.row_id)
+            row = self.s.index.get_lock(cur_v.row_id)
             new: LockState = change(state_of(cur_v, row), now)
             faults.point("lock.txn")
             return Plan(mutations=[PutLock(v.bucket, v.key, v.version_id, (new.mode, new.until_ms, new.legal_hold))],
@@ -240,7 +241,7 @@ class ObjectLock:
                         events=[StorageEvent(EventType.OBJECT_LOCK, hlc, v.bucket, v.key, v.version_id,
                                              new.to_attrs())])
 
-        await writes.run(self.s.meta.apply, plan, writes.version_gone)
+        await writes.run(self.s.index.apply, plan, writes.version_gone)
 
 
 def _with_retention(cur: LockState, mode: str, until_ms: int, now_ms: int, bypass: bool) -> LockState:

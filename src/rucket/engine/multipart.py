@@ -79,14 +79,17 @@ class Multipart:
         self.min_part_size = min_part_size  # lowered by unit tests so thousands of parts stay small
 
     def _bucket(self, name: str) -> Bucket:
-        bucket = self.s.meta.get_bucket(name)
+        bucket = self.s.config.get_bucket(name)
         if bucket is None:
             raise errors.BucketNotFound(name)
         return bucket
 
+    def find(self, upload_id: str) -> Upload | None:
+        return self.s.index.get_upload(upload_id)
+
     def get(self, bucket: str, key: str, upload_id: str) -> Upload:
         self._bucket(bucket)
-        upload = self.s.meta.get_upload(upload_id)
+        upload = self.s.index.get_upload(upload_id)
         if upload is None or (upload.bucket, upload.key) != (bucket, key):
             raise errors.NoSuchUpload(upload_id)
         return upload
@@ -109,7 +112,7 @@ class Multipart:
         plan: Plan[None] = Plan(
             mutations=[PutUpload(upload)], preconditions=[BucketExists(bucket)],
             events=[StorageEvent(EventType.UPLOAD_CREATED, hlc, bucket, key, None, {"upload": upload.upload_id})])
-        await writes.run(self.s.meta.apply, lambda: plan, writes.explain)
+        await writes.run(self.s.index.apply, lambda: plan, writes.explain)
         return upload
 
     # ---- parts ----------------------------------------------------------------
@@ -139,7 +142,7 @@ class Multipart:
                 events=[StorageEvent(EventType.PART_UPLOADED, self.s.hlc.now(), upload.bucket, upload.key, None,
                                      {"upload": upload.upload_id, "part": part.number, "size": part.size,
                                       "blob": part.blob_id})])
-            _, applied = await writes.run(self.s.meta.apply, lambda: plan, _no_such_upload)
+            _, applied = await writes.run(self.s.index.apply, lambda: plan, _no_such_upload)
         except BaseException:
             if written.blob_id:
                 self.s.blobs.delete(written.blob_id)
@@ -175,10 +178,10 @@ class Multipart:
 
         def plan() -> Plan[ObjectVersion]:
             faults.point("multipart.complete.txn")
-            upload = self.s.meta.get_upload(upload_id)
+            upload = self.s.index.get_upload(upload_id)
             if upload is None or (upload.bucket, upload.key) != (bucket, key):
                 return Plan(done=self._completed_before(bucket, key, upload_id))
-            stored = {p.number: p for p in self.s.meta.list_upload_parts(upload_id, 0, MAX_PARTS + 1)}
+            stored = {p.number: p for p in self.s.index.list_upload_parts(upload_id, 0, MAX_PARTS + 1)}
             chosen = self._check_parts(upload, refs, stored, spec)
             version = self._version(upload, chosen, now, hlc)
             put = PutSpec(owner=upload.owner, if_match=spec.if_match, if_none_match=spec.if_none_match,
@@ -193,14 +196,14 @@ class Multipart:
                                          {"upload": upload_id}))
             return p
 
-        committed, applied = await writes.run(self.s.meta.apply, plan, writes.explain)
+        committed, applied = await writes.run(self.s.index.apply, plan, writes.explain)
         self._reclaim(applied.freed)  # parts the object does not use, the "null" version it replaced
         return committed
 
     def _completed_before(self, bucket: str, key: str, upload_id: str) -> ObjectVersion:
         """A retried Complete of an upload that already completed gets the version it made."""
-        done = self.s.meta.get_completed(upload_id)
-        v = (self.s.meta.get_version(bucket, key, done.version_id)
+        done = self.s.index.get_completed(upload_id)
+        v = (self.s.index.get_version(bucket, key, done.version_id)
              if done and (done.bucket, done.key) == (bucket, key) else None)
         if done is None or v is None or v.etag != done.etag:
             raise errors.NoSuchUpload(upload_id)
@@ -258,21 +261,21 @@ class Multipart:
         plan: Plan[None] = Plan(
             mutations=[DeleteUpload(upload_id)], preconditions=[UploadOpen(upload_id, bucket, key)],
             events=[StorageEvent(EventType.UPLOAD_ABORTED, hlc, bucket, key, None, {"upload": upload_id})])
-        _, applied = await writes.run(self.s.meta.apply, lambda: plan, _no_such_upload)
+        _, applied = await writes.run(self.s.index.apply, lambda: plan, _no_such_upload)
         self._reclaim(applied.freed)
 
     # ---- reads ----------------------------------------------------------------
     def list_parts(self, bucket: str, key: str, upload_id: str, marker: int,
                    max_parts: int) -> tuple[Upload, list[Part], bool]:
         upload = self.get(bucket, key, upload_id)
-        parts = self.s.meta.list_upload_parts(upload_id, marker, max_parts + 1)
+        parts = self.s.index.list_upload_parts(upload_id, marker, max_parts + 1)
         return upload, parts[:max_parts], len(parts) > max_parts
 
     def object_parts(self, v: ObjectVersion, marker: int, max_parts: int) -> tuple[list[Part], int]:
         """A page of a completed version's parts (by position) and their count; none for a plain object."""
         if v.blob_id != PARTS:
             return [], 0
-        return self.s.meta.version_parts_page(v.row_id, marker, max_parts), self.s.meta.version_parts_count(v.row_id)
+        return self.s.index.version_parts_page(v.row_id, marker, max_parts), self.s.index.version_parts_count(v.row_id)
 
     def list_uploads(self, q: UploadsQuery) -> UploadsPage:
         """Uploads by (key, initiation time), keys under a delimiter rolled up into common prefixes."""
@@ -290,7 +293,7 @@ class Multipart:
     def _start(self, q: UploadsQuery) -> tuple[str, int, str]:
         """The (key, initiated, id) the listing resumes strictly after."""
         if q.key_marker and q.upload_id_marker:
-            marker = self.s.meta.get_upload(q.upload_id_marker)
+            marker = self.s.index.get_upload(q.upload_id_marker)
             if marker is not None and marker.key == q.key_marker and marker.bucket == q.bucket:
                 return max((q.key_marker, marker.initiated_ms, marker.upload_id), (q.prefix, -1, ""))
         start = resume_point(q.prefix, q.delimiter, q.key_marker) if q.key_marker else ""
@@ -299,7 +302,7 @@ class Multipart:
     def _walk_uploads(self, q: UploadsQuery) -> Iterator[Upload | str]:
         cursor = self._start(q)
         below = successor(q.prefix) if q.prefix else None
-        while rows := self.s.meta.list_uploads(q.bucket, cursor, below, BATCH):
+        while rows := self.s.index.list_uploads(q.bucket, cursor, below, BATCH):
             for u in rows:
                 cut = u.key.find(q.delimiter, len(q.prefix)) if q.delimiter else -1
                 if cut < 0:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from rucket.blobs.base import WrittenBlob
+from rucket.blobs.integrity import primed
 from rucket.core import checksums, errors, faults, ids, names
 from rucket.core.model import INLINE, NULL_VERSION, Bucket, ObjectVersion
 from rucket.core.multipart import PARTS, Part
@@ -30,7 +31,7 @@ from rucket.core.mutations import (
 from rucket.engine import gc, sealed, writes
 from rucket.engine.encryption import DataKey
 from rucket.engine.lock import check_delete, state_of
-from rucket.engine.parts import read_parts
+from rucket.engine.parts import part_span, read_parts
 from rucket.engine.store import Store
 from rucket.engine.tagging import tag_writes
 from rucket.engine.writes import Plan
@@ -101,11 +102,14 @@ class Objects:
         self.s = store
 
     # ---- write --------------------------------------------------------------
-    async def put(self, bucket_name: str, key: str, body: AsyncIterable[bytes], spec: PutSpec) -> ObjectVersion:
+    async def put(self, bucket_name: str, key: str, body: AsyncIterable[bytes], spec: PutSpec,
+                  known: Bucket | None = None) -> ObjectVersion:
+        """`known`: the bucket record the caller already resolved (the write still pins that the
+        bucket exists when it is applied)."""
         names.validate_key(key)
-        bucket = self._bucket(bucket_name)
+        bucket = known if known is not None and known.name == bucket_name else self._bucket(bucket_name)
         if spec.if_match is not None or spec.if_none_match:  # fail before reading the body
-            check_write_conditions(self.s.meta.get_latest(bucket_name, key), spec)
+            check_write_conditions(self.s.index.get_latest(bucket_name, key), spec)
         hashers = {"MD5": checksums.md5(), **{a: checksums.new(a) for a in spec.checksum_algorithms}}
         writer = sealed.writer(self.s.blobs, hashers, self.s.inline_limit, spec.sse)
         try:
@@ -119,7 +123,7 @@ class Objects:
             stored = spec.verify(written) if spec.verify else {}
             version = self._new_version(bucket_name, key, bucket.versioning, written, spec, stored)
             committed, applied = await writes.run(
-                self.s.meta.apply, lambda: self.put_plan(version, spec, written.inline), writes.explain)
+                self.s.index.apply, lambda: self.put_plan(version, spec, written.inline), writes.explain)
         except BaseException:
             if written.blob_id:
                 self.s.blobs.delete(written.blob_id)
@@ -148,7 +152,7 @@ class Objects:
         the latest version it was checked against, so exactly one of two racing writers wins."""
         plan: Plan[ObjectVersion] = Plan(preconditions=[BucketExists(v.bucket)], result=lambda a: a.versions[0])
         if spec.if_match is not None or spec.if_none_match is not None:
-            current = self.s.meta.get_latest(v.bucket, v.key)
+            current = self.s.index.get_latest(v.bucket, v.key)
             check_write_conditions(current, spec)
             plan.preconditions.append(latest_is(v.bucket, v.key, current))
         if v.version_id == NULL_VERSION:  # unversioned/suspended writes replace the "null" version
@@ -166,23 +170,40 @@ class Objects:
 
     # ---- read ---------------------------------------------------------------
     def _bucket(self, name: str) -> Bucket:
-        bucket = self.s.meta.get_bucket(name)
+        bucket = self.s.config.get_bucket(name)
         if bucket is None:
             raise errors.BucketNotFound(name)
         return bucket
 
-    def head(self, bucket: str, key: str, version_id: str | None = None) -> ObjectVersion:
-        """The version a GET would return; delete markers are returned, the caller decides."""
-        self._bucket(bucket)
-        if version_id is not None:
-            v = self.s.meta.get_version(bucket, key, version_id)
-            if v is None:
-                raise errors.VersionNotFound(version_id)
-            return v
-        v = self.s.meta.get_latest(bucket, key)
+    def head(self, bucket: str, key: str, version_id: str | None = None, *, known: Bucket | None = None,
+             read: Callable[[str, str, str | None], ObjectVersion | None] | None = None) -> ObjectVersion:
+        """The version a GET would return; delete markers are returned, the caller decides.
+        `known`: the bucket record already resolved; `read`: how the caller reads versions (the
+        request path shares one read between authorization and the handler)."""
+        if known is None or known.name != bucket:
+            self._bucket(bucket)
+        v = (read or self.find)(bucket, key, version_id)
         if v is None:
-            raise errors.KeyNotFound(key)
+            raise errors.VersionNotFound(version_id) if version_id is not None else errors.KeyNotFound(key)
         return v
+
+    def find(self, bucket: str, key: str, version_id: str | None = None) -> ObjectVersion | None:
+        """The version (latest when `version_id` is None) or None; no bucket check (authorization's read)."""
+        return (self.s.index.get_version(bucket, key, version_id) if version_id
+                else self.s.index.get_latest(bucket, key))
+
+    def latest_owner(self, bucket: str, key: str) -> str | None:
+        """Owner of the current live version (None: absent or a delete marker): one index row."""
+        return self.s.index.latest_owner(bucket, key)
+
+    def part_span(self, v: ObjectVersion, idx: int) -> tuple[Part, int] | None:
+        """GET ?partNumber=: the `idx`-th part (1-based) and the part count; None if absent."""
+        return part_span(self.s, v, idx)
+
+    async def open(self, v: ObjectVersion, start: int, end: int, dk: DataKey | None = None) -> AsyncIterator[bytes]:
+        """`read`, started: a blob failing its checksum before the first byte raises here (a 500),
+        not in the middle of a 200 (blobs/integrity.py)."""
+        return await primed(self.read(v, start, end, dk))
 
     def blob_path(self, v: ObjectVersion) -> Path | None:
         """The file a whole-object GET may send unverified (pathsend): only a recently verified blob,
@@ -200,7 +221,7 @@ class Objects:
                 yield chunk
             return
         if v.blob_id == INLINE:
-            data = v.data if v.data is not None else self.s.meta.read_inline(v.row_id)
+            data = v.data if v.data is not None else self.s.index.read_inline(v.row_id)
             yield data[start:end]
             return
         if v.blob_id is None or start >= end:
@@ -221,12 +242,12 @@ class Objects:
         def plan() -> Plan[DeleteResult]:
             pre: list[Precondition] = []
             if if_latest is not None:
-                if not same_version(self.s.meta.get_latest(bucket_name, key), if_latest):
+                if not same_version(self.s.index.get_latest(bucket_name, key), if_latest):
                     raise errors.PreconditionFailed("the key changed since it was evaluated")
                 pre.append(LatestIs(bucket_name, key, if_latest.version_id, if_latest.hlc))
             if cond is not None:
-                target = (self.s.meta.get_version(bucket_name, key, version_id) if version_id
-                          else self.s.meta.get_latest(bucket_name, key))
+                target = (self.s.index.get_version(bucket_name, key, version_id) if version_id
+                          else self.s.index.get_latest(bucket_name, key))
                 if target is None:
                     return Plan(done=DeleteResult(version_id, False))
                 if not cond.holds(target):
@@ -245,17 +266,17 @@ class Objects:
             p.preconditions[:0] = pre
             return p
 
-        result, applied = await writes.run(self.s.meta.apply, plan)
+        result, applied = await writes.run(self.s.index.apply, plan)
         self._reclaim(applied.freed)
         return result
 
     def _delete_version(self, bucket: Bucket, key: str, version_id: str, hlc: int, now: int,
                         bypass: bool) -> Plan[DeleteResult]:
         """Pins the version and its lock record: Object Lock is checked against what is removed."""
-        v = self.s.meta.get_version(bucket.name, key, version_id)
+        v = self.s.index.get_version(bucket.name, key, version_id)
         if v is None:
             return Plan(done=DeleteResult(version_id, False))  # S3 answers 204 for an absent version
-        row = self.s.meta.get_lock(v.row_id)
+        row = self.s.index.get_lock(v.row_id)
         if bucket.object_lock and not v.delete_marker:
             check_delete(state_of(v, row), now, bypass)
         return Plan(mutations=[DeleteVersion(bucket.name, key, version_id)],

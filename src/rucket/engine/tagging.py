@@ -59,16 +59,16 @@ class Tagging:
 
     # ---- objects ------------------------------------------------------------
     def get(self, v: ObjectVersion) -> Tags:
-        return self.s.meta.get_tags(v.row_id)
+        return self.s.index.get_tags(v.row_id)
 
     def count(self, v: ObjectVersion) -> int:
-        return 0 if v.delete_marker else len(self.s.meta.get_tags(v.row_id))
+        return 0 if v.delete_marker else len(self.s.index.get_tags(v.row_id))
 
     async def put(self, v: ObjectVersion, tags: Sequence[tuple[str, str]]) -> None:
         """Replace the tag set of version `v` (resolved by the caller; never a delete marker)."""
         plan: Plan[None] = Plan(preconditions=[VersionIs(v.bucket, v.key, v.version_id, v.hlc)])
         tag_writes(plan, v, tags, self.s.hlc.now())
-        await writes.run(self.s.meta.apply, lambda: plan, version_gone)
+        await writes.run(self.s.index.apply, lambda: plan, version_gone)
 
     async def delete(self, v: ObjectVersion) -> None:
         await self.put(v, [])

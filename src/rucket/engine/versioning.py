@@ -82,7 +82,7 @@ class Versioning:
         resume = resume_point(q.prefix, q.delimiter, q.key_marker)
         is_common_prefix = resume != q.key_marker + "\x00"
         if q.version_id_marker and not is_common_prefix:
-            marker = self.s.meta.get_version(q.bucket, q.key_marker, q.version_id_marker)
+            marker = self.s.index.get_version(q.bucket, q.key_marker, q.version_id_marker)
             if marker is not None and q.key_marker >= q.prefix:
                 return q.key_marker, (marker.hlc, marker.version_id)
         return max(resume, q.prefix), None
@@ -91,7 +91,7 @@ class Versioning:
         lower, before = self._start(q)
         below = successor(q.prefix) if q.prefix else None
         while True:
-            rows = self.s.meta.list_versions(q.bucket, lower, below, BATCH, before)
+            rows = self.s.index.list_versions(q.bucket, lower, below, BATCH, before)
             if not rows:
                 return
             for v in rows:

@@ -136,9 +136,8 @@ class S3App:
         self.ready_checks: list[Callable[[], bool]] = []  # all true or /health/ready answers 503 (server.py)
         self.metrics = S3Metrics()
         self.access = AccessLog(json_lines=False)  # the server sets the configured format
-        self.decisions = Decisions(engine.store.meta.generation)
-        meta = engine.store.meta
-        self.metrics.add(StorageCollector(meta.usage, meta.last_lsn, lambda: 0.0))
+        self.decisions = Decisions(engine.generation)
+        self.metrics.add(StorageCollector(engine.usage, engine.last_lsn, lambda: 0.0))
 
     def secret_for(self, access_key: str) -> str | None:
         user = self.identities.lookup(access_key)
@@ -221,18 +220,19 @@ class S3App:
             refuse_insecure_customer_key(headers, query)
         raw_path = scope.get("raw_path") or path.encode("utf-8")
         auth_in = AuthInput(method, raw_path.decode("latin-1"), raw_query, headers,
-                            self.engine.store.clock.now_ms(), vhost_bucket=route.bucket if route.virtual_host else "")
+                            self.engine.now_ms(), vhost_bucket=route.bucket if route.virtual_host else "")
         preflight = route.op in PREFLIGHT  # browsers send OPTIONS unsigned, even for presigned URLs
         auth = anonymous(auth_in) if preflight else authenticate(auth_in, self.secret_for, self.settings.region)
         user = self.identities.lookup(auth.access_key) if auth.access_key else None
         client = scope.get("client") or ("", 0)
         authz = Authorizer(self.engine, user, headers, query, str(client[0]), scope.get("scheme") == "https",
                            *auth_keys(auth.auth_type), decisions=self.decisions)
-        _check_expected_owner(headers, authz.require_op(route.op, route.bucket, route.key))
+        bucket = authz.require_op(route.op, route.bucket, route.key)  # the one lookup: handlers reuse it
+        _check_expected_owner(headers, bucket)
         expected = _content_length(headers) if method in _BODY_METHODS else None
         body = verified_body(auth, auth_in, _receive_body(receive, expected))
         return RequestContext(self.engine, self.settings, route.op, route.bucket, route.key, method, path,
-                              headers, query, request_id, user, body, self.directory, authz=authz)
+                              headers, query, request_id, user, body, self.directory, authz=authz, bucket_record=bucket)
 
     def _error(self, err: S3Error, scope: Scope, request_id: str) -> Response:
         if not err.resource:
