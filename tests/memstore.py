@@ -24,7 +24,8 @@ from rucket.core.hlc import HLC, FakeClock
 from rucket.core.model import INLINE, Bucket, ListEntry, ObjectVersion
 from rucket.core.multipart import PARTS, Completed, Part, Upload
 from rucket.core.records import KeyRow, KmsKeyRow, KmsVersionRow, LockRow, UserRow
-from rucket.events.records import encode
+from rucket.events.log import Consumer, UnknownConsumer
+from rucket.events.records import StorageEvent, decode, encode
 
 
 @dataclass
@@ -327,17 +328,35 @@ class MemStore:
     def events_after(self, lsn: int, limit: int = 1000) -> list[tuple[Any, ...]]:
         return self.rows_after(lsn, limit)
 
-    async def register(self, name: str, from_lsn: int | None = None) -> tuple[str, int]:
+    async def register(self, name: str, from_lsn: int | None = None) -> Consumer:
         self.consumers[name] = self.last_lsn() if from_lsn is None else from_lsn
-        return name, self.consumers[name]
+        return Consumer(name, self.consumers[name], 0, 0)
 
-    async def checkpoint(self, name: str, lsn: int) -> tuple[str, int]:
+    async def checkpoint(self, name: str, lsn: int) -> Consumer:
+        if name not in self.consumers:
+            raise UnknownConsumer(name)
         self.consumers[name] = lsn
-        return name, lsn
+        return Consumer(name, lsn, 0, 0)
 
     async def trim(self) -> int:
         """No retention in memory: a test's feed keeps everything."""
         return 0
+
+    retention_ms = 2**62  # nothing expires
+
+    def list_consumers(self) -> list[Consumer]:
+        return [Consumer(name, lsn, 0, 0) for name, lsn in sorted(self.consumers.items())]
+
+    def resync_required(self, consumer: Consumer) -> bool:
+        return False
+
+    def read_for(self, name: str, limit: int) -> list[StorageEvent]:
+        if name not in self.consumers:
+            raise UnknownConsumer(name)
+        return [decode(r) for r in self.rows_after(self.consumers[name], limit)]
+
+    async def unregister(self, name: str) -> bool:
+        return self.consumers.pop(name, None) is not None
 
 
 # ---- preconditions ------------------------------------------------------------------

@@ -30,9 +30,9 @@ def _event(row: tuple[Any, ...]) -> dict[str, Any]:
         return {"lsn": row[0], "corrupt": True}
 
 
-def _consumer(svc: Services, c: Consumer) -> dict[str, Any]:
+def _consumer(c: Consumer, resync: bool) -> dict[str, Any]:
     return {"name": c.name, "lsn": c.lsn, "seen_ms": c.seen_ms, "registered_ms": c.registered_ms,
-            "resync_required": svc.engine.store.feed.resync_required(c)}
+            "resync_required": resync}
 
 
 def _resync(exc: ResyncRequired) -> AdminError:
@@ -40,12 +40,12 @@ def _resync(exc: ResyncRequired) -> AdminError:
 
 
 async def events(req: AdminRequest, p: Params, svc: Services) -> tuple[int, Any]:
-    feed = svc.engine.store.feed
+    feed = svc.engine.feed
     limit = _query_int(req, "limit", DEFAULT_EVENTS, 1, MAX_EVENTS)
     last, consumer = feed.last_lsn(), parse_qs(req.raw_query).get("consumer", [""])[0]
     if consumer:
         try:
-            out = [to_json(ev) for ev in feed.read_for(consumer, limit)]
+            out = [to_json(ev) for ev in feed.pending(consumer, limit)]
         except UnknownConsumer as exc:
             raise AdminError(404, "NoSuchConsumer", f"no consumer {exc}") from exc
         except ResyncRequired as exc:
@@ -59,30 +59,30 @@ async def events(req: AdminRequest, p: Params, svc: Services) -> tuple[int, Any]
 
 
 async def list_consumers(req: AdminRequest, p: Params, svc: Services) -> tuple[int, Any]:
-    feed = svc.engine.store.feed
-    return 200, {"consumers": [_consumer(svc, c) for c in feed.consumers()], "retention_ms": feed.retention_ms}
+    feed = svc.engine.feed
+    return 200, {"consumers": [_consumer(*c) for c in feed.consumers()], "retention_ms": feed.retention_ms}
 
 
 async def put_consumer(req: AdminRequest, p: Params, svc: Services) -> tuple[int, Any]:
     """`{"lsn": N}` moves an existing consumer's checkpoint; otherwise (re)registers it."""
-    body, feed = req.json(), svc.engine.store.feed
+    body, feed = req.json(), svc.engine.feed
     try:
         if "lsn" in body:
-            c = await feed.checkpoint(p["name"], int(body["lsn"]))
+            c, resync = await feed.checkpoint(p["name"], int(body["lsn"]))
         else:
             start = body.get("from_lsn")
-            c = await feed.register(p["name"], None if start is None else int(start))
+            c, resync = await feed.register(p["name"], None if start is None else int(start))
     except UnknownConsumer as exc:
         raise AdminError(404, "NoSuchConsumer", f"no consumer {exc}: register it first") from exc
     except ResyncRequired as exc:
         raise _resync(exc) from exc
     except (TypeError, ValueError) as exc:
         raise AdminError(400, "InvalidArgument", str(exc)) from exc
-    return 200, _consumer(svc, c)
+    return 200, _consumer(c, resync)
 
 
 async def delete_consumer(req: AdminRequest, p: Params, svc: Services) -> tuple[int, Any]:
-    if not await svc.engine.store.feed.unregister(p["name"]):
+    if not await svc.engine.feed.unregister(p["name"]):
         raise AdminError(404, "NoSuchConsumer", f"no consumer {p['name']}")
     return 200, {"deleted": p["name"]}
 

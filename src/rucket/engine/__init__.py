@@ -11,6 +11,7 @@ from rucket.engine.bucket_config import BucketConfig
 from rucket.engine.buckets import Buckets
 from rucket.engine.copy import Copier
 from rucket.engine.encryption import Encryption
+from rucket.engine.feed import Feed
 from rucket.engine.listing import ListQuery, list_objects
 from rucket.engine.lock import ObjectLock
 from rucket.engine.multipart import Multipart
@@ -34,6 +35,7 @@ class Engine:
         self.bucket_config = BucketConfig(self.buckets)
         self.lock = ObjectLock(store)
         self.acls = Acls(store)
+        self.feed = Feed(store)  # the event feed and its consumers (admin API)
 
     # ---- what s3/ and admin/ read besides the resources (they never reach into `store`) ----
     def now_ms(self) -> int:

@@ -188,7 +188,7 @@ class SqliteFeed:
     def read_after(self, lsn: int, limit: int) -> list[StorageEvent]:
         return read_after(self._read(), lsn, limit)
 
-    def consumers(self) -> list[Consumer]:
+    def list_consumers(self) -> list[Consumer]:
         return list_consumers(self._read())
 
     def resync_required(self, c: Consumer) -> bool:

@@ -22,6 +22,7 @@ class Tx(TagWrites, UploadWrites):
     def __init__(self, conn: sqlite3.Connection, node: Node | None = None) -> None:
         self.c = conn
         self.node = node or Node()
+        self._dropped_hlc: dict[tuple[str, str], int] = {}  # a replaced "null" version still counts as previous
         self.buckets_changed = False  # tells the store to drop its bucket cache after the commit
 
     # ---- buckets ------------------------------------------------------------
@@ -62,14 +63,15 @@ class Tx(TagWrites, UploadWrites):
     def insert_version(self, v: ObjectVersion) -> ObjectVersion:
         """Store a new version and make it the latest; returns it with its row id.
 
-        Its HLC is stamped here, inside the batch, from the node's clock (re-seeded from the log at
-        every batch, so another worker process's commits count): never below the request's own
-        timestamp, above every HLC this node issued before, and above the key's newest version
-        (max(now, previous + 1)). "Latest" is the highest (HLC, version id), so a key's HLCs must
-        strictly increase; and no two versions on a node share an HLC."""
+        A version whose HLC is not above the key's newest (its request took the time before a
+        concurrent write of the key committed, or another worker process's clock is ahead) is
+        stamped max(now, previous + 1) from the node clock, which every batch re-seeds from the
+        log: "latest" is the highest (HLC, version id), so a key's HLCs must strictly increase.
+        Otherwise the version keeps the HLC the engine gave it (a replayed record keeps its own)."""
         prev = self.c.execute("SELECT max(hlc) FROM versions WHERE bucket=? AND key=?", (v.bucket, v.key)).fetchone()[0]
-        stamp = self.node.hlc.now() if prev is None else self.node.hlc.after(prev)
-        v = dataclasses.replace(v, hlc=max(v.hlc, stamp))
+        prev = max(prev or 0, self._dropped_hlc.get((v.bucket, v.key), 0)) or None
+        if prev is not None and v.hlc <= prev:
+            v = dataclasses.replace(v, hlc=self.node.hlc.after(prev))
         cur = self.c.execute(
             "INSERT INTO versions (bucket, key, version_id, delete_marker, blob_id, size, etag, mtime_ms, "
             "hlc, owner, storage_class, attrs) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
@@ -90,6 +92,8 @@ class Tx(TagWrites, UploadWrites):
         Returns the blobs it referenced; those nothing else references once the batch is applied are
         free (a copy may share them, a multipart version has several: see meta/multipart.py)."""
         blobs = self.version_blobs(v)  # before the delete: the version's part rows go with it
+        key = (v.bucket, v.key)
+        self._dropped_hlc[key] = max(self._dropped_hlc.get(key, 0), v.hlc)
         self.c.execute("DELETE FROM versions WHERE id=?", (v.row_id,))
         self.c.execute("DELETE FROM inline_data WHERE vid=?", (v.row_id,))
         row = self.c.execute("SELECT vid FROM latest WHERE bucket=? AND key=?", (v.bucket, v.key)).fetchone()

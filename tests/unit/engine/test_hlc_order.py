@@ -9,7 +9,7 @@ from pathlib import Path
 
 from tests.fakes import chunks, make_engine
 
-from rucket.core.hlc import FakeClock, unpack
+from rucket.core.hlc import FakeClock
 from rucket.core.model import ObjectVersion
 from rucket.engine import Engine
 from rucket.engine.objects import PutSpec
@@ -20,36 +20,6 @@ T = 1_800_000_000_000
 
 def put(e: Engine, key: str, data: bytes, bucket: str = "bkt") -> ObjectVersion:
     return asyncio.run(e.objects.put(bucket, key, chunks(data), PutSpec(owner="o")))
-
-
-def test_restart_with_a_clock_behind_still_issues_later_hlcs(tmp_path: Path) -> None:
-    e = make_engine(tmp_path, clock=FakeClock(T))
-    asyncio.run(e.buckets.create("bkt", "o"))
-    first = put(e, "k", b"1")
-    e.close()
-    e = make_engine(tmp_path, clock=FakeClock(T - 86_400_000))  # the wall clock stepped back a day
-    try:
-        other = put(e, "other", b"2")
-        again = put(e, "k", b"3")
-        assert first.hlc < other.hlc < again.hlc
-        assert unpack(other.hlc)[0] == T  # seeded from the largest stored HLC, not from the wall clock
-    finally:
-        e.close()
-
-
-def test_two_processes_on_one_data_dir_share_one_clock(tmp_path: Path) -> None:
-    """Each worker process has its own SqliteMeta; every write batch re-seeds from the log."""
-    ahead, behind = FakeClock(T + 60_000), FakeClock(T)
-    a = make_engine(tmp_path, clock=ahead)
-    asyncio.run(a.buckets.create("bkt", "o"))
-    b = make_engine(tmp_path, clock=behind)
-    try:
-        late = put(a, "x", b"from the process whose clock is ahead")
-        after = put(b, "y", b"from the other one")
-        assert after.hlc > late.hlc
-    finally:
-        a.close()
-        b.close()
 
 
 def test_version_taken_before_a_concurrent_commit_is_stamped_after_it(tmp_path: Path) -> None:

@@ -30,11 +30,12 @@ from rucket.engine.lock import LockRequest
 from rucket.engine.multipart import CompleteSpec, PartRef, UploadsQuery
 from rucket.engine.objects import PutSpec
 from rucket.engine.versioning import VersionQuery
-from rucket.events.records import StorageEvent
+from rucket.events.records import StorageEvent, decode
 from rucket.meta import records
 
 DAY_MS = 86_400_000
 MIN = 16
+METASTORES = ("sqlite",)  # the records are SQLite row images (meta/records.py applies them)
 
 
 def run(coro: Any) -> Any:
@@ -97,10 +98,11 @@ def busy(e: Engine, clock: FakeClock) -> None:
 
 def replay(source: Engine, target: Engine, after: int = 0) -> int:
     """Apply the source's feed after `after` to the target, then fetch the blobs it names."""
-    events: list[StorageEvent] = source.store.feed.read_after(after, 100_000)
+    events: list[StorageEvent] = [decode(r) for r in source.store.feed.rows_after(after, 100_000)]
+    index: Any = target.store.index  # SqliteMeta
     for ev in events:
-        run(target.store.meta.write(lambda tx, ev=ev: records.apply(tx.c, ev)))
-    for blob_id in target.store.meta.referenced_blobs() - {p.name for p in target.store.blobs.blobs.glob("*/*/*")}:
+        run(index.write(lambda tx, ev=ev: records.apply(tx.c, ev)))
+    for blob_id in index.referenced_blobs() - {p.name for p in target.store.blobs.blobs.glob("*/*/*")}:
         dest = target.store.blobs.path(blob_id)
         dest.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(source.store.blobs.path(blob_id), dest)
