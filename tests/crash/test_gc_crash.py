@@ -11,7 +11,6 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-
 from tests.crash.test_kill9 import assert_consistent, blob_files, client
 from tests.server import start_server
 
