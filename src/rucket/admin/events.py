@@ -40,12 +40,12 @@ def _resync(exc: ResyncRequired) -> AdminError:
 
 
 async def events(req: AdminRequest, p: Params, svc: Services) -> tuple[int, Any]:
-    feed = svc.engine.feed
+    engine = svc.engine
     limit = _query_int(req, "limit", DEFAULT_EVENTS, 1, MAX_EVENTS)
-    last, consumer = feed.last_lsn(), parse_qs(req.raw_query).get("consumer", [""])[0]
+    last, consumer = engine.last_lsn(), parse_qs(req.raw_query).get("consumer", [""])[0]
     if consumer:
         try:
-            out = [to_json(ev) for ev in feed.pending(consumer, limit)]
+            out = [to_json(ev) for ev in engine.feed.pending(consumer, limit)]
         except UnknownConsumer as exc:
             raise AdminError(404, "NoSuchConsumer", f"no consumer {exc}") from exc
         except ResyncRequired as exc:
@@ -53,8 +53,8 @@ async def events(req: AdminRequest, p: Params, svc: Services) -> tuple[int, Any]
         after = out[0]["lsn"] - 1 if out else last
     else:
         after = _query_int(req, "after", max(0, last - limit), 0, 2**63 - 1)
-        out = [_event(r) for r in feed.rows_after(after, limit)]
-    return 200, {"events": out, "last_lsn": last, "first_lsn": feed.first_lsn(),
+        out = [_event(r) for r in engine.events_after(after, limit)]
+    return 200, {"events": out, "last_lsn": last, "first_lsn": engine.first_lsn(),
                  "next_after": out[-1]["lsn"] if out else after}
 
 

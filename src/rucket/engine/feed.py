@@ -7,29 +7,20 @@ ResyncRequired (events/log.py explains the rules). s3/ and admin/ never reach th
 
 from __future__ import annotations
 
-from typing import Any
-
 from rucket.engine.store import Store
 from rucket.events.log import Consumer
 from rucket.events.records import StorageEvent
 
 
 class Feed:
+    """Consumers; paging by LSN is Engine.last_lsn / first_lsn / events_after."""
+
     def __init__(self, store: Store) -> None:
         self.s = store
 
     @property
     def retention_ms(self) -> int:
         return int(self.s.feed.retention_ms)
-
-    def last_lsn(self) -> int:
-        return self.s.feed.last_lsn()
-
-    def first_lsn(self) -> int:
-        return self.s.feed.first_lsn()
-
-    def rows_after(self, lsn: int, limit: int) -> list[tuple[Any, ...]]:
-        return self.s.feed.rows_after(lsn, limit)
 
     def consumers(self) -> list[tuple[Consumer, bool]]:
         """Every consumer with its resync flag."""
