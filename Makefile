@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: serve test lint bench bench-quick clean browser-deps
+.PHONY: serve test lint bench bench-quick clean browser-deps cluster-deps
 
 $(VENV)/bin/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "need $(PYTHON)"; exit 1; }
@@ -18,7 +18,7 @@ $(STAMP): $(VENV)/bin/python pyproject.toml
 serve: $(STAMP)
 	$(VENV)/bin/rucket serve --data-dir ./data $(ARGS)
 
-test: $(STAMP) browser-deps
+test: $(STAMP) browser-deps cluster-deps
 	$(PY) -m pytest -q $(PYTEST_ARGS)
 
 # The console's browser tests drive Debian chromium + chromium-driver: installed here when running
@@ -32,6 +32,19 @@ browser-deps:
 	    DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium chromium-driver >>/tmp/rucket-apt.log 2>&1 \
 	    && break; sleep 5; done; \
 	  command -v chromedriver >/dev/null 2>&1 || { tail -20 /tmp/rucket-apt.log; echo "chromium install failed"; }; \
+	fi
+
+# Cluster tests (tests/cluster/) run Debian etcd-server 3.4.23 in network namespaces and partition them with
+# iptables: installed here when running as root with apt and missing (CI); without root those tests skip.
+cluster-deps:
+	@if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
+	    ! { test -x /usr/bin/etcd && command -v iptables; } >/dev/null 2>&1; then \
+	  echo "installing etcd-server + iptables (apt)"; \
+	  for i in 1 2 3; do \
+	    apt-get update -q >/tmp/rucket-apt-etcd.log 2>&1 && \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -q etcd-server iptables >>/tmp/rucket-apt-etcd.log 2>&1 \
+	    && break; sleep 5; done; \
+	  test -x /usr/bin/etcd || { tail -20 /tmp/rucket-apt-etcd.log; echo "etcd-server install failed"; }; \
 	fi
 
 lint: $(STAMP)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import signal
+import ssl
 import subprocess
 import sys
 import time
@@ -33,6 +34,14 @@ class ServerProcess:
             os.killpg(self.proc.pid, signal.SIGKILL)
             return self.proc.wait(timeout=timeout)
 
+    def children(self) -> list[int]:
+        """The server's direct child processes (its granian workers), from /proc."""
+        assert self.proc is not None
+        found: list[int] = []
+        for task in Path(f"/proc/{self.proc.pid}/task").glob("*/children"):
+            found += [int(p) for p in task.read_text().split()]
+        return found
+
     def kill9(self) -> None:
         """SIGKILL the whole process group: the server and its granian worker die at once."""
         self.stop(signal.SIGKILL)
@@ -46,8 +55,10 @@ def _write_config(data_dir: Path, users: list[tuple[str, str]]) -> Path:
 
 
 def start_server(data_dir: Path, *, users: list[tuple[str, str]] | None = None, env: dict[str, str] | None = None,
-                 timeout: float = 20, extra_args: list[str] | None = None) -> ServerProcess:
-    cmd = [sys.executable, "-m", "rucket", "serve", "--address", "127.0.0.1:0", "--port", "0",
+                 timeout: float = 20, extra_args: list[str] | None = None, port: int = 0,
+                 ca: Path | None = None) -> ServerProcess:
+    """`ca`: the CA file that signed the server's --tls-cert (the readiness probe then speaks HTTPS)."""
+    cmd = [sys.executable, "-m", "rucket", "serve", "--address", "127.0.0.1:0", "--port", str(port),
            "--data-dir", str(data_dir), "--config", str(_write_config(data_dir, users or [])), *(extra_args or [])]
     # GC delay 0 (free right after the commit): most tests count blob files after an overwrite;
     # tests of the deferred GC pass RUCKET_GC_DELAY in `env`.
@@ -58,23 +69,23 @@ def start_server(data_dir: Path, *, users: list[tuple[str, str]] | None = None, 
                             start_new_session=True)
     assert proc.stdout is not None
     line = proc.stdout.readline()
-    match = re.search(r"listening on (http://\S+)", line)
+    match = re.search(r"listening on (https?://\S+)", line)
     if not match:
         proc.kill()
         raise RuntimeError(f"server did not start: {line!r}")
     endpoint = match.group(1)
     server = ServerProcess(proc, endpoint, ROOT_KEY, ROOT_SECRET, data_dir)
-    _wait_ready(server, timeout)
+    _wait_ready(server, timeout, ssl.create_default_context(cafile=str(ca)) if ca else None)
     return server
 
 
-def _wait_ready(server: ServerProcess, timeout: float) -> None:
+def _wait_ready(server: ServerProcess, timeout: float, context: ssl.SSLContext | None = None) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if server.proc is not None and server.proc.poll() is not None:
             raise RuntimeError(f"server exited with {server.proc.returncode}")
         try:
-            with urllib.request.urlopen(server.endpoint + "/minio/health/ready", timeout=1) as r:
+            with urllib.request.urlopen(server.endpoint + "/minio/health/ready", timeout=1, context=context) as r:
                 if r.status == 200:
                     return
         except OSError:

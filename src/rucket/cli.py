@@ -1,9 +1,10 @@
-"""Command line: `rucket serve` (and later admin, fsck, upgrade)."""
+"""Command line: `rucket serve`, `rucket admin ...` (cli_admin.py), `rucket fsck`, `rucket completion`."""
 
 from __future__ import annotations
 
 import asyncio
 import fcntl
+import os
 import sys
 import tempfile
 import time
@@ -11,8 +12,9 @@ from pathlib import Path
 
 import click
 
-from rucket import __version__, config, server
+from rucket import __version__, backup, config, migrate, server, tls
 from rucket.cli_admin import admin as admin_group
+from rucket.core import dirlock
 from rucket.core.paths import CONSOLE
 from rucket.engine.fsck import DamagedEventLog, Fsck
 
@@ -55,15 +57,18 @@ main.add_command(admin_group)  # rucket admin user|key|policy ... (talks to a ru
                    "for tests and demos")
 @click.option("--accept-damaged-log", is_flag=True, default=None,
               help="start even if the event log's tail fails its CRC32 check (run `rucket fsck` first)")
+@click.option("--tls-cert", help="PEM certificate (chain) file: serve HTTPS; re-read on SIGHUP")
+@click.option("--tls-key", help="PEM private key file of --tls-cert")
 def serve(address: str | None, port: int | None, data_dir: str | None, config_file: Path | None,
           workers: int | None, no_fsync: bool, log_format: str | None, dev: bool,
-          accept_damaged_log: bool | None) -> None:
-    """Serve the S3 API."""
+          accept_damaged_log: bool | None, tls_cert: str | None, tls_key: str | None) -> None:
+    """Serve the S3 API. Exit 3: the event log's tail is damaged; 5: another process serves this data dir."""
     started = time.perf_counter()
     if dev and data_dir is None:
         data_dir = tempfile.mkdtemp(prefix="rucket-dev-")
     flags: dict[str, object] = {"address": address, "data_dir": data_dir, "workers": workers,
-                                "log_format": log_format, "accept_damaged_log": accept_damaged_log}
+                                "log_format": log_format, "accept_damaged_log": accept_damaged_log,
+                                "tls_cert": tls_cert, "tls_key": tls_key}
     if no_fsync or dev:
         flags["fsync"] = False
     if dev:
@@ -75,7 +80,14 @@ def serve(address: str | None, port: int | None, data_dir: str | None, config_fi
     if port is not None:
         host = cfg.host
         cfg = config.Config(**{**cfg.__dict__, "address": f"{host}:{port or server.free_port(host)}"})
+    try:
+        files = tls.configured(cfg.tls_cert, cfg.tls_key)
+        if files is not None:
+            tls.check(files)
+    except tls.TlsFileError as exc:
+        raise click.ClickException(f"cannot start: {exc}") from exc
     _warnings(cfg, data_dir)
+    lock_fd = _lock_data_dir(Path(cfg.data_dir))
     try:
         tmp, orphans = server.recover(cfg)
     except DamagedEventLog as exc:
@@ -84,13 +96,26 @@ def serve(address: str | None, port: int | None, data_dir: str | None, config_fi
                     "--accept-damaged-log to serve anyway.", fg="red", err=True)
         sys.exit(3)
     shown = "127.0.0.1" if cfg.host in ("0.0.0.0", "") else cfg.host
-    click.echo(f"Rucket listening on http://{shown}:{cfg.port}", err=False)
-    click.echo(_BANNER.format(version=__version__, endpoint=f"http://{shown}:{cfg.port}", region=cfg.region,
+    endpoint = f"{'https' if files else 'http'}://{shown}:{cfg.port}"
+    click.echo(f"Rucket listening on {endpoint}", err=False)
+    click.echo(_BANNER.format(version=__version__, endpoint=endpoint, region=cfg.region,
                               user=cfg.root_user, password=cfg.root_password, data=Path(cfg.data_dir).resolve(),
                               tmp=tmp, orphans=orphans, console=CONSOLE))
     click.echo(f"Startup took {(time.perf_counter() - started) * 1000:.0f} ms before the HTTP server", err=True)
     sys.stdout.flush()
-    server.run(cfg)
+    server.run(cfg, lock_fd)
+
+
+EXIT_IN_USE = 5
+
+
+def _lock_data_dir(data_dir: Path) -> int:
+    """Before recovery touches anything: a second server on the same data dir stops here (exit 5)."""
+    try:
+        return dirlock.acquire(data_dir)
+    except dirlock.DataDirInUse as exc:
+        click.secho(f"ERROR: {exc}", fg="red", err=True)
+        sys.exit(EXIT_IN_USE)
 
 
 def _warnings(cfg: config.Config, data_dir_flag: str | None) -> None:
@@ -112,6 +137,10 @@ def _warnings(cfg: config.Config, data_dir_flag: str | None) -> None:
 def fsck(data_dir: str, config_file: Path | None, repair: bool) -> None:
     """Check (and repair) a STOPPED server's data directory. Exit 0 clean, 1 repaired, 4 problems left."""
     cfg = config.load(config_file, {"data_dir": data_dir})
+    try:
+        lock_fd = dirlock.acquire(Path(data_dir))  # held until exit: no server starts under a running fsck
+    except dirlock.DataDirInUse as exc:
+        raise click.ClickException(f"{exc} (fsck needs a stopped server)") from exc
     for name in ("lifecycle.lock", "scrub.lock", "gc.lock"):  # held by a running server's worker
         path = Path(data_dir) / name
         if path.exists() and not _lock_free(path):
@@ -123,6 +152,7 @@ def fsck(data_dir: str, config_file: Path | None, repair: bool) -> None:
         engine.close()
     for line in report.lines():
         click.echo(line)
+    os.close(lock_fd)
     sys.exit(0 if not report.problems else 1 if report.repaired else 4)
 
 
@@ -134,6 +164,74 @@ def _lock_free(path: Path) -> bool:
             return False
         fcntl.flock(f, fcntl.LOCK_UN)
         return True
+
+
+@main.command("backup")
+@click.option("--data-dir", required=True, type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="data directory of the (running or stopped) server")
+@click.argument("dest", type=click.Path(path_type=Path))
+def backup_cmd(data_dir: Path, dest: Path) -> None:
+    """Consistent online snapshot of DATA_DIR into the new directory DEST (hard links where possible)."""
+    try:
+        stats = backup.backup(data_dir, dest)
+    except backup.BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    except OSError as exc:
+        raise click.ClickException(f"backup to {dest} failed, nothing kept there: {exc}") from exc
+    click.echo(stats.line(f"backup of {data_dir} to {dest} complete"))
+
+
+@main.command("restore")
+@click.argument("src", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--data-dir", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="new (or empty) data directory to restore into; start `rucket serve` on it afterwards")
+def restore_cmd(src: Path, data_dir: Path) -> None:
+    """Verify the backup SRC and restore it into DATA_DIR."""
+    try:
+        stats = backup.restore(src, data_dir)
+    except backup.BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    except OSError as exc:
+        raise click.ClickException(f"restore into {data_dir} failed, nothing kept there: {exc}") from exc
+    click.echo(stats.line(f"restore of {src} into {data_dir} complete"))
+
+
+@main.command("migrate")
+@click.option("--from", "source_url", required=True, help="source S3 endpoint URL (MinIO, AWS, Ceph, Rucket...)")
+@click.option("--access-key", required=True, help="source access key")
+@click.option("--secret-key", required=True, help="source secret key")
+@click.option("--to", "dest_url", envvar="RUCKET_ENDPOINT", default="http://127.0.0.1:9000", show_default=True,
+              help="destination Rucket endpoint [env RUCKET_ENDPOINT]")
+@click.option("--to-access-key", envvar="RUCKET_ROOT_USER", default="rucketadmin", help="[env RUCKET_ROOT_USER]")
+@click.option("--to-secret-key", envvar="RUCKET_ROOT_PASSWORD", default="rucketadmin",
+              help="[env RUCKET_ROOT_PASSWORD]")
+@click.option("--bucket", "buckets", multiple=True, help="bucket to copy (repeat); default: every source bucket")
+@click.option("--region", default="us-east-1", show_default=True, help="source region")
+@click.option("--ca-bundle", type=click.Path(exists=True, dir_okay=False), help="CA file trusted for both ends")
+@click.option("--parallel", type=click.IntRange(1, 64), default=4, show_default=True, help="keys copied at once")
+def migrate_cmd(source_url: str, access_key: str, secret_key: str, dest_url: str, to_access_key: str,
+                to_secret_key: str, buckets: tuple[str, ...], region: str, ca_bundle: str | None,
+                parallel: int) -> None:
+    """Copy buckets (objects, versions, metadata, tags, configuration) from any S3 server; resumable.
+    Exit 0 when everything was copied, 1 when the report lists items that were not."""
+    try:
+        job = migrate.Migration(migrate.Endpoint(source_url, access_key, secret_key, region, ca_bundle),
+                                migrate.Endpoint(dest_url, to_access_key, to_secret_key, ca_bundle=ca_bundle),
+                                parallel=parallel)
+        names = job.buckets(buckets)
+    except migrate.MigrateError as exc:
+        raise click.ClickException(str(exc)) from exc
+    for name in names:
+        plan = job.prepare(name)
+        if plan is None:
+            continue
+        with click.progressbar(length=plan.total, label=f"{name}", file=sys.stderr) as bar:
+            job.copy(plan, bar.update)
+        job.finish(plan)
+    for line in job.report.lines():
+        click.echo(line)
+    if job.report.failures:
+        sys.exit(1)
 
 
 @main.command()

@@ -7,11 +7,12 @@ RUCKET_ENDPOINT / RUCKET_ROOT_USER / RUCKET_ROOT_PASSWORD.
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import json
+import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -19,27 +20,20 @@ from urllib.parse import quote, urlsplit
 import click
 
 from rucket.core.paths import ADMIN
-from rucket.s3.auth.sigv4 import ALGORITHM, canonical_request, hmac_hex, signing_key, string_to_sign
+from rucket.s3.auth.client import AccessKey, raw_query, sign_headers
 
 
 def signed_request(endpoint: str, access_key: str, secret: str, region: str, method: str, path: str,
-                   body: bytes = b"", query: dict[str, str] | None = None) -> tuple[int, Any]:
-    """One SigV4-signed admin call; returns (status, decoded JSON)."""
-    now = dt.datetime.now(dt.UTC)
-    stamp, date = now.strftime("%Y%m%dT%H%M%SZ"), now.strftime("%Y%m%d")
-    digest = hashlib.sha256(body).hexdigest()
-    host = urlsplit(endpoint).netloc
-    raw_path = quote(path, safe="/")
-    headers = {"host": host, "x-amz-content-sha256": digest, "x-amz-date": stamp}
-    signed = sorted(headers)
-    raw_query = "&".join(f"{quote(k, safe='')}={quote(v, safe='')}" for k, v in sorted((query or {}).items()))
-    canonical = canonical_request(method, raw_path, raw_query, headers, signed, digest)
-    scope = f"{date}/{region}/s3/aws4_request"
-    signature = hmac_hex(signing_key(secret, date, region, "s3"), string_to_sign(stamp, scope, canonical.encode()))
-    auth = f"{ALGORITHM} Credential={access_key}/{scope}, SignedHeaders={';'.join(signed)}, Signature={signature}"
-    url = endpoint.rstrip("/") + raw_path + (f"?{raw_query}" if raw_query else "")
+                   body: bytes = b"", query: Iterable[tuple[str, str]] = (), now_ms: int | None = None
+                   ) -> tuple[int, Any]:
+    """One SigV4-signed admin call (s3/auth/client.py); returns (status, decoded JSON)."""
+    raw_path, raw_q = quote(path, safe="/"), raw_query(query)
+    headers = sign_headers(AccessKey(access_key, secret), method, raw_path, raw_q, urlsplit(endpoint).netloc,
+                           hashlib.sha256(body).hexdigest(), time.time_ns() // 1_000_000 if now_ms is None else now_ms,
+                           region)
+    url = endpoint.rstrip("/") + raw_path + (f"?{raw_q}" if raw_q else "")
     req = urllib.request.Request(url, data=body or None, method=method,
-                                 headers={**{k: v for k, v in headers.items() if k != "host"}, "Authorization": auth})
+                                 headers={k: v for k, v in headers.items() if k != "host"})
     try:
         with urllib.request.urlopen(req, timeout=30) as resp:
             return resp.status, json.loads(resp.read() or b"{}")
@@ -213,7 +207,7 @@ def events(after: int | None, limit: int, as_json: bool) -> None:
     shown = 0
     while shown < limit:
         query = {"limit": str(min(limit - shown, EVENTS_PAGE))} | ({} if after is None else {"after": str(after)})
-        status, out = signed_request(endpoint, ak, sk, region, "GET", f"{ADMIN}/events", query=query)
+        status, out = signed_request(endpoint, ak, sk, region, "GET", f"{ADMIN}/events", query=sorted(query.items()))
         if status >= 300:
             raise click.ClickException(f"{status} {out.get('error', '')}: {out.get('message', '')}")
         if not shown and not as_json:

@@ -31,6 +31,7 @@ class Config:
     root_user: str = DEFAULT_ROOT
     root_password: str = DEFAULT_ROOT
     region: str = "us-east-1"
+    strict_region: bool | None = None  # SigV4 must name `region`; load() makes it True iff region was set
     domains: tuple[str, ...] = ("localhost",)
     inline_limit: int = 64 * 1024
     fsync: bool = True
@@ -48,6 +49,8 @@ class Config:
     gc_delay: float = 600.0  # seconds a freed blob stays for GETs already streaming it (0: free at once)
     gc_interval: float = 30.0  # seconds between GC passes (blobs due, event-log retention)
     event_retention: float = 7 * 86_400.0  # seconds events stay when no active feed consumer needs them
+    tls_cert: str = ""  # PEM certificate chain: serve HTTPS on the S3 port (re-read on SIGHUP)
+    tls_key: str = ""  # PEM private key (unencrypted) of tls_cert
 
     @property
     def host(self) -> str:
@@ -77,6 +80,7 @@ _ENV: dict[str, tuple[str, Any]] = {  # env var -> (field, parser)
     "RUCKET_ROOT_USER": ("root_user", str),
     "RUCKET_ROOT_PASSWORD": ("root_password", str),
     "RUCKET_REGION": ("region", str),
+    "RUCKET_STRICT_REGION": ("strict_region", lambda v: v.lower() in ("1", "true", "yes", "on")),
     "RUCKET_DOMAINS": ("domains", lambda v: tuple(d.strip() for d in v.split(",") if d.strip())),
     "RUCKET_INLINE_LIMIT": ("inline_limit", int),
     "RUCKET_FSYNC": ("fsync", lambda v: v.lower() not in ("0", "false", "no", "off")),
@@ -91,6 +95,8 @@ _ENV: dict[str, tuple[str, Any]] = {  # env var -> (field, parser)
     "RUCKET_GC_DELAY": ("gc_delay", float),
     "RUCKET_GC_INTERVAL": ("gc_interval", float),
     "RUCKET_EVENT_RETENTION": ("event_retention", float),
+    "RUCKET_TLS_CERT": ("tls_cert", str),
+    "RUCKET_TLS_KEY": ("tls_key", str),
     "RUCKET_ALLOW_INSECURE_SSE_C": ("allow_insecure_sse_c", lambda v: v.lower() in ("1", "true", "yes", "on")),
 }
 
@@ -115,6 +121,8 @@ def load(config_file: Path | None = None, flags: dict[str, Any] | None = None,
         if var in environ:
             values[name] = parse(environ[var])
     values.update({k: v for k, v in (flags or {}).items() if v is not None})
+    if values.get("strict_region") is None:  # a configured region is enforced; the default accepts any
+        values["strict_region"] = "region" in values
     known = {f.name for f in dataclasses.fields(Config)}
     unknown = set(values) - known
     if unknown:

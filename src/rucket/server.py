@@ -14,14 +14,14 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-from rucket import __version__
+from rucket import __version__, tls
 from rucket.admin import AdminApp, AdminRequest, Services
 from rucket.admin.status import StatusFile, record_passes
 from rucket.blobs.local import LocalBlobs
 from rucket.config import Config
 from rucket.console import ConsoleApp, Credential, console_redirect, sandboxed, wants_console
 from rucket.console import build as build_console
-from rucket.core import faults
+from rucket.core import dirlock, faults
 from rucket.core.hlc import HLC, Clock, SystemClock
 from rucket.core.paths import ADMIN, under
 from rucket.engine import Engine
@@ -154,7 +154,8 @@ def console_of(app: S3App, admin: AdminApp, cfg: Config) -> ConsoleApp:
 
 def build_app(cfg: Config, engine: Engine | None = None) -> S3App:
     engine = engine or build_engine(cfg)
-    settings = Settings(region=cfg.region, domains=cfg.domains, allow_insecure_sse_c=cfg.allow_insecure_sse_c)
+    settings = Settings(region=cfg.region, domains=cfg.domains, allow_insecure_sse_c=cfg.allow_insecure_sse_c,
+                        signing_region=cfg.region if cfg.strict_region else None)
     app = S3App(engine, Identities(iam_of(cfg, engine), root_user(cfg)), settings)
     app.access = AccessLog(json_lines=cfg.log_format == "json")
     app.background += [app.access.run, lifecycle_worker(cfg, engine)]
@@ -237,9 +238,28 @@ def create_app() -> Any:
     sys.setswitchinterval(GIL_SWITCH_S)
     cfg = Config.from_json(os.environ[CONFIG_ENV])
     configure_logging(cfg)
-    app = with_admin(build_app(cfg), cfg)
+    s3 = build_app(cfg)
+    s3.background += guard_worker(Path(cfg.data_dir))
+    app = with_admin(s3, cfg)
     faults.arm()
     return app
+
+
+def guard_worker(data_dir: Path) -> list[Callable[[], Awaitable[None]]]:
+    """A granian worker dies with its `rucket serve` (even a kill -9 of it) and serves only while it holds
+    the data dir's lock, inherited from the server; under another ASGI server it takes the lock itself.
+    Returns the background loops to run (the parent watch)."""
+    if dirlock.PARENT_ENV not in os.environ:
+        dirlock.acquire(data_dir)  # e.g. uvicorn: this process is the server; refuse a locked data dir
+        return []
+    parent = int(os.environ[dirlock.PARENT_ENV])
+    dirlock.die_with_parent(parent)
+    dirlock.assert_held(data_dir, int(os.environ[dirlock.FD_ENV]))
+
+    async def watch() -> None:
+        await dirlock.watch_parent(parent)
+
+    return [watch]
 
 
 def recover(cfg: Config) -> tuple[int, int]:
@@ -270,11 +290,19 @@ def free_port(host: str) -> int:
         return int(s.getsockname()[1])
 
 
-def run(cfg: Config) -> None:
-    from granian.constants import Interfaces
-    from granian.server import Server
+def run(cfg: Config, lock_fd: int) -> None:
+    """Serve until stopped. `lock_fd` is the data dir's lock (cli.py took it before recovery); workers
+    are forked (not spawned, whatever the platform default) so that they inherit it."""
+    import multiprocessing
 
+    from granian.constants import Interfaces
+
+    multiprocessing.set_start_method("fork", force=True)
     os.environ[CONFIG_ENV] = cfg.to_json()
-    Server("rucket.server:create_app", address=cfg.host, port=cfg.port, interface=Interfaces.ASGI,
-           workers=cfg.workers, factory=True, log_level=cfg.log_level, backlog=2048,  # type: ignore[arg-type]
-           workers_kill_timeout=30).serve()
+    os.environ[dirlock.PARENT_ENV] = str(os.getpid())
+    os.environ[dirlock.FD_ENV] = str(lock_fd)
+    files = tls.configured(cfg.tls_cert, cfg.tls_key)
+    server_class = tls.reloading_server(files)
+    server_class("rucket.server:create_app", address=cfg.host, port=cfg.port, interface=Interfaces.ASGI,
+                 workers=cfg.workers, factory=True, log_level=cfg.log_level, backlog=2048,  # type: ignore[arg-type]
+                 workers_kill_timeout=30, **tls.granian_options(files)).serve()

@@ -78,4 +78,4 @@ def test_acl_errors(s3: BaseClient, bucket: str) -> None:
     assert _code(s3.put_bucket_acl, Bucket=bucket, GrantRead='emailAddress="no@example.invalid"') == (
         400, "UnresolvableGrantByEmailAddress")
     assert _code(s3.put_bucket_acl, Bucket=bucket, ACL="no-such-canned-acl") == (400, "InvalidArgument")
-    # BlockPublicAcls/IgnorePublicAcls: tests/unit/s3/test_policy.py (PutPublicAccessBlock is issue 5's handler)
+    # BlockPublicAcls/IgnorePublicAcls: tests/unit/s3/test_policy.py (PutPublicAccessBlock has its own handler)

@@ -28,7 +28,7 @@ def cli(server: ServerProcess, *args: str) -> subprocess.CompletedProcess[str]:
 def api(server: ServerProcess, method: str, path: str, body: Any = None, **query: str) -> tuple[int, Any]:
     data = json.dumps(body).encode() if body is not None else b""
     return signed_request(server.endpoint, server.access_key, server.secret_key, "us-east-1", method,
-                          f"{ADMIN}{path}", data, query)
+                          f"{ADMIN}{path}", data, sorted(query.items()))
 
 
 def last_lsn(server: ServerProcess) -> int:

@@ -36,8 +36,12 @@ def test_bucket_lifecycle(s3: BaseClient) -> None:
     assert e.value.response["ResponseMetadata"]["HTTPStatusCode"] == 404
 
 
-@pytest.mark.parametrize("name", ["ab", "UPPER", "a..b", "-ab", "192.168.1.1"])
-def test_create_bucket_invalid_name(s3: BaseClient, server: ServerProcess, name: str) -> None:
+@pytest.mark.parametrize(("name", "rule"), [
+    ("ab", b"3 to 63 characters"), ("UPPER", b"only lowercase"), ("a..b", b"two adjacent periods"),
+    ("-ab", b"begin and end with a letter or digit"), ("192.168.1.1", b"IP address"),
+])
+def test_create_bucket_invalid_name(s3: BaseClient, server: ServerProcess, name: str, rule: bytes) -> None:
+    """The message names the rule that failed (AWS says only "The specified bucket is not valid.")."""
     import requests  # plain HTTP: boto3 validates some names client-side
 
     from tests.integration.http import signed
@@ -45,6 +49,7 @@ def test_create_bucket_invalid_name(s3: BaseClient, server: ServerProcess, name:
     r = requests.put(server.endpoint + "/" + name, headers=signed(server, "PUT", "/" + name), timeout=10)
     assert r.status_code == 400
     assert b"<Code>InvalidBucketName</Code>" in r.content
+    assert b"<Message>The specified bucket is not valid: " in r.content and rule in r.content
 
 
 def test_create_bucket_location_constraint(s3: BaseClient) -> None:

@@ -46,6 +46,31 @@ def test_malformed_policy_refused(s3: BaseClient, bucket: str, doc: str) -> None
     assert _status(exc) == (400, "MalformedPolicy")
 
 
+@pytest.mark.parametrize("resource", [
+    pytest.param("arn:aws:s3:::some-other-bucket/*", id="other-bucket-objects"),
+    pytest.param("arn:aws:s3:::some-other-bucket", id="other-bucket"),
+    pytest.param("arn:aws:s3:::zz*", id="pattern-not-matching"),
+])
+def test_policy_naming_another_bucket_is_malformed(s3: BaseClient, bucket: str, resource: str) -> None:
+    doc = _policy({"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": [resource]})
+    with pytest.raises(ClientError) as exc:
+        s3.put_bucket_policy(Bucket=bucket, Policy=doc)
+    assert _status(exc) == (400, "MalformedPolicy")
+    assert exc.value.response["Error"]["Message"] == "Policy has invalid resource"  # AWS's exact text
+
+
+@pytest.mark.parametrize("resources", [
+    pytest.param(["arn:aws:s3:::*", "arn:aws:s3:::*/*"], id="every-bucket-pattern"),
+    pytest.param(["arn:aws:s3:::{b}", "arn:aws:s3:::{b}/logs/*"], id="own-bucket"),
+    pytest.param(["arn:aws:s3:::test-*/*"], id="matching-pattern"),
+])
+def test_policy_naming_its_own_bucket_accepted(s3: BaseClient, bucket: str, resources: list[str]) -> None:
+    doc = _policy({"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject",
+                   "Resource": [r.format(b=bucket) for r in resources]})
+    s3.put_bucket_policy(Bucket=bucket, Policy=doc)
+    s3.delete_bucket_policy(Bucket=bucket)
+
+
 def test_source_ip_deny_binds_even_the_owner(s3: BaseClient, s3_alt: BaseClient, bucket: str) -> None:
     s3.put_object(Bucket=bucket, Key="k", Body=b"x")
     s3.put_bucket_policy(Bucket=bucket, Policy=_policy(

@@ -80,3 +80,26 @@ def test_version_and_completion() -> None:
     out = subprocess.run([sys.executable, "-m", "rucket", "completion", "bash"], capture_output=True, text=True,
                          timeout=30)
     assert out.returncode == 0 and "_RUCKET_COMPLETE" in out.stdout
+
+
+def test_second_server_on_the_same_data_dir_refuses_and_touches_nothing(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    first = start_server(data)
+    try:
+        in_flight = data / "tmp" / "in-flight-upload"
+        in_flight.write_bytes(b"half an object")  # what the first server's PUT is writing right now
+        out = subprocess.run([sys.executable, "-m", "rucket", "serve", "--address", "127.0.0.1:0", "--port", "0",
+                              "--data-dir", str(data)], capture_output=True, text=True, timeout=30)
+        assert out.returncode == 5, out
+        assert "in use by another rucket process" in out.stderr and "listening on" not in out.stdout
+        assert in_flight.read_bytes() == b"half an object"  # its start-up recovery never ran
+        with urllib.request.urlopen(first.endpoint + "/minio/health/ready", timeout=5) as r:
+            assert r.status == 200
+        fsck = subprocess.run([sys.executable, "-m", "rucket", "fsck", "--data-dir", str(data)],
+                              capture_output=True, text=True, timeout=30)
+        assert fsck.returncode != 0 and "in use" in fsck.stderr
+        in_flight.unlink()
+    finally:
+        first.stop()
+    again = start_server(data)  # a clean stop releases the lock
+    again.stop()

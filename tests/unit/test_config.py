@@ -47,3 +47,17 @@ def test_allow_insecure_sse_c_setting(tmp_path: Path, toml: str, env: dict[str, 
     path = tmp_path / "rucket.toml"
     path.write_text(toml)
     assert config.load(path, env=env).allow_insecure_sse_c is allowed
+
+
+@pytest.mark.parametrize(("toml", "env", "strict"), [
+    pytest.param("", {}, False, id="default-region-accepts-any-scope"),
+    pytest.param('region = "us-east-1"\n', {}, True, id="configured-region-is-strict"),
+    pytest.param("", {"RUCKET_REGION": "eu-west-1"}, True, id="env-region-is-strict"),
+    pytest.param("", {"RUCKET_REGION": "eu-west-1", "RUCKET_STRICT_REGION": "false"}, False, id="opt-out"),
+    pytest.param("strict_region = true\n", {}, True, id="opt-in"),
+])
+def test_strict_region_follows_an_explicit_region(tmp_path: Path, toml: str, env: dict[str, str],
+                                                  strict: bool) -> None:
+    path = tmp_path / "rucket.toml"
+    path.write_text(toml)
+    assert config.load(path, env=env).strict_region is strict

@@ -32,6 +32,11 @@ log = logging.getLogger("rucket.blobs")
 Pace = Callable[[int], Awaitable[None]]  # the scrubber's rate limiter: awaited after each block
 
 
+def blob_relpath(blob_id: str) -> Path:
+    """Where a blob lives under the data dir (two fan-out levels); `rucket backup` keeps the layout."""
+    return Path("blobs") / blob_id[:2] / blob_id[2:4] / blob_id
+
+
 class LocalBlobs:
     def __init__(self, root: Path, *, fsync: bool = True, trust_window_ms: int = 3_600_000,
                  now_ms: Callable[[], int] | None = None) -> None:
@@ -48,7 +53,7 @@ class LocalBlobs:
             d.mkdir(parents=True, exist_ok=True)
 
     def path(self, blob_id: str) -> Path:
-        return self.blobs / blob_id[:2] / blob_id[2:4] / blob_id
+        return self.root / blob_relpath(blob_id)
 
     def writer(self, hashers: dict[str, Hasher], inline_limit: int) -> BlobWriter:
         return BlobWriter(self, hashers, inline_limit)

@@ -17,7 +17,8 @@ from xml.etree.ElementTree import Element
 
 from defusedxml import ElementTree
 
-from rucket.console.sign import Credential, raw_query, sign_headers
+from rucket.console.sign import Credential
+from rucket.s3.auth.client import raw_query, sign_headers
 
 Asgi = Callable[[dict[str, Any], Any, Any], Awaitable[None]]
 NS = "{http://s3.amazonaws.com/doc/2006-03-01/}"

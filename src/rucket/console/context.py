@@ -9,8 +9,9 @@ from typing import TYPE_CHECKING, Any
 
 from rucket.console.client import Caller, Origin, Reply
 from rucket.console.session import Session, Sessions
-from rucket.console.sign import Credential, object_path, presign
+from rucket.console.sign import Credential
 from rucket.console.web import Page, Request
+from rucket.s3.auth.client import object_path, presign
 
 if TYPE_CHECKING:
     from jinja2 import Environment

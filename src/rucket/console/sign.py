@@ -1,20 +1,10 @@
-"""SigV4 for the console's own requests: header-signed in-process calls and presigned URLs.
-
-The console never decides access itself. It signs each request with the logged-in user's
-key and hands it to the S3 (or admin) app, which authenticates and authorizes it exactly
-as it would a request from an SDK; the browser gets presigned URLs for the transfers.
-"""
+"""Who the console acts as. Signing itself is `rucket.s3.auth.client`, the one client-side SigV4
+signer: the console never decides access, it signs each request with the logged-in user's key
+and hands it to the S3 (or admin) app, which checks it exactly as it would an SDK's."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
-from urllib.parse import quote
-
-from rucket.s3.auth.base import amz_date
-from rucket.s3.auth.sigv4 import ALGORITHM, canonical_query, canonical_request, hmac_hex, signing_key, string_to_sign
-
-UNSIGNED = "UNSIGNED-PAYLOAD"
 
 
 @dataclass(frozen=True)
@@ -23,54 +13,3 @@ class Credential:
     secret: str = ""
     is_root: bool = False
     name: str = ""
-
-
-def encode(text: str, safe: str = "") -> str:
-    """RFC 3986 encoding as SigV4 wants it (unreserved characters stay)."""
-    return quote(text, safe="-_.~" + safe)
-
-
-def object_path(bucket: str, key: str = "") -> str:
-    """Raw path-style URI of a bucket or object."""
-    return f"/{encode(bucket)}/{encode(key, '/')}" if key else f"/{encode(bucket)}"
-
-
-def raw_query(params: Iterable[tuple[str, str]]) -> str:
-    return "&".join(f"{encode(n)}={encode(v)}" if v != "" else encode(n) for n, v in params)
-
-
-def _scope(now_ms: int, region: str) -> tuple[str, str, str]:
-    stamp = amz_date(now_ms)
-    return stamp, stamp[:8], f"{stamp[:8]}/{region}/s3/aws4_request"
-
-
-def _query_pairs(query: str) -> list[tuple[str, str | None]]:
-    return [(n, v) for n, _, v in (p.partition("=") for p in query.split("&") if p)]
-
-
-def sign_headers(cred: Credential, method: str, path: str, query: str, host: str, payload_sha256: str,
-                 now_ms: int, region: str, extra: dict[str, str] | None = None) -> dict[str, str]:
-    """Headers (lower-case) of a header-signed request; every header sent is signed."""
-    stamp, date, scope = _scope(now_ms, region)
-    headers = {**(extra or {}), "host": host, "x-amz-content-sha256": payload_sha256, "x-amz-date": stamp}
-    signed = sorted(headers)
-    canonical = canonical_request(method, path, canonical_query(_query_pairs(query)), headers, signed,
-                                  payload_sha256)
-    signature = hmac_hex(signing_key(cred.secret, date, region, "s3"),
-                         string_to_sign(stamp, scope, canonical.encode()))
-    headers["authorization"] = (f"{ALGORITHM} Credential={cred.access_key}/{scope}, "
-                                f"SignedHeaders={';'.join(signed)}, Signature={signature}")
-    return headers
-
-
-def presign(cred: Credential, method: str, path: str, params: Iterable[tuple[str, str]], host: str, now_ms: int,
-            region: str, expires: int) -> str:
-    """A relative presigned URL (path + query) the browser sends to the same origin."""
-    stamp, date, scope = _scope(now_ms, region)
-    query = raw_query([*params, ("X-Amz-Algorithm", ALGORITHM), ("X-Amz-Credential", f"{cred.access_key}/{scope}"),
-                       ("X-Amz-Date", stamp), ("X-Amz-Expires", str(expires)), ("X-Amz-SignedHeaders", "host")])
-    canonical = canonical_request(method, path, canonical_query(_query_pairs(query)), {"host": host}, ["host"],
-                                  UNSIGNED)
-    signature = hmac_hex(signing_key(cred.secret, date, region, "s3"),
-                         string_to_sign(stamp, scope, canonical.encode()))
-    return f"{path}?{query}&X-Amz-Signature={signature}"

@@ -47,7 +47,3 @@ def version_id(now_ms: int | None = None) -> str:
 
 def upload_id() -> str:
     return secrets.token_urlsafe(32)
-
-
-def random_bytes(n: int) -> bytes:
-    return os.urandom(n)

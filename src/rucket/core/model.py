@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
 INLINE = "inline"  # blob_id of versions whose bytes live in the metadata database
 NULL_VERSION = "null"
+VERSIONING_EXCLUSIONS = "versioning_exclusions"  # Bucket.config key: {"prefixes": [...], "folders": bool}
 
 
 @dataclass(frozen=True)
@@ -24,6 +26,28 @@ class Bucket:
     versioning: str = ""  # "", "Enabled" or "Suspended"
     object_lock: bool = False
     config: dict[str, Any] = field(default_factory=dict)
+
+    def versioning_of(self, key: str) -> str:
+        """The versioning state that applies to `key`.
+
+        MinIO's extensions (ExcludedPrefixes, ExcludeFolders) exempt keys of an Enabled bucket:
+        those get "null" versions, exactly as in a Suspended bucket (MinIO's PrefixSuspended).
+        """
+        exclusions = self.config.get(VERSIONING_EXCLUSIONS)
+        if self.versioning != "Enabled" or not exclusions or not key:
+            return self.versioning
+        if exclusions.get("folders") and key.endswith("/"):
+            return "Suspended"
+        if any(_prefix_matches(p, key) for p in exclusions.get("prefixes", ())):
+            return "Suspended"
+        return self.versioning
+
+
+def _prefix_matches(prefix: str, key: str) -> bool:
+    """MinIO matches `prefix + "*"` with "*" as the only wildcard (wildcard.MatchSimple)."""
+    if "*" not in prefix:
+        return key.startswith(prefix)
+    return re.match(".*".join(map(re.escape, prefix.split("*"))), key, re.DOTALL) is not None
 
 
 @dataclass(frozen=True)

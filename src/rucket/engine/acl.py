@@ -9,7 +9,6 @@ the owner has FULL_CONTROL.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -87,10 +86,6 @@ CANNED = {  # name -> (owner, bucket owner) -> ACL
 def canned(name: str, owner: str, bucket_owner: str) -> Acl:
     """Callers check `name in CANNED` first and answer InvalidArgument themselves."""
     return CANNED[name](owner, bucket_owner)
-
-
-def from_grants(owner: str, grants: Iterable[Grant]) -> Acl:
-    return Acl(owner, tuple(grants))
 
 
 def bucket_acl(bucket: Bucket) -> Acl:

@@ -67,7 +67,7 @@ class Copier:
             extra["checksum_type"] = src.extra["checksum_type"]
         v = ObjectVersion(
             bucket=bucket, key=key, row_id=0,
-            version_id=ids.version_id(now) if dest.versioning == "Enabled" else NULL_VERSION,
+            version_id=ids.version_id(now) if dest.versioning_of(key) == "Enabled" else NULL_VERSION,
             size=src.size, etag=etag, mtime_ms=now, hlc=self.s.hlc.now(), owner=spec.owner,
             blob_id=src.blob_id, storage_class=spec.storage_class, headers=spec.headers,
             user_meta=spec.user_meta, checksums=sums, extra=extra)

@@ -249,7 +249,7 @@ class Multipart:
             extra["checksum_type"] = upload.checksum_type
         return ObjectVersion(
             bucket=upload.bucket, key=upload.key, row_id=0,
-            version_id=ids.version_id(now) if bucket.versioning == "Enabled" else NULL_VERSION,
+            version_id=ids.version_id(now) if bucket.versioning_of(upload.key) == "Enabled" else NULL_VERSION,
             size=sum(p.size for p in parts), etag=multipart_etag(parts), mtime_ms=now, hlc=hlc, owner=upload.owner,
             blob_id=PARTS, storage_class=upload.storage_class, headers=upload.headers, user_meta=upload.user_meta,
             checksums=sums, extra={"pg": self.s.placer.place(upload.bucket, upload.key).pg, **extra})

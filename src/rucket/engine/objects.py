@@ -121,7 +121,7 @@ class Objects:
             raise
         try:
             stored = spec.verify(written) if spec.verify else {}
-            version = self._new_version(bucket_name, key, bucket.versioning, written, spec, stored)
+            version = self._new_version(bucket_name, key, bucket.versioning_of(key), written, spec, stored)
             committed, applied = await writes.run(
                 self.s.index.apply, lambda: self.put_plan(version, spec, written.inline), writes.explain)
         except BaseException:
@@ -262,7 +262,7 @@ class Objects:
                          events=[StorageEvent(EventType.OBJECT_DELETED, hlc, bucket_name, key, NULL_VERSION)],
                          done=DeleteResult(None, False))
             else:
-                p = self._add_marker(bucket_name, key, bucket.versioning, hlc, now)
+                p = self._add_marker(bucket_name, key, bucket.versioning_of(key), hlc, now)
             p.preconditions[:0] = pre
             return p
 

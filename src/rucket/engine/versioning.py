@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 from rucket.core import errors
-from rucket.core.model import Bucket, ObjectVersion
+from rucket.core.model import VERSIONING_EXCLUSIONS, Bucket, ObjectVersion
 from rucket.engine.buckets import Buckets
 from rucket.engine.listing import resume_point, successor
 from rucket.engine.store import Store
@@ -48,15 +49,20 @@ class Versioning:
         """"" (never enabled), "Enabled" or "Suspended"."""
         return self.buckets.get(bucket).versioning
 
-    async def set_status(self, bucket: str, status: str) -> Bucket:
-        """Object Lock needs every version kept: such a bucket can never be suspended."""
+    async def set_status(self, bucket: str, status: str, exclusions: dict[str, Any] | None = None) -> Bucket:
+        """Object Lock needs every version kept: such a bucket can never be suspended, nor exempt keys.
+
+        `exclusions` (MinIO's ExcludedPrefixes / ExcludeFolders, see Bucket.versioning_of) replaces
+        what was stored; None removes it, as a MinIO PutBucketVersioning replaces the whole document.
+        """
         current = self.buckets.get(bucket)
         if status not in (ENABLED, SUSPENDED):
             raise errors.InvalidArgument(f"invalid versioning status {status!r}")
-        if current.object_lock and status == SUSPENDED:
+        if current.object_lock and (status == SUSPENDED or exclusions):
             raise errors.InvalidBucketState("An Object Lock configuration is present on this bucket, "
                                             "so the versioning state cannot be changed.")
-        return await self.buckets.update(bucket, versioning=status)
+        return await self.buckets.update(bucket, versioning=status,
+                                         config={VERSIONING_EXCLUSIONS: exclusions if status == ENABLED else None})
 
     def list_versions(self, q: VersionQuery) -> VersionPage:
         self.buckets.get(q.bucket)

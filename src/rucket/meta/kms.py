@@ -62,7 +62,3 @@ def tx_next_version(tx: Tx, key_id: str) -> int:
 def tx_add_version(tx: Tx, key_id: str, version: int, material: bytes, now_ms: int) -> None:
     """`material` is wrapped with the version number bound in, hence the caller numbers it."""
     tx.c.execute("INSERT INTO kms_key_versions VALUES (?,?,?,?)", (key_id, version, material, now_ms))
-
-
-def tx_set_enabled(tx: Tx, key_id: str, enabled: bool) -> bool:
-    return tx.c.execute("UPDATE kms_keys SET enabled=? WHERE key_id=?", (int(enabled), key_id)).rowcount > 0

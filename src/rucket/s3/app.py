@@ -222,7 +222,7 @@ class S3App:
         auth_in = AuthInput(method, raw_path.decode("latin-1"), raw_query, headers,
                             self.engine.now_ms(), vhost_bucket=route.bucket if route.virtual_host else "")
         preflight = route.op in PREFLIGHT  # browsers send OPTIONS unsigned, even for presigned URLs
-        auth = anonymous(auth_in) if preflight else authenticate(auth_in, self.secret_for, self.settings.region)
+        auth = anonymous(auth_in) if preflight else authenticate(auth_in, self.secret_for, self.settings.signing_region)
         user = self.identities.lookup(auth.access_key) if auth.access_key else None
         client = scope.get("client") or ("", 0)
         authz = Authorizer(self.engine, user, headers, query, str(client[0]), scope.get("scheme") == "https",

@@ -216,7 +216,7 @@ class ServiceUnavailable(S3Error):
     status, default_message = 503, "Service is unable to handle request."
 
 
-# ---- identity and access (issue 6) ----------------------------------------------------
+# ---- identity and access ----------------------------------------------------
 class MalformedPolicy(S3Error):
     status, default_message = 400, "Policies must be valid JSON and the first byte must be '{'"
 
@@ -252,7 +252,7 @@ class InvalidPolicyDocument(S3Error):
     status, default_message = 400, "Invalid Policy: the policy document is not valid"
 
 
-# ---- bucket configuration, versioning, tagging, CORS (issue 5) -------------------------
+# ---- bucket configuration, versioning, tagging, CORS -------------------------
 class InvalidTag(S3Error):
     status, default_message = 400, "The tag provided was not a valid tag."
 
@@ -301,7 +301,7 @@ class BadRequest(S3Error):  # CORS preflight without Origin / Access-Control-Req
     status, default_message = 400, "Insufficient information. Origin request header needed."
 
 
-# ---- object lock (issue 7) ------------------------------------------------------------
+# ---- object lock ------------------------------------------------------------
 class InvalidRetentionPeriod(S3Error):
     status, default_message = 400, "The retention period specified is invalid."
 
@@ -376,6 +376,10 @@ class MalformedTrailerError(S3Error):  # aws-chunked trailer missing, undeclared
 
 class InvalidChunkSizeError(S3Error):  # signed aws-chunked: only the last chunk may be under 8 KiB
     status, default_message = 403, "Only the last chunk is allowed to have a size less than 8192 bytes"
+
+
+class IllegalVersioningConfigurationException(S3Error):  # MinIO's answer to a bad ExcludedPrefixes
+    status, default_message = 400, "The versioning configuration specified in the request is invalid."
 
 
 class RequestHeaderSectionTooLarge(S3Error):  # AWS: the request header section is limited to 8 KB

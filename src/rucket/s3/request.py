@@ -49,6 +49,7 @@ class Settings:
     """What handlers need to know about the server they run in."""
 
     region: str = "us-east-1"
+    signing_region: str | None = None  # SigV4 scopes must name it; None: any (sigv4.check_scope says why)
     domains: tuple[str, ...] = ("localhost",)
     max_object_size: int = 5 * 1024**4
     allow_insecure_sse_c: bool = False  # SSE-C over plain HTTP (handlers/encryption.py says why it is off)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import sqlite3
+import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -15,21 +17,39 @@ from rucket.meta.tx import Tx
 
 
 def test_failed_request_in_a_batch_does_not_undo_its_neighbours(tmp_path: Path) -> None:
+    """The three writes are forced into one batch: the writer is held inside an earlier write
+    while they queue up, and each records the batch's Tx to prove they shared it."""
     meta = SqliteMeta(tmp_path / "m.db")
+    started, release = threading.Event(), threading.Event()
+    seen: list[Tx] = []  # the objects, not their ids: a freed Tx's id could be reused by the next batch
 
-    def ok(name: str):  # type: ignore[no-untyped-def]
-        return lambda tx: tx.insert_bucket(Bucket(name, "o", 1, "us-east-1"))
+    def hold(tx: Tx) -> None:
+        started.set()
+        release.wait(10)
+
+    def ok(name: str) -> Callable[[Tx], None]:
+        def fn(tx: Tx) -> None:
+            seen.append(tx)
+            tx.insert_bucket(Bucket(name, "o", 1, "us-east-1"))
+        return fn
 
     def bad(tx: Tx) -> None:
+        seen.append(tx)
         tx.insert_bucket(Bucket("doomed", "o", 1, "us-east-1"))
         raise ValueError("boom")
 
     async def go() -> list[object]:
-        return await asyncio.gather(meta.write(ok("one")), meta.write(bad), meta.write(ok("two")),
-                                    return_exceptions=True)
+        held = asyncio.ensure_future(meta.write(hold))
+        assert await asyncio.to_thread(started.wait, 10)
+        batch = [asyncio.ensure_future(meta.write(fn)) for fn in (ok("one"), bad, ok("two"))]
+        await asyncio.sleep(0)  # one loop turn: each task has queued its write (a put, no await before it)
+        release.set()
+        await held
+        return await asyncio.gather(*batch, return_exceptions=True)
 
     results = asyncio.run(go())
-    assert isinstance(results[1], ValueError)
+    assert results[0] is None and isinstance(results[1], ValueError) and results[2] is None
+    assert len(seen) == 3 and all(t is seen[0] for t in seen)  # one batch, one transaction
     assert [b.name for b in meta.list_buckets()] == ["one", "two"]
     meta.close()
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from rucket.console.context import Ctx
-from rucket.console.sign import object_path
 from rucket.console.web import Page, Route
 from rucket.core.paths import ADMIN, CONSOLE
+from rucket.s3.auth.client import object_path
 
 
 async def _buckets(ctx: Ctx) -> tuple[list[dict[str, Any]], str]:

@@ -14,9 +14,9 @@ from typing import Any
 from urllib.parse import quote
 
 from rucket.console.context import Ctx
-from rucket.console.sign import object_path
 from rucket.console.web import Page, Route, url
 from rucket.core.paths import CONSOLE
+from rucket.s3.auth.client import object_path
 
 PAGE_KEYS = 200
 PREVIEW_BYTES = 64 * 1024

@@ -16,9 +16,9 @@ from typing import Any
 from rucket.console.client import Reply
 from rucket.console.context import Ctx
 from rucket.console.shapes import CORS, LIFECYCLE, Shape, ShapeError, from_xml, to_xml
-from rucket.console.sign import object_path
 from rucket.console.web import Page, Route, url
 from rucket.core.paths import CONSOLE
+from rucket.s3.auth.client import object_path
 
 
 @dataclass(frozen=True)

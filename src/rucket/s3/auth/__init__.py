@@ -32,10 +32,10 @@ from rucket.s3.errors import InvalidArgument, S3NotImplemented
 __all__ = ["AuthInput", "AuthResult", "AuthType", "ChunkSigning", "PayloadMode", "SecretLookup", "VerifiedBody",
            "authenticate", "verified_body"]
 
-Verifier = Callable[[AuthInput, list[RawParam], SecretLookup, str], AuthResult]
+Verifier = Callable[[AuthInput, list[RawParam], SecretLookup, str | None], AuthResult]
 
 
-def _sigv4a(req: AuthInput, params: list[RawParam], secrets: SecretLookup, region: str) -> AuthResult:
+def _sigv4a(req: AuthInput, params: list[RawParam], secrets: SecretLookup, region: str | None) -> AuthResult:
     raise S3NotImplemented("SigV4a (AWS4-ECDSA-P256-SHA256) is not supported.")
 
 
@@ -54,7 +54,7 @@ QUERY_SCHEMES: Mapping[str, Verifier] = {  # a query parameter that marks query 
 }
 
 
-def authenticate(req: AuthInput, secrets: SecretLookup, region: str) -> AuthResult:
+def authenticate(req: AuthInput, secrets: SecretLookup, region: str | None) -> AuthResult:
     """Checks the request's signature (SigV4 header, SigV4 presigned query, SigV2 header,
     SigV2 query, or none = anonymous). Raises S3Error subclasses."""
     header = req.headers.get("authorization", "")

@@ -35,6 +35,7 @@ from rucket.s3.auth.sigv4 import (
     check_signature,
     lookup,
     parse_credential,
+    raw_canonical_query,
     signing_key,
 )
 from rucket.s3.errors import AccessDenied, AuthorizationQueryParametersError, S3NotImplemented
@@ -69,7 +70,7 @@ class _Memo:
         self.limit = limit
         self.entries: dict[tuple[str, ...], _Verified] = {}
 
-    def hit(self, req: AuthInput, region: str, secrets: SecretLookup) -> AuthResult | None:
+    def hit(self, req: AuthInput, region: str | None, secrets: SecretLookup) -> AuthResult | None:
         entry = self.entries.get((req.method, req.raw_path, req.raw_query, req.vhost_bucket, region))
         if entry is None or entry.signed != _signed_values(req, entry.signed) or \
                 secrets(entry.result.access_key or "") != entry.secret:
@@ -78,7 +79,7 @@ class _Memo:
         check_window(entry.signed_ms, entry.expires, entry.stamp, req.now_ms)
         return entry.result
 
-    def keep(self, req: AuthInput, region: str, signed_headers: tuple[str, ...], secret: str, signed_ms: int,
+    def keep(self, req: AuthInput, region: str | None, signed_headers: tuple[str, ...], secret: str, signed_ms: int,
              expires: int, stamp: str, result: AuthResult) -> None:
         if len(self.entries) >= self.limit:
             self.entries = {}
@@ -95,7 +96,8 @@ def _signed_values(req: AuthInput, signed: tuple[tuple[str, str | None], ...]) -
 MEMO = _Memo()
 
 
-def verify_query(req: AuthInput, params: list[RawParam], secrets: SecretLookup, region: str) -> AuthResult:
+def verify_query(req: AuthInput, params: list[RawParam], secrets: SecretLookup,
+                 region: str | None) -> AuthResult:
     """Presigned request: parameters, scope, validity window, then the signature; a pass is
     remembered (`authenticate` asks MEMO before parsing anything)."""
     q = _auth_params(params)
@@ -120,7 +122,7 @@ def verify_query(req: AuthInput, params: list[RawParam], secrets: SecretLookup, 
     key = signing_key(secret, cred.date, cred.region, cred.service)
     check_signature(req, SignedRequest(cred.access_key, key, stamp, cred.scope, signed_headers,
                                        content or UNSIGNED_PAYLOAD, canonical_query(params, SIGNATURE),
-                                       q[SIGNATURE]))
+                                       q[SIGNATURE], raw_canonical_query(req.raw_query, SIGNATURE)))
     result = AuthResult(cred.access_key, AuthType.SIGV4_QUERY, mode, digest)
     MEMO.keep(req, region, signed_headers, secret, ms, expires, stamp, result)
     return result

@@ -67,7 +67,7 @@ def sign(secret: str, sts: str) -> str:
     return base64.b64encode(hmac.digest(secret.encode(), sts.encode("utf-8"), hashlib.sha1)).decode()
 
 
-def verify_header(req: AuthInput, params: list[RawParam], secrets: SecretLookup, region: str) -> AuthResult:
+def verify_header(req: AuthInput, params: list[RawParam], secrets: SecretLookup, region: str | None) -> AuthResult:
     """`Authorization: AWS AK:base64(hmac-sha1)`; the Date (or x-amz-date) bounds replay to 15 minutes."""
     value = req.headers["authorization"]
     access_key, colon, signature = value[4:].strip().partition(":")
@@ -89,7 +89,7 @@ def verify_header(req: AuthInput, params: list[RawParam], secrets: SecretLookup,
     return AuthResult(access_key, AuthType.SIGV2_HEADER, mode, digest)
 
 
-def verify_query(req: AuthInput, params: list[RawParam], secrets: SecretLookup, region: str) -> AuthResult:
+def verify_query(req: AuthInput, params: list[RawParam], secrets: SecretLookup, region: str | None) -> AuthResult:
     """`?AWSAccessKeyId=&Expires=&Signature=`; headers the signer hoisted into the query count as headers."""
     found = query_values(params, QUERY_PARAMS)
     if any(len(found.get(name, ())) != 1 for name in QUERY_PARAMS):

@@ -70,6 +70,7 @@ class SignedRequest(NamedTuple):
     payload_hash: str
     query: str
     provided: str
+    raw_query: str = ""  # the query as minio-js signs it (raw_canonical_query); tried when `query` fails
 
 
 @functools.lru_cache(maxsize=4096)
@@ -151,17 +152,30 @@ def _encodings(text: str) -> Iterator[bytes]:
         yield text.encode("latin-1")
 
 
+def raw_canonical_query(raw_query: str, skip: str = "") -> str:
+    """The query as sent, its "name=value" parts sorted as strings (minio-js 8's getCanonicalRequest).
+
+    minio-js pages ListObjectVersions with an unescaped `key-marker=a/b` and signs it so. This form
+    decodes to exactly the parameters of the canonical one (only the escaping differs), so the
+    signature still covers every name and value: accepting it admits no other request.
+    """
+    parts = (p if "=" in p else p + "=" for p in raw_query.split("&") if p)
+    return "&".join(sorted(p for p in parts if not skip or p.partition("=")[0] != skip))
+
+
 def check_signature(req: AuthInput, s: SignedRequest) -> None:
     """Accept if any canonical form matches; the error carries the first form, as AWS shows its own."""
     provided = s.provided.lower().encode("utf-8", "replace")
     first: tuple[str, str] | None = None
-    for uri in canonical_uris(req.raw_path):
-        canonical = canonical_request(req.method, uri, s.query, req.headers, s.signed_headers, s.payload_hash)
-        for data in _encodings(canonical):
-            sts = string_to_sign(s.amz_date, s.scope, data)
-            if hmac.compare_digest(hmac.digest(s.key, sts.encode(), "sha256").hex().encode(), provided):
-                return
-            first = first or (canonical, sts)
+    queries = (s.query, s.raw_query) if s.raw_query and s.raw_query != s.query else (s.query,)
+    for query in queries:
+        for uri in canonical_uris(req.raw_path):
+            canonical = canonical_request(req.method, uri, query, req.headers, s.signed_headers, s.payload_hash)
+            for data in _encodings(canonical):
+                sts = string_to_sign(s.amz_date, s.scope, data)
+                if hmac.compare_digest(hmac.digest(s.key, sts.encode(), "sha256").hex().encode(), provided):
+                    return
+                first = first or (canonical, sts)
     assert first is not None
     raise SignatureDoesNotMatch(AWSAccessKeyId=s.access_key, StringToSign=first[1],
                                 SignatureProvided=s.provided, CanonicalRequest=first[0])
@@ -174,9 +188,15 @@ def parse_credential(value: str) -> Credential | None:
     return Credential(*parts)
 
 
-def check_scope(cred: Credential, region: str, error: type[S3Error], prefix: str) -> None:
-    """Region, service and terminal of the credential scope, with AWS's messages."""
-    if cred.region != region:
+def check_scope(cred: Credential, region: str | None, error: type[S3Error], prefix: str) -> None:
+    """Region, service and terminal of the credential scope, with AWS's messages.
+
+    `region` None accepts the scope's region, as MinIO does when no region is configured: git-annex
+    signs with its host name as the region. The region is only an input of the key derivation: the
+    signature still proves the secret, and Host is always signed (check_host_signed), so a request
+    signed for another endpoint cannot be replayed here. An explicitly configured region is strict.
+    """
+    if region is not None and cred.region != region:
         raise error(f"{prefix} the region '{cred.region}' is wrong; expecting '{region}'", Region=region)
     if cred.service != SERVICE:
         raise error(f'{prefix} incorrect service "{cred.service}". This endpoint belongs to "{SERVICE}".')
@@ -233,7 +253,8 @@ def request_time(headers: Mapping[str, str]) -> tuple[str, int]:
     return stamp, ms
 
 
-def verify_header(req: AuthInput, params: list[RawParam], secrets: SecretLookup, region: str) -> AuthResult:
+def verify_header(req: AuthInput, params: list[RawParam], secrets: SecretLookup,
+                  region: str | None) -> AuthResult:
     """SigV4 header auth; checks in AWS's order: shape, scope, date, key, skew, payload, signature."""
     cred, signed_headers, signature = parse_authorization(req.headers["authorization"])
     check_scope(cred, region, AuthorizationHeaderMalformed, HEADER_PREFIX)
@@ -248,6 +269,6 @@ def verify_header(req: AuthInput, params: list[RawParam], secrets: SecretLookup,
     check_amz_headers_signed(req.headers, signed_headers)
     key = signing_key(secret, cred.date, cred.region, cred.service)
     check_signature(req, SignedRequest(cred.access_key, key, stamp, cred.scope, signed_headers, content,
-                                       canonical_query(params), signature))
+                                       canonical_query(params), signature, raw_canonical_query(req.raw_query)))
     chunks = ChunkSigning(key, stamp, cred.scope, signature.lower()) if mode.signs_chunks else None
     return AuthResult(cred.access_key, AuthType.SIGV4_HEADER, mode, digest, chunks)

@@ -31,7 +31,7 @@ HANDLERS: Mapping[Operation, Handler] = {
     **POLICY_HANDLERS,
     **POST_OBJECT_HANDLERS,
     **LOCK_HANDLERS,
-    **MULTIPART_HANDLERS,  # multipart, copy, GetObjectAttributes (issue 9)
+    **MULTIPART_HANDLERS,  # multipart, copy, GetObjectAttributes
     **COPY_HANDLERS,
     **ATTRIBUTES_HANDLERS,
 }

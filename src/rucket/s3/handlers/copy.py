@@ -17,7 +17,6 @@ from rucket.s3.handlers import encryption as sse
 from rucket.s3.handlers.acl import new_object_acl
 from rucket.s3.handlers.lock import lock_extra
 from rucket.s3.handlers.multipart import checksum_response_headers, part_number, upload_id
-from rucket.s3.handlers.object import _refuse_unsupported
 from rucket.s3.handlers.tagging import tags_from_header
 from rucket.s3.ops import Operation
 from rucket.s3.policy import authorize_copy_source
@@ -76,7 +75,6 @@ def _check_not_onto_itself(ctx: RequestContext, src: ObjectVersion, metadata: st
 
 
 async def copy_object(ctx: RequestContext) -> Response:
-    _refuse_unsupported(ctx)
     h = ctx.headers
     metadata, tagging = _directive(h, "x-amz-metadata-directive"), _directive(h, "x-amz-tagging-directive")
     src = _source(ctx)

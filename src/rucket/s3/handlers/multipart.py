@@ -15,7 +15,6 @@ from rucket.s3.errors import InvalidArgument, InvalidRequest
 from rucket.s3.handlers import encryption as sse
 from rucket.s3.handlers.acl import new_object_acl
 from rucket.s3.handlers.lock import lock_extra
-from rucket.s3.handlers.object import _refuse_unsupported
 from rucket.s3.handlers.tagging import tags_from_header
 from rucket.s3.ops import Operation
 from rucket.s3.request import RequestContext, Response, int_param
@@ -52,7 +51,6 @@ def _checksum_choice(h: Mapping[str, str]) -> tuple[str, str]:
 
 
 async def create_multipart_upload(ctx: RequestContext) -> Response:
-    _refuse_unsupported(ctx)
     h = ctx.headers
     bucket = ctx.target_bucket()
     dk = sse.new_key(ctx, bucket)  # one data key for every part; its envelope rides in the upload's extra

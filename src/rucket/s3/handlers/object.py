@@ -10,13 +10,11 @@ from rucket.engine.objects import DeleteIf, PutSpec
 from rucket.s3 import headers as hdr
 from rucket.s3.conditions import check_read_conditions
 from rucket.s3.errors import (
-    AccessDenied,
     InvalidArgument,
     InvalidRequest,
     MethodNotAllowed,
     NoSuchKey,
     NotModified,
-    S3NotImplemented,
 )
 from rucket.s3.handlers import encryption as sse
 from rucket.s3.handlers.acl import new_object_acl
@@ -27,24 +25,8 @@ from rucket.s3.handlers.tagging import tags_from_header
 from rucket.s3.ops import Operation
 from rucket.s3.request import RequestContext, Response, http_date, parse_http_date, parse_range
 
-# Headers whose features are not built yet: refuse rather than silently ignore them.
-_UNSUPPORTED: tuple[str, ...] = ()
-
-
-def _refuse_unsupported(ctx: RequestContext) -> None:
-    for name in _UNSUPPORTED:
-        if name in ctx.headers:
-            raise S3NotImplemented(f"{name} is not implemented yet", resource=ctx.resource)
-
-
-def _owner_id(ctx: RequestContext) -> str:
-    if ctx.user is None:
-        raise AccessDenied()
-    return ctx.user.id
-
 
 async def put_object(ctx: RequestContext) -> Response:
-    _refuse_unsupported(ctx)
     h = ctx.headers
     hdr.check_content_md5_syntax(h)
     algorithms = hdr.requested_checksums(h)

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from rucket.s3.errors import AccessDenied, MalformedPolicy, NoSuchBucketPolicy
-from rucket.s3.iam.document import PolicyError, parse
+from rucket.s3.iam.document import PolicyError, check_bucket_resources, parse
 from rucket.s3.iam.evaluate import can_put_policy
 from rucket.s3.iam.public import POLICY_KEY, bucket_is_public
 from rucket.s3.ops import Operation
@@ -28,6 +28,7 @@ async def put_bucket_policy(ctx: RequestContext) -> Response:
     try:
         text = raw.decode("utf-8")
         policy = parse(text)
+        check_bucket_resources(policy, ctx.bucket)
     except (UnicodeDecodeError, PolicyError) as exc:
         raise MalformedPolicy(str(exc) or MalformedPolicy.default_message) from exc
     if not can_put_policy(bucket, policy):

@@ -58,7 +58,7 @@ def _principal(ctx: RequestContext, fields: Mapping[str, str]) -> tuple[User | N
         user = found[access_key] = identities.lookup(access_key) if identities is not None else None
         return user.secret if user else None
 
-    access_key = verify_signature(fields, secret, ctx.settings.region)
+    access_key = verify_signature(fields, secret, ctx.settings.signing_region)
     if access_key is None:
         return None, None
     policy = parse_policy(fields["policy"])

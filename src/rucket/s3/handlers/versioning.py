@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rucket.core.model import Owner
+from rucket.core.model import VERSIONING_EXCLUSIONS, Owner
 from rucket.engine.versioning import VersionPage, VersionQuery
 from rucket.s3 import xml
 from rucket.s3.errors import InvalidArgument, S3NotImplemented
@@ -13,7 +13,8 @@ MAX_KEYS = 1000
 
 
 async def get_bucket_versioning(ctx: RequestContext) -> Response:
-    return Response.xml(xml.render_versioning(ctx.engine.versioning.status(ctx.bucket)))
+    bucket = ctx.engine.buckets.get(ctx.bucket)
+    return Response.xml(xml.render_versioning(bucket.versioning, bucket.config.get(VERSIONING_EXCLUSIONS)))
 
 
 async def put_bucket_versioning(ctx: RequestContext) -> Response:
@@ -22,7 +23,7 @@ async def put_bucket_versioning(ctx: RequestContext) -> Response:
     if request.mfa_delete == "Enabled":
         raise S3NotImplemented("MFA delete is not supported", resource=ctx.resource)
     if request.status is not None:  # an empty configuration is accepted and changes nothing
-        await ctx.engine.versioning.set_status(ctx.bucket, request.status)
+        await ctx.engine.versioning.set_status(ctx.bucket, request.status, request.exclusions)
     return Response.empty(200)
 
 

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from rucket.s3.iam.conditions import Condition, PolicyError, parse_conditions
+from rucket.s3.iam.conditions import Condition, PolicyError, glob_match, parse_conditions
 
 MAX_BUCKET_POLICY = 20 * 1024
 MAX_IDENTITY_POLICY = 6 * 1024 * 10
@@ -22,7 +22,7 @@ VERSIONS = frozenset({"2012-10-17", "2008-10-17"})
 _PRINCIPAL_ARN = re.compile(r"arn:aws:iam::([^:]*):(root|user/.+)")
 _ACTION = re.compile(r"(s3:[A-Za-z0-9*?]+|\*)", re.IGNORECASE)
 _RESOURCE = re.compile(r"(arn:aws:s3:::.*|\*)")
-__all__ = ["Policy", "PolicyError", "Principal", "Statement", "cached", "parse"]
+__all__ = ["Policy", "PolicyError", "Principal", "Statement", "cached", "check_bucket_resources", "parse"]
 _STATEMENT_KEYS = frozenset({"Sid", "Effect", "Principal", "NotPrincipal", "Action", "NotAction", "Resource",
                              "NotResource", "Condition"})
 
@@ -130,6 +130,20 @@ def parse(text: str, *, bucket_policy: bool = True) -> Policy:
     if not statements:
         raise PolicyError("Could not parse the policy: Statement is empty!")
     return Policy(text, statements)
+
+
+def check_bucket_resources(policy: Policy, bucket: str) -> None:
+    """A bucket policy may only name its own bucket and its objects (AWS: "Policy has invalid resource").
+
+    The bucket part of each ARN (up to the first "/") is a pattern that must match this bucket, so
+    "arn:aws:s3:::*" and "arn:aws:s3:::logs-*/*" pass for bucket "logs-2026"; "arn:aws:s3:::other/*" does not.
+    Without it a policy seemed to grant on another bucket while the evaluator never consults it there.
+    """
+    for st in policy.statements:
+        for resource in st.resources:
+            own = resource.removeprefix("arn:aws:s3:::").split("/", 1)[0]
+            if resource != "*" and not glob_match(own, bucket):
+                raise PolicyError("Policy has invalid resource")
 
 
 @functools.lru_cache(maxsize=1024)

@@ -27,7 +27,7 @@ __all__ = [
     "render_list_objects", "render_location", "sub",
 ]
 
-# versioning, tagging, CORS, lifecycle and the smaller bucket sub-resources (issue 5)
+# versioning, tagging, CORS, lifecycle and the smaller bucket sub-resources
 from rucket.s3.xml.bucket_config import (
     notification_targets,
     parse_encryption,
@@ -44,7 +44,7 @@ from rucket.s3.xml.bucket_config import (
 )
 from rucket.s3.xml.cors import parse_cors, render_cors
 from rucket.s3.xml.lifecycle import parse_lifecycle, render_lifecycle
-from rucket.s3.xml.multipart import (  # multipart uploads, copies, GetObjectAttributes (issue 9)
+from rucket.s3.xml.multipart import (  # multipart uploads, copies, GetObjectAttributes
     Attributes,
     UploadsParams,
     parse_complete,
@@ -72,7 +72,7 @@ __all__ += [
     "render_public_access_block", "render_request_payment", "render_tagging", "render_versioning",
 ]
 
-# Object Lock (issue 7)
+# Object Lock
 from rucket.s3.xml.lock import (  # noqa: E402
     parse_legal_hold,
     parse_lock_configuration,

@@ -32,7 +32,7 @@ from tests.unit.s3.auth.auth_helpers import (
 from rucket.s3 import errors
 from rucket.s3.auth import AuthInput, AuthType, PayloadMode, authenticate, verified_body
 from rucket.s3.auth.base import parse_amz_date, parse_query
-from rucket.s3.auth.sigv4 import canonical_query, canonical_request, signing_key, string_to_sign
+from rucket.s3.auth.sigv4 import canonical_query, canonical_request, raw_canonical_query, signing_key, string_to_sign
 
 HOST = "examplebucket.s3.amazonaws.com"
 SCOPE = f"{AK}/20130524/us-east-1/s3/aws4_request"
@@ -378,3 +378,40 @@ def test_authenticate_accepts_botocore_sigv4(method: str, key: str, params: list
     if body:
         assert isinstance(drain(verified_body(result, req, pieces(body + b"!", 7)))[1],
                           errors.XAmzContentSHA256Mismatch) is not https
+
+
+# --- tolerances for real clients (sigv4.check_scope, sigv4.raw_canonical_query) ----------------------
+
+def _botocore_request(region: str, url: str = "http://s3.example.com/bucket?list-type=2") -> AuthInput:
+    request = AWSRequest(method="GET", url=url)
+    S3SigV4Auth(Credentials(AK, SK), "s3", region).add_auth(request)
+    signed_ms = parse_amz_date(request.headers["X-Amz-Date"])
+    assert signed_ms is not None
+    return from_botocore(request, signed_ms)
+
+
+def test_authenticate_any_region_when_none_configured() -> None:
+    req = _botocore_request("eu-central-2")
+    assert authenticate(req, secrets, None).access_key == AK
+    with pytest.raises(errors.AuthorizationHeaderMalformed):
+        authenticate(req, secrets, REGION)
+
+
+@pytest.mark.parametrize(("raw", "expected"), [
+    pytest.param("versions&key-marker=a/b", "key-marker=a/b&versions=", id="minio-js-unescaped-slash"),
+    pytest.param("b=2&a=1&a=0", "a=0&a=1&b=2", id="sorted-as-strings"),
+    pytest.param("X-Amz-Signature=s&x=1", "x=1", id="skips-the-signature"),
+])
+def test_raw_canonical_query(raw: str, expected: str) -> None:
+    assert raw_canonical_query(raw, "X-Amz-Signature") == expected
+
+
+def test_raw_query_fallback_only_for_the_same_parameters() -> None:
+    """Signed over "key-marker=a/b" raw: accepted as sent, refused when a value differs."""
+    req = _botocore_request(REGION, "http://s3.example.com/bucket?versions&key-marker=a%2Fb")
+    assert authenticate(req, secrets, REGION).access_key == AK  # botocore encodes: the canonical form
+    raw = AuthInput(req.method, req.raw_path, "versions&key-marker=a/b", req.headers, req.now_ms)
+    assert authenticate(raw, secrets, REGION).access_key == AK  # same parameters, unescaped: canonical form
+    changed = AuthInput(req.method, req.raw_path, "versions&key-marker=a/c", req.headers, req.now_ms)
+    with pytest.raises(errors.SignatureDoesNotMatch):
+        authenticate(changed, secrets, REGION)

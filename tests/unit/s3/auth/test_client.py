@@ -1,4 +1,5 @@
-"""The console's SigV4 signer, checked against botocore's presigner and our own verifier."""
+"""The one client-side SigV4 signer (console, `rucket admin`, bench), checked against botocore's
+presigner and our own verifier."""
 
 from __future__ import annotations
 
@@ -9,11 +10,11 @@ from botocore.auth import S3SigV4QueryAuth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
-from rucket.console.sign import Credential, object_path, presign, sign_headers
 from rucket.s3.auth import AuthInput, authenticate
 from rucket.s3.auth.base import parse_amz_date
+from rucket.s3.auth.client import AccessKey, object_path, presign, sign_headers
 
-CRED = Credential("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY")
+CRED = AccessKey("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY")
 NOW = parse_amz_date("20240102T030405Z") or 0
 HOST = "127.0.0.1:9000"
 
@@ -60,3 +61,14 @@ def test_header_signature_verifies_and_binds_the_body() -> None:
     other = {**headers, "x-amz-content-sha256": hashlib.sha256(b"other").hexdigest()}
     with pytest.raises(Exception, match="signature"):
         authenticate(AuthInput("PUT", "/bkt", "policy", other, NOW), secrets, "us-east-1")
+
+
+def test_sigv4_signing_lives_only_in_s3_auth() -> None:
+    """One client signer: the console, `rucket admin` and the benchmarks import client.py instead
+    of deriving SigV4 keys themselves (three copies had drifted before)."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[4]
+    files = [*(root / "src" / "rucket").rglob("*.py"), *(root / "bench").rglob("*.py")]
+    outside = [p for p in files if "s3/auth" not in p.as_posix()]
+    assert outside and not [p for p in outside if "signing_key(" in p.read_text() or "string_to_sign(" in p.read_text()]

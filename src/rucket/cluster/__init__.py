@@ -1,0 +1,1 @@
+"""Cluster building blocks: etcd member supervision and client, failure detection, internal API signing."""
