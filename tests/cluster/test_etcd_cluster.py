@@ -1,8 +1,9 @@
 """Three etcd members, each supervised by rucket.cluster and alone in its network namespace.
 
-Real processes and real faults: kill -9 of the leader (its supervisor restarts it), a member
-partitioned away with iptables (the majority keeps writing, the member catches up after the heal),
-and bootstraps in random start order that must each form exactly one cluster.
+Real processes and real faults: kill -9 of the leader (its supervisor restarts it), SIGSTOP of the
+leader, a member partitioned away with iptables or its link set down (the majority keeps writing,
+the member catches up after the heal), a member with the wrong cluster secret, and bootstraps in
+random start order that must each form exactly one cluster.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import random
 import signal
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Coroutine, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -35,9 +36,9 @@ class Members:
         self.names = [f"n{i}" for i in range(1, len(lab.hosts) + 1)]
         self.endpoints = [f"{h.ip}:{S3_PORT + 2}" for h in lab.hosts]
 
-    def start(self, host: Host, name: str) -> None:
+    def start(self, host: Host, name: str, secret: str = SECRET) -> None:
         spec = [f"--member={n}={h.ip}:{S3_PORT}" for n, h in zip(self.names, self.lab.hosts, strict=True)]
-        env = {**os.environ, "RUCKET_CLUSTER_SECRET": SECRET}
+        env = {**os.environ, "RUCKET_CLUSTER_SECRET": secret}
         host.spawn([sys.executable, "-m", "rucket.cluster", "member", f"--name={name}",
                     f"--data-dir={self.root / name}", *spec], log=self.root / f"{name}.supervisor.log", env=env)
 
@@ -125,21 +126,66 @@ async def _has(client: EtcdClient, key: bytes, *, serializable: bool) -> bool:
     return await client.get(key, serializable=serializable, deadline=1.0) is not None
 
 
-def test_three_members_survive_leader_kill_and_partition(lab: Lab, tmp_path: Path,
-                                                         record_property: Any) -> None:
-    m = Members(lab, tmp_path)
+def run_cluster(lab: Lab, root: Path, scenario: Callable[[Members, dict[str, float]], Coroutine[Any, Any, None]],
+                record_property: Any) -> dict[str, float]:
+    """Start the three members, run `scenario`, kill everything (also on failure), record its numbers."""
+    m = Members(lab, root)
     for host, name in zip(lab.hosts, m.names, strict=True):
         m.start(host, name)
     report: dict[str, float] = {}
     try:
-        asyncio.run(_faults(m, report))
+        asyncio.run(scenario(m, report))
     finally:
         stop_all(lab)
-    print(f"\nleader kill -9 → writes again after {report['leader_kill_to_write_s']:.2f}s; "
-          f"partitioned member caught up {report['catch_up_s']:.2f}s after heal")
     for key, value in report.items():
         record_property(key, round(value, 3))
+    return report
+
+
+def test_three_members_survive_leader_kill_and_partition(lab: Lab, tmp_path: Path,
+                                                         record_property: Any) -> None:
+    report = run_cluster(lab, tmp_path, _faults, record_property)
+    print(f"\nleader kill -9 → writes again after {report['leader_kill_to_write_s']:.2f}s; "
+          f"partitioned member caught up {report['catch_up_s']:.2f}s after heal")
     assert report["leader_kill_to_write_s"] < 10
+
+
+async def _pause_and_link_down(m: Members, report: dict[str, float]) -> None:
+    rotating = m.client(deadline=15.0)
+    await until(lambda: rotating.put(b"boot", b"1"), 20)
+    leader = (await rotating.status()).leader
+    assert leader is not None
+    paused = etcd_pid(m.host_of(leader))
+    assert paused is not None
+    os.kill(paused, signal.SIGSTOP)  # alive but silent (a GC pause, a hung disk): not restarted
+    stopped_at = time.monotonic()
+    try:
+        await until(lambda: rotating.put(b"while-paused", b"1", deadline=1.0), 15)
+        report["leader_pause_to_write_s"] = time.monotonic() - stopped_at
+    finally:
+        os.kill(paused, signal.SIGCONT)
+    woken = m.client(pinned=m.names.index(leader), deadline=1.0)
+    await until(lambda: _has(woken, b"while-paused", serializable=True), 15)
+    assert etcd_pid(m.host_of(leader)) == paused  # resumed, not restarted
+
+    downed = m.lab.hosts[0]
+    downed.link(False)  # the cable, not a firewall: also cuts the test's own route to it
+    try:
+        await until(lambda: rotating.put(b"link-0", b"x", deadline=2.0), 15)
+        for i in range(1, 10):
+            await rotating.put(b"link-%d" % i, b"x")
+    finally:
+        downed.heal()
+    back = m.client(pinned=0, deadline=1.0)
+    await until(lambda: _has(back, b"link-9", serializable=True), 20)
+    for client in (rotating, woken, back):
+        await client.close()
+
+
+def test_paused_leader_and_a_downed_link(lab: Lab, tmp_path: Path, record_property: Any) -> None:
+    report = run_cluster(lab, tmp_path, _pause_and_link_down, record_property)
+    print(f"\nleader SIGSTOP → writes again after {report['leader_pause_to_write_s']:.2f}s")
+    assert report["leader_pause_to_write_s"] < 10
 
 
 async def _one_cluster(m: Members) -> None:
@@ -158,8 +204,8 @@ async def _one_cluster(m: Members) -> None:
 
 
 def test_bootstrap_in_random_start_order_forms_one_cluster(lab: Lab, tmp_path: Path) -> None:
-    rnd = random.Random(1604)
-    for round_ in range(3):
+    rnd = random.Random(int(os.environ.get("RUCKET_BOOTSTRAP_SEED", "1604")))
+    for round_ in range(int(os.environ.get("RUCKET_BOOTSTRAP_ROUNDS", "3"))):  # 20 for issue 16's long run
         m = Members(lab, tmp_path / f"round{round_}")
         order = rnd.sample(range(len(lab.hosts)), len(lab.hosts))
         try:
@@ -169,3 +215,27 @@ def test_bootstrap_in_random_start_order_forms_one_cluster(lab: Lab, tmp_path: P
             asyncio.run(_one_cluster(m))
         finally:
             stop_all(lab)
+
+
+async def _refused(m: Members) -> None:
+    good, stranger = m.client(pinned=0, deadline=20.0), m.client(pinned=2, deadline=3.0)
+    await until(lambda: good.put(b"k", b"v", deadline=2.0), 20)
+    started = {member.name: member.started for member in await good.members()}
+    assert started == {"n1": True, "n2": True, "n3": False}  # n3 is configured but never joined
+    with pytest.raises(EtcdUnavailable):
+        await stranger.put(b"k", b"evil")
+    assert (await good.get(b"k")).value == b"v"  # type: ignore[union-attr]
+    for client in (good, stranger):
+        await client.close()
+
+
+def test_member_with_the_wrong_secret_is_refused_and_logged(lab: Lab, tmp_path: Path) -> None:
+    m = Members(lab, tmp_path)
+    m.start(lab.hosts[0], "n1")
+    m.start(lab.hosts[1], "n2")
+    m.start(lab.hosts[2], "n3", secret="not-the-cluster-secret-at-all")
+    try:
+        asyncio.run(_refused(m))
+    finally:
+        stop_all(lab)
+    assert "mismatch" in (tmp_path / "n3" / "etcd.log").read_text()  # etcd: cluster ID mismatch

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.cluster.netns import Lab, namespaces, require_root, wait_until
+from tests.cluster.netns import Lab, namespaces, require_root, sh, sweep_stale, wait_until
 
 PORT = 9760
 LISTEN = ("import socket,sys; s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); "
@@ -71,3 +71,18 @@ def test_close_removes_namespaces_bridge_and_processes(tmp_path: Path) -> None:
     assert not any(h.name in namespaces() for h in lab.hosts)
     assert proc.poll() is not None
     assert lab.bridge not in {p.name for p in Path("/sys/class/net").iterdir()}
+
+
+def test_sweep_removes_what_a_killed_test_run_left_behind() -> None:
+    require_root()
+    dead = next(pid for pid in range(4_000_000, 4_100_000) if not Path(f"/proc/{pid}").exists())
+    ns, bridge = f"rk-{dead}-0h1", f"rk0b{dead}"
+    sh("ip", "netns", "add", ns)
+    sh("ip", "link", "add", bridge, "type", "bridge")
+    try:
+        sweep_stale()
+        assert ns not in namespaces()
+        assert bridge not in {p.name for p in Path("/sys/class/net").iterdir()}
+    finally:
+        sh("ip", "netns", "del", ns, check=False)
+        sh("ip", "link", "del", bridge, check=False)

@@ -11,12 +11,16 @@ the wrong secret) get different tokens, so etcd refuses to mix their members ins
 joining them. The secret itself never reaches etcd's command line.
 
 The supervisor restarts a member that dies with a capped exponential backoff (reset after a healthy
-run), so a crash loop cannot spin the CPU and a one-off kill costs well under a second.
+run), so a crash loop cannot spin the CPU and a one-off kill costs well under a second. etcd runs in
+its own session (a ^C to the server must not kill it mid-write), so a kill -9 of the node leaves it
+orphaned; the supervisor writes `etcd.pid` and, on start, kills an orphan still running on this data
+dir before starting its own (two members on one data dir would fight over the ports and the WAL).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import hmac
 import logging
@@ -84,6 +88,10 @@ class MemberConfig:
         """True once etcd wrote its member directory: from then on it restarts, never re-bootstraps."""
         return (self.data_dir / "member" / "wal").is_dir()
 
+    @property
+    def pid_file(self) -> Path:
+        return self.node_data_dir / "etcd.pid"
+
     def argv(self) -> list[str]:
         initial = ",".join(f"{m.name}={m.peer_url}" for m in self.members)
         local = f"http://127.0.0.1:{self.me.s3_port + CLIENT_OFFSET}"
@@ -121,6 +129,32 @@ async def _spawn(argv: Sequence[str], log_path: Path) -> asyncio.subprocess.Proc
                                                     stderr=out, start_new_session=True)
 
 
+def _runs_on(pid: int, data_dir: Path) -> bool:
+    try:
+        argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    except OSError:
+        return False
+    return f"--data-dir={data_dir}".encode() in argv
+
+
+async def reap_orphan(config: MemberConfig, *, timeout: float = 10.0) -> int | None:
+    """Kill an etcd left running on this data dir by a supervisor that died; returns its pid if any."""
+    try:
+        pid = int(config.pid_file.read_text().strip())
+    except (OSError, ValueError):
+        return None
+    if not _runs_on(pid, config.data_dir):
+        return None  # gone, or the pid now belongs to an unrelated process: never touch it
+    log.warning("killing orphaned etcd member %s (pid %d) left by a previous run", config.me.name, pid)
+    os.kill(pid, signal.SIGKILL)
+    deadline = time.monotonic() + timeout
+    while _runs_on(pid, config.data_dir):  # not our child: poll until the kernel has reaped it
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"orphaned etcd pid {pid} survives SIGKILL")
+        await asyncio.sleep(0.05)
+    return pid
+
+
 class EtcdSupervisor:
     """Keeps one etcd member running until `stop()`; `restarts` counts the deaths it repaired."""
 
@@ -131,6 +165,7 @@ class EtcdSupervisor:
         self._proc: asyncio.subprocess.Process | None = None
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
+        self._stop = asyncio.Event()  # wakes a supervisor sleeping in its restart backoff
         self._started = asyncio.Event()
 
     @property
@@ -145,7 +180,9 @@ class EtcdSupervisor:
     async def start(self) -> None:
         self.config.data_dir.mkdir(parents=True, exist_ok=True)
         os.chmod(self.config.data_dir, 0o700)  # etcd refuses a data dir others can read
+        await reap_orphan(self.config)
         self._task = asyncio.create_task(self._supervise(), name=f"etcd-{self.config.me.name}")
+        self._task.add_done_callback(self._ended)
         started = asyncio.create_task(self._started.wait())
         await asyncio.wait({self._task, started}, return_when=asyncio.FIRST_COMPLETED)
         started.cancel()
@@ -157,8 +194,11 @@ class EtcdSupervisor:
         while not self._stopping:
             began = self._monotonic()
             self._proc = await _spawn(self.config.argv(), self.config.node_data_dir / "etcd.log")
+            self.config.pid_file.write_text(f"{self._proc.pid}\n")
             log.info("etcd member %s started (pid %d)", self.config.me.name, self._proc.pid)
             self._started.set()
+            if self._stopping:  # stop() ran while we were spawning: it found no process to signal
+                self._proc.terminate()
             code = await self._proc.wait()
             if self._stopping:
                 return
@@ -166,11 +206,18 @@ class EtcdSupervisor:
             backoff = next_backoff(backoff, self._monotonic() - began)
             log.warning("etcd member %s exited with %s; restart %d in %.1fs", self.config.me.name, code,
                         self.restarts, backoff)
-            await asyncio.sleep(backoff)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stop.wait(), backoff)
+
+    def _ended(self, task: asyncio.Task[None]) -> None:
+        if not task.cancelled() and task.exception() is not None and not self._stopping:
+            log.error("etcd supervisor for %s died: %r; this node is not ready", self.config.me.name,
+                      task.exception())
 
     async def stop(self, *, grace: float = 5.0) -> None:
         """SIGTERM (etcd flushes and leaves cleanly), SIGKILL after `grace` seconds."""
         self._stopping = True
+        self._stop.set()
         proc = self._proc
         if proc is not None and proc.returncode is None:
             proc.send_signal(signal.SIGTERM)
@@ -180,7 +227,8 @@ class EtcdSupervisor:
                 proc.kill()
                 await proc.wait()
         if self._task is not None:
-            await self._task
+            with contextlib.suppress(Exception):  # a supervisor that died has already logged why
+                await self._task
 
 
 def members_from(spec: Mapping[str, tuple[str, int]]) -> tuple[MemberAddress, ...]:

@@ -56,6 +56,17 @@ class ClusterStatus:
     raft_index: int
 
 
+@dataclass(frozen=True)
+class Member:
+    name: str
+    peer_urls: tuple[str, ...]
+    client_urls: tuple[str, ...]  # empty until the member has started and joined
+
+    @property
+    def started(self) -> bool:
+        return bool(self.client_urls)
+
+
 def _kv(raw: Any) -> KeyValue:
     return KeyValue(raw.key, raw.value, raw.create_revision, raw.mod_revision, raw.version, raw.lease)
 
@@ -151,18 +162,33 @@ class EtcdClient:
         raw = await self.call("lease", lambda c: c.lease(ttl), idempotent=False, deadline=deadline)
         return int(raw.id)
 
-    async def refresh_lease(self, lease_id: int, *, deadline: float | None = None) -> None:
-        await self.call("refresh_lease", lambda c: c.refresh_lease(lease_id), deadline=deadline)
+    async def refresh_lease(self, lease_id: int, *, deadline: float | None = None) -> int:
+        """Keep a lease alive; returns its remaining TTL in seconds, 0 once it has expired (re-grant then)."""
+        reply = await self.call("refresh_lease", lambda c: c.refresh_lease(lease_id), deadline=deadline)
+        return max(0, int(reply.TTL)) if reply is not None else 0
+
+    async def revoke_lease(self, lease_id: int, *, deadline: float | None = None) -> None:
+        """Drop a lease and its keys now (a node leaving cleanly is seen as gone at once); an expired or
+        already revoked lease is fine: the goal, no lease, holds."""
+        try:
+            await self.call("revoke_lease", lambda c: c.revoke_lease(lease_id), deadline=deadline)
+        except aetcd.exceptions.ClientError as exc:
+            if "lease not found" not in str(exc):
+                raise
 
     async def status(self, *, deadline: float | None = None) -> ClusterStatus:
         raw = await self.call("status", lambda c: c.status(), deadline=deadline)
         return ClusterStatus(raw.leader.name if raw.leader is not None else None, raw.raft_term, raw.raft_index)
 
-    async def member_names(self, *, deadline: float | None = None) -> list[str]:
-        async def names(c: Any) -> list[str]:
-            return sorted([m.name async for m in c.members()])
+    async def members(self, *, deadline: float | None = None) -> list[Member]:
+        async def listing(c: Any) -> list[Member]:
+            return sorted([Member(m.name, tuple(m.peer_urls), tuple(m.client_urls)) async for m in c.members()],
+                          key=lambda m: m.name)
 
-        return await self.call("members", names, deadline=deadline)
+        return await self.call("members", listing, deadline=deadline)
+
+    async def member_names(self, *, deadline: float | None = None) -> list[str]:
+        return [m.name for m in await self.members(deadline=deadline)]
 
     async def close(self) -> None:
         clients, self._clients = self._clients, {}

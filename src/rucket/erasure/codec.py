@@ -16,6 +16,8 @@ run them in worker *processes* (see stream.py); they are module-level and pickla
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -28,6 +30,31 @@ from rucket.core.errors import CorruptBlob
 EC_TYPE = "isa_l_rs_cauchy"
 STRIPE_SIZE = 1 << 20  # 1 MiB of data per stripe: 128 KiB fragments at 8+4
 CHECKSUM_BYTES = 8
+
+
+_M_TRIM_THRESHOLD, _M_TOP_PAD, _M_MMAP_THRESHOLD = -1, -2, -3  # glibc mallopt parameters
+_KEEP_BYTES = 8 << 20  # > the ~1.5 MiB a stripe needs, small next to a node's 300 MiB RSS budget
+
+
+def tune_allocator() -> bool:
+    """Keep coding buffers on the heap instead of fresh mmap()s (once per process that codes).
+
+    liberasurecode allocates ~1.5 MiB of aligned buffers per 1 MiB stripe and frees them again. Above
+    glibc's mmap threshold every call maps, faults in and unmaps fresh zeroed pages: measured here,
+    8+4 encode of 1 MiB stripes ran at ~150 MB/s that way and ~1.8 GB/s with the buffers kept (the
+    64 KiB stripes below the threshold were fast either way). Returns False where there is no glibc.
+    """
+    name = ctypes.util.find_library("c")
+    if name is None:
+        return False
+    try:
+        libc = ctypes.CDLL(name)
+        mallopt = libc.mallopt
+    except (OSError, AttributeError):
+        return False
+    return all(mallopt(param, value) == 1 for param, value in ((_M_MMAP_THRESHOLD, _KEEP_BYTES),
+                                                                (_M_TRIM_THRESHOLD, 4 * _KEEP_BYTES),
+                                                                (_M_TOP_PAD, _KEEP_BYTES)))
 
 
 @functools.cache

@@ -10,9 +10,10 @@ Reading decodes any k verified frames of each needed stripe, trying the data sha
 k data shards present, pyeclib only strips headers). A frame that is missing, unreadable or fails its
 checksum is reported through `on_bad_shard` (the repair queue) and another shard is read instead.
 
-Workers: pyeclib holds the GIL while it codes, so a thread pool keeps the loop responsive (it waits
-at most one stripe) but uses one core; `make_executor()` returns a process pool that uses all
-cores and never stalls the loop. Both are `concurrent.futures.Executor`s, chosen by the caller.
+Workers: pyeclib holds the GIL while it codes (its C extension never releases it), so with a thread
+pool the loop waits at most one stripe's coding (~0.35 ms per MiB at 3 GB/s) and coding uses one
+core at a time; `make_executor(processes=True)` spreads coding over cores at the cost of pickling.
+Both are `concurrent.futures.Executor`s, chosen by the caller (bench/erasure.py compares them).
 """
 
 from __future__ import annotations
@@ -22,14 +23,14 @@ import multiprocessing
 import os
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Sequence
-from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Protocol
 
 import xxhash
 
 from rucket.core.errors import CorruptBlob, Unavailable
-from rucket.erasure.codec import STRIPE_SIZE, StripeLayout, decode_stripe, encode_stripe, unframe
+from rucket.erasure.codec import STRIPE_SIZE, StripeLayout, decode_stripe, encode_stripe, tune_allocator, unframe
 
 
 class ShardSink(Protocol):
@@ -62,10 +63,18 @@ class EncodedObject:
         return tuple(i for i, c in enumerate(self.shard_checksums) if c is not None)
 
 
-def make_executor(workers: int | None = None) -> ProcessPoolExecutor:
-    """Coding processes (forkserver: no copy of the server's threads or sockets in the children)."""
-    return ProcessPoolExecutor(max_workers=workers or os.cpu_count() or 1,
-                               mp_context=multiprocessing.get_context("forkserver"))
+def make_executor(workers: int | None = None, *, processes: bool = False) -> Executor:
+    """The coding pool. Threads by default: in bench/erasure.py runs here (2 cores, load ~8) they moved
+    1.5-5x more bytes than processes, whose pickling and feeder thread cost more than the GIL one
+    stripe holds (~0.5 ms at 2 GB/s), with a similar worst loop stall (15-60 ms, the scheduler's).
+    Processes (forkserver: no copy of the server's threads or sockets) are there for hosts with idle
+    cores. Either way the allocator is tuned (codec.tune_allocator)."""
+    count = workers or os.cpu_count() or 1
+    if processes:
+        return ProcessPoolExecutor(max_workers=count, mp_context=multiprocessing.get_context("forkserver"),
+                                   initializer=tune_allocator)
+    tune_allocator()
+    return ThreadPoolExecutor(max_workers=count, thread_name_prefix="rucket-ec")
 
 
 async def stripes_of(source: AsyncIterator[bytes], stripe_size: int) -> AsyncIterator[bytes]:
