@@ -23,7 +23,7 @@ from rucket.core import mutations as m
 from rucket.core.hlc import HLC, FakeClock
 from rucket.core.model import INLINE, Bucket, ListEntry, ObjectVersion
 from rucket.core.multipart import PARTS, Completed, Part, Upload
-from rucket.core.records import KeyRow, KmsKeyRow, KmsVersionRow, LockRow, UserRow
+from rucket.core.records import KeyRow, KeyScope, KmsKeyRow, KmsVersionRow, LockRow, UserRow
 from rucket.events.log import Consumer, UnknownConsumer
 from rucket.events.records import StorageEvent, decode, encode
 
@@ -44,6 +44,7 @@ class _State:
     completed: dict[str, tuple[Completed, int]] = field(default_factory=dict)
     users: dict[str, UserRow] = field(default_factory=dict)
     keys: dict[str, KeyRow] = field(default_factory=dict)
+    scopes: dict[str, KeyScope] = field(default_factory=dict)
     policies: dict[str, tuple[str, int]] = field(default_factory=dict)
     attachments: dict[tuple[str, str], bool] = field(default_factory=dict)
     kms: dict[str, tuple[str, bool, int]] = field(default_factory=dict)
@@ -143,6 +144,13 @@ class MemStore:
         key = self.st.keys.get(access_key)
         user = self.st.users.get(key.user_name) if key else None
         return (key, user) if key and user else None
+
+    def key_scope(self, access_key: str) -> KeyScope | None:
+        return self.st.scopes.get(access_key)
+
+    def key_scopes_of(self, user_name: str) -> dict[str, KeyScope]:
+        return {ak: s for ak, s in self.st.scopes.items() if ak in self.st.keys
+                and self.st.keys[ak].user_name == user_name}
 
     def iam_key(self, access_key: str) -> KeyRow | None:
         return self.st.keys.get(access_key)
@@ -474,6 +482,7 @@ def _delete_user(run: _Run, mu: m.DeleteUser) -> None:
     run.drop(run.st.users, mu.name)
     for ak in [k for k, v in run.st.keys.items() if v.user_name == mu.name]:
         run.drop(run.st.keys, ak)
+        run.drop(run.st.scopes, ak)
     for a in [a for a in run.st.attachments if a[0] == mu.name]:
         run.drop(run.st.attachments, a)
 
@@ -481,6 +490,11 @@ def _delete_user(run: _Run, mu: m.DeleteUser) -> None:
 def _put_policy(run: _Run, mu: m.PutPolicy) -> None:
     old = run.st.policies.get(mu.name)
     run.put(run.st.policies, mu.name, (mu.document, old[1] if old else mu.created_ms))
+
+
+def _put_scope(run: _Run, mu: m.PutKeyScope) -> None:
+    _need(mu.scope.access_key in run.st.keys)  # a foreign key, as SQLite enforces
+    run.put(run.st.scopes, mu.scope.access_key, mu.scope)
 
 
 def _must_drop(run: _Run, table: dict[Any, Any], key: Any) -> None:
@@ -599,7 +613,8 @@ APPLY: dict[type[Any], Callable[[_Run, Any], None]] = {
     m.PutUser: _put_user,
     m.DeleteUser: _delete_user,
     m.PutKey: lambda run, mu: run.put(run.st.keys, mu.key.access_key, mu.key),
-    m.DeleteKey: lambda run, mu: _must_drop(run, run.st.keys, mu.access_key),
+    m.PutKeyScope: lambda run, mu: _put_scope(run, mu),
+    m.DeleteKey: lambda run, mu: (_must_drop(run, run.st.keys, mu.access_key), run.drop(run.st.scopes, mu.access_key)),
     m.PutPolicy: _put_policy,
     m.DeletePolicy: lambda run, mu: _must_drop(run, run.st.policies, mu.name),
     m.PutAttachment: _attach,

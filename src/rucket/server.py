@@ -45,6 +45,7 @@ from rucket.s3.iam.document import parse as parse_policy
 from rucket.s3.identity import Identities
 from rucket.s3.integrity_metrics import IntegrityCollector
 from rucket.s3.request import Settings, User
+from rucket.s3.simulate import Simulator
 
 CONFIG_ENV = "RUCKET_SERVE_CONFIG"
 log = logging.getLogger("rucket")
@@ -108,7 +109,7 @@ def with_admin(app: S3App, cfg: Config) -> Any:
         parse_policy(document, bucket_policy=False)
 
     services = Services(app.engine, identities.iam, validate, server_info(cfg, app.engine.store.clock.now_ms()),
-                        StatusFile(Path(cfg.data_dir)).read)
+                        StatusFile(Path(cfg.data_dir)).read, Simulator(app.engine, identities))
     admin = AdminApp(services, verify, cfg.root_user)
     console = console_of(app, admin, cfg)
 

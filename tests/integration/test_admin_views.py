@@ -44,6 +44,16 @@ def test_info_reports_version_uptime_and_config_without_secrets(server: ServerPr
     assert "root_password" not in info["config"]
 
 
+def test_info_reports_capacity_and_free_space_of_the_data_dir(server: ServerProcess) -> None:
+    import shutil
+
+    (d,) = get_ok(server, f"{ADMIN}/info")["disks"]
+    assert d["path"] == str(server.data_dir.resolve())
+    total, _, free = shutil.disk_usage(server.data_dir)
+    assert d["total_bytes"] == total and d["used_bytes"] + d["free_bytes"] <= total
+    assert abs(d["free_bytes"] - free) < 256 * 1024 * 1024  # the same filesystem, read moments apart
+
+
 def test_usage_and_bucket_list_count_live_objects_and_bytes(server: ServerProcess, s3: BaseClient,
                                                             bucket: str) -> None:
     s3.put_object(Bucket=bucket, Key="a", Body=b"x" * 10)

@@ -6,10 +6,11 @@ shows them.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from rucket.admin.request import AdminError, AdminRequest, Params, Route, Services
-from rucket.core.records import KeyRow, UserRow
+from rucket.core.records import KeyRow, KeyScope, UserRow
 
 
 def _user(u: UserRow, svc: Services) -> dict[str, Any]:
@@ -18,8 +19,37 @@ def _user(u: UserRow, svc: Services) -> dict[str, Any]:
             "arn": f"arn:aws:iam::000000000000:user/{u.name}"}
 
 
-def _key(k: KeyRow) -> dict[str, Any]:
-    return {"access_key": k.access_key, "user": k.user_name, "enabled": k.enabled, "created_ms": k.created_ms}
+def _key(k: KeyRow, scope: KeyScope | None, now_ms: int) -> dict[str, Any]:
+    expires = scope.expires_ms if scope else None
+    return {"access_key": k.access_key, "user": k.user_name, "enabled": k.enabled, "created_ms": k.created_ms,
+            "expires_ms": expires, "expired": expires is not None and expires <= now_ms,
+            "service_account": bool(scope and scope.policy is not None), "policy": scope.policy if scope else None,
+            "description": scope.description if scope else ""}
+
+
+def _keys(svc: Services, user: str) -> list[dict[str, Any]]:
+    scopes, now = svc.iam.reads.key_scopes_of(user), svc.engine.now_ms()
+    return [_key(k, scopes.get(k.access_key), now) for k in svc.iam.reads.keys_of(user)]
+
+
+def _expiry(body: Any) -> int | None:
+    value = body.get("expires_ms") if isinstance(body, dict) else None
+    if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 0):
+        raise AdminError(400, "InvalidArgument", "expires_ms must be a time in epoch milliseconds, or null")
+    return value
+
+
+def _key_policy(body: Any, svc: Services) -> str | None:
+    """A service account's policy: a JSON document (as text or as an object), checked like any policy."""
+    value = body.get("policy") if isinstance(body, dict) else None
+    if value is None:
+        return None
+    text = value if isinstance(value, str) else json.dumps(value)
+    try:
+        svc.validate_policy(text)
+    except ValueError as exc:
+        raise AdminError(400, "MalformedPolicy", str(exc)) from exc
+    return text
 
 
 def _str(body: Any, name: str, default: str = "") -> str:
@@ -48,7 +78,7 @@ async def get_user(req: AdminRequest, p: Params, svc: Services) -> tuple[int, An
     user = svc.iam.reads.user(p["name"])
     if user is None:
         raise AdminError(404, "NotFound", f"no user {p['name']}")
-    return 200, {**_user(user, svc), "keys": [_key(k) for k in svc.iam.reads.keys_of(user.name)]}
+    return 200, {**_user(user, svc), "keys": _keys(svc, user.name)}
 
 
 async def delete_user(req: AdminRequest, p: Params, svc: Services) -> tuple[int, Any]:
@@ -57,21 +87,30 @@ async def delete_user(req: AdminRequest, p: Params, svc: Services) -> tuple[int,
 
 
 async def list_keys(req: AdminRequest, p: Params, svc: Services) -> tuple[int, Any]:
-    return 200, {"keys": [_key(k) for k in svc.iam.reads.keys_of(p["name"])]}
+    return 200, {"keys": _keys(svc, p["name"])}
 
 
 async def create_key(req: AdminRequest, p: Params, svc: Services) -> tuple[int, Any]:
     body = req.json()
-    ak, sk = await svc.iam.create_key(p["name"], _str(body, "access_key"), _str(body, "secret_key"))
-    return 201, {"access_key": ak, "secret_key": sk, "user": p["name"]}
+    policy = _key_policy(body, svc)
+    ak, sk = await svc.iam.create_key(p["name"], _str(body, "access_key"), _str(body, "secret_key"),
+                                      expires_ms=_expiry(body), policy=policy, description=_str(body, "description"))
+    return 201, {"access_key": ak, "secret_key": sk, "user": p["name"], "service_account": policy is not None}
 
 
 async def update_key(req: AdminRequest, p: Params, svc: Services) -> tuple[int, Any]:
-    enabled = req.json().get("enabled")
-    if not isinstance(enabled, bool):
+    """{"enabled": bool} and/or {"expires_ms": int | null}."""
+    body = req.json()
+    enabled = body.get("enabled") if isinstance(body, dict) else None
+    if enabled is None and not (isinstance(body, dict) and "expires_ms" in body):
+        raise AdminError(400, "InvalidArgument", "give enabled (true or false) or expires_ms")
+    if enabled is not None and not isinstance(enabled, bool):
         raise AdminError(400, "InvalidArgument", "enabled must be true or false")
-    await svc.iam.set_key_enabled(p["access_key"], enabled)
-    return 200, {"access_key": p["access_key"], "enabled": enabled}
+    if "expires_ms" in body:
+        await svc.iam.set_key_expiry(p["access_key"], _expiry(body))
+    if enabled is not None:
+        await svc.iam.set_key_enabled(p["access_key"], enabled)
+    return 200, {"access_key": p["access_key"], **{k: body[k] for k in ("enabled", "expires_ms") if k in body}}
 
 
 async def rotate_key(req: AdminRequest, p: Params, svc: Services) -> tuple[int, Any]:

@@ -46,6 +46,7 @@ class Services:
     validate_policy: Callable[[str], None]  # raises ValueError with the reason
     info: dict[str, Any] = field(default_factory=dict)  # version, start time, config without secrets (views.py)
     lifecycle_status: Callable[[], dict[str, Any]] | None = None  # the worker's last pass (status.py)
+    simulate: Callable[[str, str, str], dict[str, Any]] | None = None  # (principal, action, resource), s3/simulate.py
 
 
 Handler = Callable[[AdminRequest, Params, Services], Awaitable[tuple[int, Any]]]

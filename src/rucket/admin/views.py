@@ -9,6 +9,7 @@ without secrets, the lifecycle worker's last pass) arrive in `Services.info` and
 
 from __future__ import annotations
 
+import shutil
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -33,11 +34,21 @@ def _query_int(req: AdminRequest, name: str, default: int, lo: int, hi: int) -> 
     return value
 
 
+def disk(path: str) -> dict[str, Any]:
+    """Capacity and free space of the filesystem holding `path`, read now (disks fill between calls)."""
+    try:
+        total, used, free = shutil.disk_usage(path)
+    except OSError as exc:
+        return {"path": path, "error": f"{type(exc).__name__}: {exc}"}
+    return {"path": path, "total_bytes": total, "used_bytes": used, "free_bytes": free}
+
+
 async def server_info(req: AdminRequest, p: Params, svc: Services) -> tuple[int, Any]:
     now = svc.engine.now_ms()
     started = int(svc.info.get("started_ms", now))
+    dirs = [str(d) for d in svc.info.get("data_dirs") or [svc.info.get("data_dir", ".")]]
     return 200, {**svc.info, "now_ms": now, "uptime_s": round((now - started) / 1000, 3),
-                 "last_lsn": svc.engine.last_lsn()}
+                 "last_lsn": svc.engine.last_lsn(), "disks": [disk(d) for d in dirs]}
 
 
 async def usage(req: AdminRequest, p: Params, svc: Services) -> tuple[int, Any]:

@@ -7,6 +7,7 @@ ACLs, validation and error codes are the real ones. Only the network hop is skip
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 from collections.abc import Awaitable, Callable, Iterable
@@ -60,6 +61,11 @@ class Reply:
 
     def json(self) -> Any:
         return json.loads(self.body or b"{}")
+
+
+def content_md5(body: bytes) -> dict[str, str]:
+    """The Content-MD5 header S3 requires on configuration PUTs and DeleteObjects."""
+    return {"content-md5": base64.b64encode(hashlib.md5(body).digest()).decode()}
 
 
 @dataclass(frozen=True)

@@ -47,6 +47,12 @@ class Request:
             return {}
         return dict(parse_qsl(self.body.decode("utf-8", "replace"), keep_blank_values=True))
 
+    def form_pairs(self) -> list[tuple[str, str]]:
+        """Every field in order, repeated names included (checkbox selections)."""
+        if "application/x-www-form-urlencoded" not in self.headers.get("content-type", ""):
+            return []
+        return parse_qsl(self.body.decode("utf-8", "replace"), keep_blank_values=True)
+
     def json(self) -> Any:
         try:
             return json.loads(self.body or b"{}")

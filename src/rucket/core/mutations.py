@@ -22,7 +22,7 @@ from typing import Any
 from rucket.core.events import StorageEvent
 from rucket.core.model import Bucket, ObjectVersion
 from rucket.core.multipart import Completed, Part, Upload
-from rucket.core.records import KeyRow, KmsVersionRow, LockRow, UserRow
+from rucket.core.records import KeyRow, KeyScope, KmsVersionRow, LockRow, UserRow
 
 
 # ---- mutations: configuration (ConfigStore) ------------------------------------------
@@ -57,6 +57,13 @@ class DeleteUser:
 @dataclass(frozen=True)
 class PutKey:
     key: KeyRow
+
+
+@dataclass(frozen=True)
+class PutKeyScope:
+    """Set a key's expiry / service-account policy (it goes with its key)."""
+
+    scope: KeyScope
 
 
 @dataclass(frozen=True)
@@ -195,7 +202,8 @@ class DropEvents:
     lsns: tuple[int, ...]
 
 
-Mutation = (PutBucket | DeleteBucket | PutUser | DeleteUser | PutKey | DeleteKey | PutPolicy | DeletePolicy
+Mutation = (PutBucket | DeleteBucket | PutUser | DeleteUser | PutKey | PutKeyScope | DeleteKey | PutPolicy
+            | DeletePolicy
             | PutAttachment | DeleteAttachment | PutKmsKey | PutKmsVersion | PutVersion | DeleteVersion | PutTags
             | PutLock | PutObjectAcl | PutUpload | DeleteUpload | PutPart | DeletePart | PutCompleted | DropEvents)
 

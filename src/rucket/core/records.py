@@ -32,6 +32,16 @@ class KeyRow:
 
 
 @dataclass(frozen=True)
+class KeyScope:
+    """What narrows one access key: an expiry, and for a service account its own policy."""
+
+    access_key: str
+    expires_ms: int | None  # None: never
+    policy: str | None  # None: a plain key of its user; a document: a service account
+    description: str = ""
+
+
+@dataclass(frozen=True)
 class KmsKeyRow:
     key_id: str
     description: str

@@ -32,11 +32,12 @@ from rucket.core.mutations import (
     Precondition,
     PutAttachment,
     PutKey,
+    PutKeyScope,
     PutPolicy,
     PutUser,
     UserExists,
 )
-from rucket.core.records import KeyRow, UserRow
+from rucket.core.records import KeyRow, KeyScope, UserRow
 from rucket.engine import writes
 from rucket.engine.secrets import SecretBox
 from rucket.engine.store import Store
@@ -70,6 +71,7 @@ class Identity:
     access_key: str
     secret: str
     policies: tuple[str, ...]
+    key_policy: str | None = None  # a service account's own policy: it narrows `policies`, never widens
 
 
 @dataclass(frozen=True)
@@ -108,12 +110,15 @@ class Iam:
         found = self.reads.key_with_user(access_key)
         if found is None or not found[0].enabled:
             return None
+        scope = self.reads.key_scope(access_key)
+        if scope is not None and scope.expires_ms is not None and scope.expires_ms <= self.s.clock.now_ms():
+            return None  # expired: as unknown as a deleted key
         key, user = found
         secret = self._plain.get(key.secret_enc)
         if secret is None:
             secret = self._plain[key.secret_enc] = self.box.open(key.access_key, key.secret_enc)
         return Identity(user.name, user.canonical_id, user.display_name, user.email, access_key, secret,
-                        tuple(self.reads.policy_documents_of(user.name)))
+                        tuple(self.reads.policy_documents_of(user.name)), scope.policy if scope else None)
 
     def user_by_canonical_id(self, canonical_id: str) -> UserRow | None:
         return self.reads.user_by_canonical_id(canonical_id)
@@ -135,12 +140,18 @@ class Iam:
                           IamNotFound(f"no user {name}"))
 
     # ---- keys ---------------------------------------------------------------
-    async def create_key(self, user: str, access_key: str = "", secret: str = "") -> tuple[str, str]:
-        """A new enabled key for `user`; the secret is returned once and stored sealed."""
+    async def create_key(self, user: str, access_key: str = "", secret: str = "", *, expires_ms: int | None = None,
+                         policy: str | None = None, description: str = "") -> tuple[str, str]:
+        """A new enabled key for `user`; the secret is returned once and stored sealed. With
+        `policy` it is a service account: the key can do only what both its user's policies and
+        this (already validated) policy allow. With `expires_ms` it stops working at that time."""
         ak, sk = access_key or new_access_key(), secret or new_secret()
         row = KeyRow(ak, user, self.box.seal(ak, sk), True, self.s.clock.now_ms())
-        await self._apply([PutKey(row)], [UserExists(user), KeyExists(ak, False)],
-                          self._event("key-created", user=user, access_key=ak),
+        scope = KeyScope(ak, expires_ms, policy, description) \
+            if expires_ms is not None or policy is not None or description else None
+        await self._apply([PutKey(row), *([PutKeyScope(scope)] if scope is not None else [])],
+                          [UserExists(user), KeyExists(ak, False)],
+                          self._event("key-created", user=user, access_key=ak, service_account=policy is not None),
                           IamNotFound(f"no user {user}"), IamConflict(f"access key {ak} exists"))
         return ak, sk
 
@@ -156,6 +167,13 @@ class Iam:
                           self._event("key-enabled" if enabled else "key-disabled", access_key=access_key),
                           IamNotFound(f"no access key {access_key}"))
 
+    async def set_key_expiry(self, access_key: str, expires_ms: int | None) -> None:
+        self._key(access_key)
+        old = self.reads.key_scope(access_key) or KeyScope(access_key, None, None)
+        await self._apply([PutKeyScope(dataclasses.replace(old, expires_ms=expires_ms))], [KeyExists(access_key)],
+                          self._event("key-expiry-set", access_key=access_key, expires_ms=expires_ms),
+                          IamNotFound(f"no access key {access_key}"))
+
     async def delete_key(self, access_key: str) -> None:
         await self._apply([DeleteKey(access_key)], [KeyExists(access_key)],
                           self._event("key-deleted", access_key=access_key), IamNotFound(f"no access key {access_key}"))
@@ -165,7 +183,10 @@ class Iam:
         ak, sk = new_access_key(), new_secret()
         old = self._key(access_key)
         new = KeyRow(ak, old.user_name, self.box.seal(ak, sk), True, self.s.clock.now_ms())
-        await self._apply([PutKey(new), PutKey(dataclasses.replace(old, enabled=False))], [KeyExists(access_key)],
+        scope = self.reads.key_scope(access_key)  # a service account stays one
+        moved = [PutKeyScope(dataclasses.replace(scope, access_key=ak))] if scope is not None else []
+        await self._apply([PutKey(new), *moved, PutKey(dataclasses.replace(old, enabled=False))],
+                          [KeyExists(access_key)],
                           self._event("key-rotated", user=old.user_name, access_key=access_key, new_access_key=ak),
                           IamNotFound(f"no access key {access_key}"))
         return ak, sk

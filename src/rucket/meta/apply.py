@@ -160,6 +160,7 @@ APPLY: dict[type[Any], Callable[[_Run, Any], None]] = {
     m.PutUser: lambda run, mu: iam_sql.tx_upsert_user(run.tx, mu.user),
     m.DeleteUser: lambda run, mu: _require(run.tx, iam_sql.tx_delete_user(run.tx, mu.name)),
     m.PutKey: lambda run, mu: iam_sql.tx_put_key(run.tx, mu.key),
+    m.PutKeyScope: lambda run, mu: iam_sql.tx_put_key_scope(run.tx, mu.scope),
     m.DeleteKey: lambda run, mu: _require(run.tx, iam_sql.tx_delete_key(run.tx, mu.access_key)),
     m.PutPolicy: lambda run, mu: iam_sql.tx_put_policy(run.tx, mu.name, mu.document, mu.created_ms),
     m.DeletePolicy: lambda run, mu: _require(run.tx, iam_sql.tx_delete_policy(run.tx, mu.name)),

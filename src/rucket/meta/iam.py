@@ -10,7 +10,7 @@ import json
 import sqlite3
 from typing import Any
 
-from rucket.core.records import KeyRow, UserRow
+from rucket.core.records import KeyRow, KeyScope, UserRow
 from rucket.meta.tx import Tx
 
 _USER_COLS = "u.name, u.canonical_id, u.display_name, u.email, u.source, u.created_ms"
@@ -34,6 +34,12 @@ class IamReads:
 
     def _c(self) -> sqlite3.Connection:
         return self._r()
+
+    def key_scope(self, access_key: str) -> KeyScope | None:
+        return key_scope(self._c(), access_key)
+
+    def key_scopes_of(self, user_name: str) -> dict[str, KeyScope]:
+        return scopes_of(self._c(), user_name)
 
     def iam_key(self, access_key: str) -> KeyRow | None:
         row = self._c().execute(f"SELECT {_KEY_COLS} FROM iam_keys k WHERE access_key=?", (access_key,)).fetchone()
@@ -157,3 +163,31 @@ def tx_detach(tx: Tx, user_name: str, policy_name: str) -> bool:
 
 def tx_put_object_acl(tx: Tx, row_id: int, acl: dict[str, Any]) -> None:
     tx.c.execute("INSERT OR REPLACE INTO object_acls VALUES (?,?)", (row_id, json.dumps(acl, separators=(",", ":"))))
+
+
+# ---- key scope: expiry and service-account policies (migration 0010) --------------------------
+def _scope(row: tuple[Any, ...]) -> KeyScope:
+    return KeyScope(row[0], row[1], row[2], row[3])
+
+
+def key_scope(conn: sqlite3.Connection, access_key: str) -> KeyScope | None:
+    row = conn.execute("SELECT access_key, expires_ms, policy, description FROM iam_key_scope "
+                            "WHERE access_key=?", (access_key,)).fetchone()
+    return _scope(row) if row else None
+
+
+def scopes_of(conn: sqlite3.Connection, user_name: str) -> dict[str, KeyScope]:
+    rows = conn.execute("SELECT s.access_key, s.expires_ms, s.policy, s.description FROM iam_key_scope s "
+                             "JOIN iam_keys k ON k.access_key = s.access_key WHERE k.user_name=?", (user_name,))
+    return {r[0]: _scope(r) for r in rows}
+
+
+def tx_put_key_scope(tx: Tx, s: KeyScope) -> None:
+    tx.c.execute("INSERT OR REPLACE INTO iam_key_scope VALUES (?,?,?,?)",
+                 (s.access_key, s.expires_ms, s.policy, s.description))
+
+
+def tx_key_scope(tx: Tx, access_key: str) -> KeyScope | None:
+    row = tx.c.execute("SELECT access_key, expires_ms, policy, description FROM iam_key_scope WHERE access_key=?",
+                       (access_key,)).fetchone()
+    return _scope(row) if row else None

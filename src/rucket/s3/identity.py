@@ -16,7 +16,7 @@ from rucket.s3.request import User
 
 def user_of(identity: Identity) -> User:
     return User(identity.canonical_id, identity.display_name, identity.access_key, identity.secret,
-                name=identity.name, email=identity.email, policies=identity.policies)
+                name=identity.name, email=identity.email, policies=identity.policies, key_policy=identity.key_policy)
 
 
 class Identities:

@@ -105,8 +105,9 @@ class Decisions:
 
     def key(self, user: User | None, action: str, bucket: Bucket | None, key: str,
             version_id: str | None, target: Target = Target.OBJECT) -> tuple[object, ...] | None:
-        if action in ACL_WRITE_ACTIONS or (user is not None and user.policies) or bucket_policy(bucket) is not None:
-            return None
+        if action in ACL_WRITE_ACTIONS or (user is not None and (user.policies or user.key_policy)) \
+                or bucket_policy(bucket) is not None:
+            return None  # a service account shares its user's id: never answer it from the user's memo
         return (user.id if user else None, action, target, bucket.name if bucket else "", key, version_id)
 
     def get(self, memo_key: tuple[object, ...]) -> Decision | None:

@@ -34,6 +34,7 @@ class User:
     name: str = ""  # IAM user name (ARN arn:aws:iam::000000000000:user/<name>); the access key if unset
     email: str = ""
     policies: tuple[str, ...] = ()  # attached identity policy documents (JSON), see s3/iam
+    key_policy: str | None = None  # a service account key's own policy: narrows `policies` (s3/iam/evaluate.py)
 
     @property
     def owner(self) -> Owner:

@@ -163,6 +163,31 @@ def test_identity_policy_allows_and_denies() -> None:
     assert not ask(User("owner", "owner", "owner", "s", policies=(deny,)), "s3:GetObject", bucket())
 
 
+def _ident(action: str, resource: str = "arn:aws:s3:::b/*", effect: str = "Allow") -> str:
+    return json.dumps({"Version": "2012-10-17",
+                       "Statement": [{"Effect": effect, "Action": action, "Resource": resource}]})
+
+
+@pytest.mark.parametrize(("user_policy", "key_policy", "action", "allowed"), [
+    pytest.param(_ident("s3:*"), _ident("s3:GetObject"), "s3:GetObject", True, id="both-allow"),
+    pytest.param(_ident("s3:*"), _ident("s3:GetObject"), "s3:PutObject", False, id="key-policy-silent"),
+    pytest.param(_ident("s3:GetObject"), _ident("s3:*"), "s3:PutObject", False, id="never-widens"),
+    pytest.param(_ident("s3:*"), _ident("s3:*", effect="Deny"), "s3:GetObject", False, id="key-policy-denies"),
+    pytest.param(_ident("s3:*"), None, "s3:PutObject", True, id="plain-key"),
+])
+def test_service_account_policy_narrows_its_user(user_policy: str, key_policy: str | None, action: str,
+                                                 allowed: bool) -> None:
+    sa = User("alt", "alt", "AKSA", "s", name="alt", policies=(user_policy,), key_policy=key_policy)
+    assert ask(sa, action, bucket()) is allowed
+
+
+def test_service_account_of_the_bucket_owner_is_narrowed_too() -> None:
+    """Ownership allows the owner's plain key everything; its service account only what its policy says."""
+    sa = User("owner", "owner", "AKSA", "s", name="owner", key_policy=_ident("s3:GetObject"))
+    assert ask(sa, "s3:GetObject", bucket()) and not ask(sa, "s3:DeleteObject", bucket())
+    assert ask(OWNER, "s3:DeleteObject", bucket())
+
+
 @pytest.mark.parametrize(("condition", "ctx", "expected"), [
     pytest.param({"IpAddress": {"aws:SourceIp": "10.0.0.0/8"}}, {"ip": "10.1.2.3"}, True, id="ip-in"),
     pytest.param({"IpAddress": {"aws:SourceIp": "10.0.0.0/8"}}, {"ip": "192.168.1.1"}, False, id="ip-out"),

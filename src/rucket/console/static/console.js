@@ -24,6 +24,19 @@ document.addEventListener("click", (ev) => {
   area.focus();
 });
 
+// copy buttons: the text of the input named by data-copy goes to the clipboard
+document.addEventListener("click", async (ev) => {
+  const btn = ev.target.closest("[data-copy]");
+  if (!btn) return;
+  const input = document.getElementById(btn.dataset.copy);
+  const status = document.getElementById("copy-status");
+  input.select();
+  let ok = false;
+  try { await navigator.clipboard.writeText(input.value); ok = true; } catch (e) { ok = document.execCommand("copy"); }
+  if (status) status.textContent = ok ? "Copied" : "Press Ctrl+C to copy";
+  btn.dataset.copied = ok ? "1" : "0";
+});
+
 // ---- uploads ------------------------------------------------------------------------------
 async function presign(body) {
   const r = await fetch(consolePrefix() + "/api/presign", {
@@ -151,6 +164,68 @@ function initUpload() {
   });
 }
 
+// ---- find, select, bulk ---------------------------------------------------------------------
+function initBrowse() {
+  const table = document.getElementById("objects");
+  const filter = document.getElementById("filter");
+  if (!table || !filter) return;
+  const rows = () => Array.from(table.querySelectorAll("tr.object, tr.folder"));
+  const applyFilter = () => {  // client-side substring over the rows of this page
+    const text = filter.value.trim().toLowerCase();
+    let shown = 0;
+    for (const r of rows()) {
+      const hit = !text || r.dataset.name.toLowerCase().includes(text);
+      r.classList.toggle("hidden", !hit);
+      if (hit) shown++;
+    }
+    document.getElementById("no-match").classList.toggle("hidden", shown > 0 || rows().length === 0);
+  };
+  const initial = filter.value;
+  filter.addEventListener("input", () => { if (filter.value !== initial) applyFilter(); });
+  const picks = () => Array.from(table.querySelectorAll("input.pick-row"));
+  const update = () => {
+    const n = picks().filter((c) => c.checked).length;
+    document.getElementById("selected-count").textContent = n + " selected";
+    document.getElementById("delete-selected").disabled = n === 0;
+    document.getElementById("zip-selected").disabled = n === 0;
+  };
+  table.addEventListener("change", (ev) => {
+    if (ev.target.id === "select-all") {
+      for (const c of picks()) if (!c.closest("tr").classList.contains("hidden")) c.checked = ev.target.checked;
+    }
+    update();
+  });
+  document.getElementById("zip-selected").addEventListener("click", (ev) => zipSelection(ev.target, picks()));
+  update();
+}
+
+async function zipSelection(button, picks) {
+  const status = document.getElementById("zip-status");
+  const chosen = picks.filter((c) => c.checked);
+  const body = {bucket: button.dataset.bucket, prefix: button.dataset.prefix,
+                keys: chosen.filter((c) => c.name === "key").map((c) => c.value),
+                prefixes: chosen.filter((c) => c.name === "prefix").map((c) => c.value)};
+  button.disabled = true;
+  try {
+    const r = await fetch(consolePrefix() + "/api/zip", {method: "POST", credentials: "same-origin",
+      headers: {"content-type": "application/json", "x-csrf-token": csrf()}, body: JSON.stringify(body)});
+    const data = await r.json();
+    if (!r.ok) throw new Error(data.error || ("HTTP " + r.status));
+    const blob = await buildZip(data.files, (i, f) => { status.textContent = `zipping ${i + 1}/${data.files.length}: ${f.name}`; });
+    const a = document.createElement("a");
+    a.href = URL.createObjectURL(blob);
+    a.download = (body.prefix ? body.prefix.replace(/\/$/, "").split("/").pop() : body.bucket) + ".zip";
+    document.body.appendChild(a); a.click(); a.remove();
+    status.textContent = `${data.files.length} files zipped`;
+    status.dataset.done = String(data.files.length);
+  } catch (err) {
+    status.textContent = "zip failed: " + err.message;
+    status.dataset.done = "error";
+  } finally {
+    button.disabled = false;
+  }
+}
+
 // ---- metrics ------------------------------------------------------------------------------
 function parseProm(text) {
   const out = [];
@@ -268,8 +343,9 @@ function initMetrics() {
              [...byLabel(samples, "rucket_s3_requests_total", "operation")].sort((a, b) => b[1] - a[1]).slice(0, 14), 1200);
     prev = now;
   };
-  tick();
+  // two samples right away, so the rate charts have a line on first load instead of an empty frame
+  tick().then(() => setTimeout(tick, 400));
   setInterval(tick, Number(box.dataset.interval) || 2000);
 }
 
-document.addEventListener("DOMContentLoaded", () => { initUpload(); initMetrics(); });
+document.addEventListener("DOMContentLoaded", () => { initUpload(); initMetrics(); initBrowse(); });

@@ -31,4 +31,13 @@ def s3_time(text: str) -> str:
     return text.replace("T", " ").split(".")[0].rstrip("Z") + " UTC" if text else "—"
 
 
-FILTERS: dict[str, Callable[..., str]] = {"size": size, "when": when, "s3time": s3_time}
+def duration(seconds: Any) -> str:
+    """Uptime as people say it: 3d 4h, 2h 5m, 4m 10s, 12s."""
+    s = int(float(seconds or 0))
+    d, h, m = s // 86400, s % 86400 // 3600, s % 3600 // 60
+    parts = [(d, "d"), (h, "h"), (m, "m"), (s % 60, "s")]
+    first = next((i for i, (n, _) in enumerate(parts) if n), 3)
+    return " ".join(f"{n}{unit}" for n, unit in parts[first:first + 2])
+
+
+FILTERS: dict[str, Callable[..., str]] = {"size": size, "when": when, "s3time": s3_time, "duration": duration}

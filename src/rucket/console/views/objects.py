@@ -50,14 +50,38 @@ async def _listing(ctx: Ctx, bucket: str, prefix: str, token: str) -> dict[str, 
             "error": "", "status": 200}
 
 
+async def _version_listing(ctx: Ctx, bucket: str, prefix: str, token: str) -> dict[str, Any]:
+    """The "show versions" listing: every version and delete marker under the prefix, one row each."""
+    key_marker, _, vid_marker = token.partition("\n")
+    query = [("versions", ""), ("delimiter", "/"), ("max-keys", str(PAGE_KEYS)), ("prefix", prefix),
+             ("key-marker", key_marker), ("version-id-marker", vid_marker)]
+    reply = await ctx.s3("GET", object_path(bucket), [q for q in query if q[1] or q[0] == "versions"])
+    if not reply.ok:
+        return {"error": reply.error(), "status": reply.status, "folders": [], "objects": []}
+    root = reply.xml()
+    rows = [{"key": el.findtext("Key") or "", "size": int(el.findtext("Size") or 0),
+             "modified": el.findtext("LastModified") or "", "version": el.findtext("VersionId") or "",
+             "latest": el.findtext("IsLatest") == "true", "marker": el.tag == "DeleteMarker"}
+            for el in root if el.tag in ("Version", "DeleteMarker")]
+    nxt = ""
+    if root.findtext("IsTruncated") == "true":
+        nxt = f"{root.findtext('NextKeyMarker') or ''}\n{root.findtext('NextVersionIdMarker') or ''}"
+    return {"folders": [p.findtext("Prefix") or "" for p in root.iter("CommonPrefixes")], "objects": rows,
+            "next": nxt, "error": "", "status": 200}
+
+
 async def browse(ctx: Ctx) -> Page:
+    """`search` narrows the listing server-side (a longer prefix); the page's script then filters
+    the rows it shows by substring as the user types."""
     bucket, q = ctx.params["bucket"], ctx.req.query
-    prefix = q.get("prefix", "")
+    prefix, search, versions = q.get("prefix", ""), q.get("search", ""), q.get("versions") == "1"
     if folder := q.get("folder", "").strip().strip("/"):  # "new folder": a prefix to upload into
         return Page.redirect(url(f"{CONSOLE}/b/{bucket}", prefix=f"{prefix}{folder}/"))
-    listing = await _listing(ctx, bucket, prefix, q.get("token", ""))
-    return ctx.render("browse.html", listing.pop("status"), bucket=bucket, prefix=prefix,
-                      crumbs=crumbs(bucket, prefix), token=q.get("token", ""), **listing)
+    lister = _version_listing if versions else _listing
+    listing = await lister(ctx, bucket, prefix + search, q.get("token", ""))
+    return ctx.render("browse.html", listing.pop("status"), bucket=bucket, prefix=prefix, search=search,
+                      show_versions=versions, crumbs=crumbs(bucket, prefix), token=q.get("token", ""),
+                      deleted=q.get("deleted", ""), **listing)
 
 
 def kind_of(content_type: str, key: str) -> tuple[str, str]:
@@ -72,29 +96,12 @@ def kind_of(content_type: str, key: str) -> tuple[str, str]:
     return "", ctype
 
 
-async def show_object(ctx: Ctx) -> Page:
-    bucket, key = ctx.params["bucket"], ctx.req.query.get("key", "")
-    head = await ctx.s3("HEAD", object_path(bucket, key))
-    if not head.ok:
-        return ctx.render("error.html", head.status, message=f"{key}: HTTP {head.status}")
-    (kind, ctype), text = kind_of(head.headers.get("content-type", ""), key), ""
-    if kind == "text":
-        got = await ctx.s3("GET", object_path(bucket, key), headers={"range": f"bytes=0-{PREVIEW_BYTES - 1}"})
-        text = got.body.decode("utf-8", "replace") if got.ok else got.error()
-    image = ctx.presign("GET", bucket, key, [("response-content-type", ctype)], expires=600) if kind == "image" else ""
-    meta = {k: v for k, v in head.headers.items() if k.startswith(("content-", "x-amz-meta-", "x-amz-version"))
-            or k in ("etag", "last-modified", "cache-control", "expires")}
-    size = int(head.headers.get("content-length", "0"))
-    return ctx.render("object.html", bucket=bucket, key=key, kind=kind, text=text, image=image, meta=meta,
-                      size=size, truncated=kind == "text" and size > PREVIEW_BYTES,
-                      parent=key.rsplit("/", 1)[0] + "/" if "/" in key else "", crumbs=crumbs(bucket, key))
-
-
 async def download(ctx: Ctx) -> Page:
-    bucket, key = ctx.params["bucket"], ctx.req.query.get("key", "")
+    bucket, key, version = ctx.params["bucket"], ctx.req.query.get("key", ""), ctx.req.query.get("version", "")
     name = key.rsplit("/", 1)[-1] or "download"
     disposition = f"attachment; filename*=UTF-8''{quote(name, safe='')}"
-    return Page.redirect(ctx.presign("GET", bucket, key, [("response-content-disposition", disposition)]))
+    params = [("response-content-disposition", disposition), *([("versionId", version)] if version else [])]
+    return Page.redirect(ctx.presign("GET", bucket, key, params))
 
 
 async def delete_object(ctx: Ctx) -> Page:
@@ -104,8 +111,8 @@ async def delete_object(ctx: Ctx) -> Page:
     if not reply.ok:
         listing = await _listing(ctx, bucket, parent, "")
         listing.update(error=reply.error(), status=reply.status)
-        return ctx.render("browse.html", listing.pop("status"), bucket=bucket, prefix=parent,
-                          crumbs=crumbs(bucket, parent), token="", **listing)
+        return ctx.render("browse.html", listing.pop("status"), bucket=bucket, prefix=parent, search="",
+                          show_versions=False, crumbs=crumbs(bucket, parent), token="", deleted="", **listing)
     return Page.redirect(url(f"{CONSOLE}/b/{bucket}", prefix=parent))
 
 
@@ -145,7 +152,6 @@ async def presign_api(ctx: Ctx) -> Page:
 
 ROUTES = (
     Route("GET", "/b/{bucket}", browse),
-    Route("GET", "/b/{bucket}/object", show_object),
     Route("GET", "/b/{bucket}/download", download),
     Route("POST", "/b/{bucket}/object/delete", delete_object),
     Route("POST", "/api/presign", presign_api),

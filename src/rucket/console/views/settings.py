@@ -7,15 +7,14 @@ text the user typed so it can be fixed in place. An empty editor deletes the con
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import json
 from dataclasses import dataclass
 from typing import Any
 
-from rucket.console.client import Reply
+from rucket.console.client import Reply, content_md5
 from rucket.console.context import Ctx
 from rucket.console.shapes import CORS, LIFECYCLE, Shape, ShapeError, from_xml, to_xml
+from rucket.console.views import bucket_panels
 from rucket.console.web import Page, Route, url
 from rucket.core.paths import CONSOLE
 from rucket.s3.auth.client import object_path
@@ -80,7 +79,12 @@ async def settings_page(ctx: Ctx, bucket: str, status: int = 200, **override: di
     (the user's rejected text and the server's error)."""
     editors = {name: override.get(name) or await _current(ctx, bucket, e) for name, e in EDITORS.items()}
     versioning = override.get("versioning") or await _versioning(ctx, bucket)
+    panels = {name: override.get(name) or await bucket_panels.current(ctx, bucket, p)
+              for name, p in bucket_panels.PANELS.items()}
     return ctx.render("settings.html", status, bucket=bucket, editors=editors, meta=EDITORS, versioning=versioning,
+                      panels=panels, kms_keys=await bucket_panels.kms_keys(ctx), pab_flags=bucket_panels.PAB_FLAGS,
+                      lock_modes=bucket_panels.LOCK_MODES, lock_units=bucket_panels.LOCK_UNITS,
+                      algorithms=bucket_panels.ALGORITHMS, max_tags=bucket_panels.MAX_TAGS,
                       saved=ctx.req.query.get("saved", ""), delete_error=override.get("delete", {}).get("error", ""))
 
 
@@ -88,15 +92,12 @@ async def show_settings(ctx: Ctx) -> Page:
     return await settings_page(ctx, ctx.params["bucket"])
 
 
-def _md5(body: bytes) -> dict[str, str]:
-    return {"content-md5": base64.b64encode(hashlib.md5(body).digest()).decode()}
-
 
 async def save_versioning(ctx: Ctx) -> Page:
     bucket, status = ctx.params["bucket"], ctx.req.form().get("status", "")
     body = (f'<VersioningConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Status>{status}</Status>'
             "</VersioningConfiguration>").encode() if status in ("Enabled", "Suspended") else b"<bad/>"
-    reply = await ctx.s3("PUT", object_path(bucket), [("versioning", "")], body, _md5(body))
+    reply = await ctx.s3("PUT", object_path(bucket), [("versioning", "")], body, content_md5(body))
     if not reply.ok:
         return await settings_page(ctx, bucket, reply.status,
                                    versioning={"status": status, "error": reply.error(), "readable": True})
@@ -111,11 +112,13 @@ async def _save(ctx: Ctx, bucket: str, editor: Editor, text: str) -> Reply | str
         body = editor.encode(text)
     except ShapeError as exc:
         return str(exc)
-    return await ctx.s3("PUT", object_path(bucket), [(editor.subresource, "")], body, _md5(body))
+    return await ctx.s3("PUT", object_path(bucket), [(editor.subresource, "")], body, content_md5(body))
 
 
 async def save_document(ctx: Ctx) -> Page:
     bucket, kind = ctx.params["bucket"], ctx.params["kind"]
+    if (panel := bucket_panels.PANELS.get(kind)) is not None:
+        return await _save_panel(ctx, bucket, kind, panel)
     editor = EDITORS.get(kind)
     if editor is None:
         return Page.text("no such setting", 404)
@@ -124,6 +127,15 @@ async def save_document(ctx: Ctx) -> Page:
     if isinstance(result, str) or not result.ok:
         error, status = (result, 400) if isinstance(result, str) else (result.error(), result.status)
         return await settings_page(ctx, bucket, status, **{kind: {"text": text, "error": error, "readable": True}})
+    return Page.redirect(url(f"{CONSOLE}/b/{bucket}/settings", saved=kind))
+
+
+async def _save_panel(ctx: Ctx, bucket: str, kind: str, panel: bucket_panels.Panel) -> Page:
+    form = ctx.req.form()
+    reply = await bucket_panels.save(ctx, bucket, panel, form)
+    if not reply.ok:
+        state = {**panel.typed(form), "error": reply.error(), "readable": True}
+        return await settings_page(ctx, bucket, reply.status, **{kind: state})
     return Page.redirect(url(f"{CONSOLE}/b/{bucket}/settings", saved=kind))
 
 

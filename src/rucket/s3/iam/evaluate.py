@@ -128,6 +128,27 @@ def _policies(req: AccessRequest) -> tuple[list[tuple[str, Policy]], Policy | No
 
 
 def decide(req: AccessRequest) -> Decision:
+    """The decision for the user, then narrowed by its key's own policy (a service account)."""
+    decision = _decide_for_user(req)
+    key_policy = req.user.key_policy if req.user is not None else None
+    if not decision.allowed or key_policy is None:
+        return decision
+    return _narrowed(req, decision, parse_cached(key_policy, False))
+
+
+def _narrowed(req: AccessRequest, decision: Decision, policy: Policy) -> Decision:
+    """A service account may do what its user may AND its own policy allows, as AWS intersects
+    identity and session policies: an explicit Deny there wins, no Allow there denies."""
+    scoped = [("service account policy", policy)]
+    if (deny := _first(scoped, req, allow=False)) is not None:
+        return Decision(False, f"explicit Deny in {deny}")
+    if (why := _first(scoped, req, allow=True)) is None:
+        return Decision(False, f"the service account policy does not allow {req.action} (its user may: "
+                               f"{decision.reason})")
+    return Decision(True, f"{decision.reason}, within the {why}")
+
+
+def _decide_for_user(req: AccessRequest) -> Decision:
     bucket = req.bucket
     if bucket is None and req.target is not Target.SERVICE and req.action != "s3:createbucket":
         return Decision(True, "no such bucket: the handler answers NoSuchBucket")
