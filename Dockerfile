@@ -24,7 +24,9 @@ VOLUME ["/data"]
 EXPOSE 9000
 USER rucket
 WORKDIR /data
+# The probe speaks HTTPS when TLS is configured through RUCKET_TLS_CERT (use the variables, not the flags, here);
+# it checks liveness of the local process, so the certificate is not verified.
 HEALTHCHECK --interval=15s --timeout=5s --start-period=10s --retries=3 \
-  CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:9000/minio/health/live', timeout=4)"]
+  CMD ["python", "-c", "import os, ssl, urllib.request as u; s = 'https' if os.environ.get('RUCKET_TLS_CERT') else 'http'; u.urlopen(s + '://127.0.0.1:9000/minio/health/live', timeout=4, context=ssl._create_unverified_context())"]
 ENTRYPOINT ["rucket"]
 CMD ["serve", "--address", "0.0.0.0:9000", "--data-dir", "/data"]

@@ -49,6 +49,7 @@ cluster-deps:
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check src tests bench
+	$(VENV)/bin/mypy  # --strict over src/, settings in pyproject.toml [tool.mypy]
 
 bench: $(STAMP)
 	$(PY) bench/run.py $(ARGS)

@@ -146,10 +146,13 @@ def backup(data_dir: Path, dest: Path, *, fsync: bool = True, clock: Callable[[]
     stats = Stats()
     try:
         for stats.attempts in range(1, ATTEMPTS + 1):
-            if not _one_pass(data_dir, dest, stats, fsync):
+            missing = _one_pass(data_dir, dest, stats, fsync)
+            if not missing:
                 break
         else:
-            raise BackupError(f"blobs kept vanishing under the snapshot after {ATTEMPTS} attempts; retry")
+            raise BackupError(f"{len(missing)} blob(s) meta.db references are missing from {data_dir} (e.g. "
+                              f"{data_dir / blob_relpath(min(missing))}) after {ATTEMPTS} attempts: if the server "
+                              f"is stopped the data dir is damaged, run `rucket fsck --data-dir {data_dir}`")
         if (data_dir / KEY).exists():
             _place(data_dir / KEY, dest / KEY, Stats(), fsync)
         stats.blobs, stats.bytes = len(stats.sizes), sum(stats.sizes.values())
@@ -234,12 +237,19 @@ def restore(src: Path, data_dir: Path, *, fsync: bool = True, clock: Callable[[]
             _place(src / blob_relpath(blob_id), data_dir / blob_relpath(blob_id), stats, fsync)
         (data_dir / "tmp").mkdir(exist_ok=True)
         (data_dir / "blobs").mkdir(exist_ok=True)
-        shutil.copyfile(src / META, data_dir / META)  # copied, never linked: the server will write to it
         if (src / KEY).exists():
             shutil.copyfile(src / KEY, data_dir / KEY)
             os.chmod(data_dir / KEY, 0o600)
+        staged = data_dir / (META + ".restoring")
+        shutil.copyfile(src / META, staged)  # copied, never linked: the server will write to it
         if fsync:
-            _fsync_file(data_dir / META)
+            _fsync_file(staged)
+            if (data_dir / KEY).exists():
+                _fsync_file(data_dir / KEY)
+            for d in {(data_dir / blob_relpath(b)).parent for b in sizes}:
+                fsync_dir(d)
+        os.replace(staged, data_dir / META)  # last: a restore killed before this leaves no meta.db to serve
+        if fsync:
             fsync_dir(data_dir)
         stats.blobs, stats.bytes, stats.sizes = len(sizes), sum(sizes.values()), dict(sizes)
         stats.meta_bytes = (data_dir / META).stat().st_size

@@ -80,12 +80,7 @@ def serve(address: str | None, port: int | None, data_dir: str | None, config_fi
     if port is not None:
         host = cfg.host
         cfg = config.Config(**{**cfg.__dict__, "address": f"{host}:{port or server.free_port(host)}"})
-    try:
-        files = tls.configured(cfg.tls_cert, cfg.tls_key)
-        if files is not None:
-            tls.check(files)
-    except tls.TlsFileError as exc:
-        raise click.ClickException(f"cannot start: {exc}") from exc
+    files = _tls_files(cfg)
     _warnings(cfg, data_dir)
     lock_fd = _lock_data_dir(Path(cfg.data_dir))
     try:
@@ -116,6 +111,17 @@ def _lock_data_dir(data_dir: Path) -> int:
     except dirlock.DataDirInUse as exc:
         click.secho(f"ERROR: {exc}", fg="red", err=True)
         sys.exit(EXIT_IN_USE)
+
+
+def _tls_files(cfg: config.Config) -> tls.TlsFiles | None:
+    """The checked certificate/key pair, or None for plain HTTP; a bad file stops start-up naming it."""
+    try:
+        files = tls.configured(cfg.tls_cert, cfg.tls_key)
+        if files is not None:
+            tls.check(files)
+    except tls.TlsFileError as exc:
+        raise click.ClickException(f"cannot start: {exc}") from exc
+    return files
 
 
 def _warnings(cfg: config.Config, data_dir_flag: str | None) -> None:

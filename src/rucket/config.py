@@ -22,28 +22,30 @@ class UserConfig:
     id: str = ""  # canonical user id; defaults to the access key
     display_name: str = ""
     email: str = ""  # resolves ACL grants by e-mail address (x-amz-grant-*: emailAddress=...)
+    own_account: bool = True  # the root of an account of its own (s3-tests alt/tenant); False: an IAM user
+    # inside the root's account (what it creates belongs to the root's account; it needs policies)
 
 
 @dataclass(frozen=True)
 class Config:
-    address: str = DEFAULT_ADDRESS
-    data_dir: str = DEFAULT_DATA_DIR
-    root_user: str = DEFAULT_ROOT
-    root_password: str = DEFAULT_ROOT
-    region: str = "us-east-1"
+    address: str = DEFAULT_ADDRESS  # host:port the S3 API (and admin API, console, health, metrics) listens on
+    data_dir: str = DEFAULT_DATA_DIR  # metadata (meta.db), blobs/, master.key; one server per directory
+    root_user: str = DEFAULT_ROOT  # root access key (account admin); never stored in the data dir
+    root_password: str = DEFAULT_ROOT  # root secret key: change it before exposing the server
+    region: str = "us-east-1"  # region name clients sign requests for
     strict_region: bool | None = None  # SigV4 must name `region`; load() makes it True iff region was set
-    domains: tuple[str, ...] = ("localhost",)
-    inline_limit: int = 64 * 1024
-    fsync: bool = True
-    workers: int = 1
-    log_level: str = "info"
+    domains: tuple[str, ...] = ("localhost",)  # virtual-host style: bucket.DOMAIN addresses a bucket
+    inline_limit: int = 64 * 1024  # objects up to this many bytes live in meta.db instead of a blob file
+    fsync: bool = True  # false is NOT DURABLE (tests only): acknowledged writes can be lost on a crash
+    workers: int = 1  # server worker processes
+    log_level: str = "info"  # debug, info, warning, error
     log_format: str = "text"  # "text" or "json" (one JSON object per line)
     lifecycle_time_scale: float = 0.0  # > 0: a lifecycle "day" lasts this many seconds (demos, tests)
     scrub_interval: float = 86_400.0  # seconds between background scrub passes; 0 disables the scrubber
     scrub_rate_mb: float = 32.0  # MB/s a scrub pass may read
     integrity_trust: float = 3600.0  # seconds a verified blob may go out by pathsend unverified (0: never)
     accept_damaged_log: bool = False  # start even if the event log's tail fails its CRC (after reading fsck)
-    users: tuple[UserConfig, ...] = field(default_factory=tuple)
+    users: tuple[UserConfig, ...] = field(default_factory=tuple)  # [[users]] tables in rucket.toml (below)
     allow_insecure_sse_c: bool = False  # accept SSE-C customer keys over plain HTTP (AWS refuses; --dev sets it)
     master_key: str = ""  # base64 of 32 bytes, seals stored secret keys; default: <data_dir>/master.key (0600)
     gc_delay: float = 600.0  # seconds a freed blob stays for GETs already streaming it (0: free at once)

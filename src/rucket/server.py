@@ -19,10 +19,11 @@ from rucket.admin import AdminApp, AdminRequest, Services
 from rucket.admin.status import StatusFile, record_passes
 from rucket.blobs.local import LocalBlobs
 from rucket.config import Config
-from rucket.console import ConsoleApp, Credential, console_redirect, sandboxed, wants_console
+from rucket.console import ConsoleApp, console_redirect, sandboxed, wants_console
 from rucket.console import build as build_console
 from rucket.core import dirlock, faults
 from rucket.core.hlc import HLC, Clock, SystemClock
+from rucket.core.model import Principal
 from rucket.core.paths import ADMIN, under
 from rucket.engine import Engine
 from rucket.engine import secrets as master_key
@@ -44,7 +45,7 @@ from rucket.s3.auth.signed_body import verify_signed_body
 from rucket.s3.iam.document import parse as parse_policy
 from rucket.s3.identity import Identities
 from rucket.s3.integrity_metrics import IntegrityCollector
-from rucket.s3.request import Settings, User
+from rucket.s3.request import Settings
 from rucket.s3.simulate import Simulator
 
 CONFIG_ENV = "RUCKET_SERVE_CONFIG"
@@ -76,9 +77,9 @@ def build_engine(cfg: Config) -> Engine:
     return Engine(store)
 
 
-def root_user(cfg: Config) -> User:
+def root_user(cfg: Config) -> Principal:
     """The account admin, from the configuration only (never stored in the database)."""
-    return User(cfg.root_user, cfg.root_user, cfg.root_user, cfg.root_password, is_root=True, name=cfg.root_user,
+    return Principal(cfg.root_user, cfg.root_user, cfg.root_user, cfg.root_password, is_root=True, name=cfg.root_user,
                 email=f"{cfg.root_user}@example.com")
 
 
@@ -87,9 +88,10 @@ def iam_of(cfg: Config, engine: Engine) -> Iam:
 
 
 def bootstrap_users(cfg: Config, engine: Engine) -> None:
-    """`[[users]]` of rucket.toml become (or stay) users with their key; run once, in the parent."""
-    iam_of(cfg, engine).bootstrap([BootstrapUser(u.access_key, u.secret_key, u.id, u.display_name, u.email)
-                                   for u in cfg.users])
+    """`[[users]]` of rucket.toml become (or stay) users with their key, and older data owned by IAM
+    users moves to the root's account; run once, in the parent."""
+    iam_of(cfg, engine).bootstrap([BootstrapUser(u.access_key, u.secret_key, u.id, u.display_name, u.email,
+                                                 u.own_account) for u in cfg.users], root_user(cfg).id)
 
 
 def with_admin(app: S3App, cfg: Config) -> Any:
@@ -145,12 +147,8 @@ def server_info(cfg: Config, now_ms: int) -> dict[str, Any]:
 
 def console_of(app: S3App, admin: AdminApp, cfg: Config) -> ConsoleApp:
     """The web console at /_rucket/console; it acts only through in-process S3/admin requests signed as the user."""
-    def lookup(access_key: str) -> Credential | None:
-        user = app.identities.lookup(access_key)
-        return Credential(user.access_key, user.secret, user.is_root, user.name) if user else None
-
     key = master_key.load_or_create(Path(cfg.data_dir), cfg.master_key)
-    return build_console(app, admin, lookup, key, cfg.region, app.engine.store.clock.now_ms)
+    return build_console(app, admin, app.identities.lookup, key, cfg.region, app.engine.store.clock.now_ms)
 
 
 def build_app(cfg: Config, engine: Engine | None = None) -> S3App:
@@ -305,5 +303,5 @@ def run(cfg: Config, lock_fd: int) -> None:
     files = tls.configured(cfg.tls_cert, cfg.tls_key)
     server_class = tls.reloading_server(files)
     server_class("rucket.server:create_app", address=cfg.host, port=cfg.port, interface=Interfaces.ASGI,
-                 workers=cfg.workers, factory=True, log_level=cfg.log_level, backlog=2048,  # type: ignore[arg-type]
+                 workers=cfg.workers, factory=True, log_level=cfg.log_level, backlog=2048,
                  workers_kill_timeout=30, **tls.granian_options(files)).serve()

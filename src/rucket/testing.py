@@ -40,7 +40,10 @@ class RucketServer:
 
     def client(self, service: str = "s3", **kwargs: Any) -> Any:
         """A boto3 client for this server (boto3 is imported only when asked for)."""
-        import boto3
+        try:
+            import boto3  # type: ignore[import-untyped]
+        except ModuleNotFoundError as exc:
+            raise ModuleNotFoundError("RucketServer.client() needs boto3: pip install 'rucket[testing]'") from exc
 
         return boto3.client(service, endpoint_url=self.endpoint, region_name=self.region,
                             aws_access_key_id=self.access_key, aws_secret_access_key=self.secret_key, **kwargs)

@@ -16,9 +16,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from cryptography import x509
-from cryptography.hazmat.primitives import serialization
-
 log = logging.getLogger("rucket.tls")
 
 
@@ -55,6 +52,9 @@ def _readable(path: Path, what: str) -> None:
 
 def check(files: TlsFiles) -> None:
     """Raise TlsFileError naming the file unless the pair loads into a TLS server context."""
+    from cryptography import x509  # only when TLS is configured: keeps `rucket serve` start-up lean
+    from cryptography.hazmat.primitives import serialization
+
     _readable(files.cert, "certificate")
     _readable(files.key, "key")
     try:

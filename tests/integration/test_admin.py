@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import uuid
@@ -22,8 +23,8 @@ from tests.server import ServerProcess
 def admin(server: ServerProcess, *args: str) -> Any:
     env = {**os.environ, "RUCKET_ENDPOINT": server.endpoint, "RUCKET_ROOT_USER": server.access_key,
            "RUCKET_ROOT_PASSWORD": server.secret_key}
-    out = subprocess.run([sys.executable, "-m", "rucket", "admin", *args], env=env, capture_output=True, text=True,
-                         timeout=30)
+    out = subprocess.run([sys.executable, "-m", "rucket", "admin", "--output", "json", *args], env=env,
+                         capture_output=True, text=True, timeout=30)
     assert out.returncode == 0, out.stderr
     return json.loads(out.stdout)
 
@@ -80,3 +81,24 @@ def test_secrets_are_not_stored_in_plaintext(server: ServerProcess) -> None:
     db = (server.data_dir / "meta.db").read_bytes()
     assert b"rucketaltsecret" not in db
     assert (server.data_dir / "master.key").stat().st_mode & 0o777 == 0o600
+
+
+def test_cli_table_output_has_human_dates_and_json_stays_machine_readable(server: ServerProcess) -> None:
+    name = f"u{uuid.uuid4().hex[:8]}"
+    created = admin(server, "user", "add", name)
+    env = {**os.environ, "RUCKET_ENDPOINT": server.endpoint, "RUCKET_ROOT_USER": server.access_key,
+           "RUCKET_ROOT_PASSWORD": server.secret_key}
+    shown = subprocess.run([sys.executable, "-m", "rucket", "admin", "key", "ls", name], env=env,
+                           capture_output=True, text=True, timeout=30)
+    assert shown.returncode == 0, shown.stderr
+    header, row = shown.stdout.splitlines()
+    assert header.split()[:5] == ["ACCESS", "KEY", "USER", "ENABLED", "CREATED"]
+    assert row.split()[:3] == [created["access_key"], name, "yes"]
+    assert re.match(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC", row.split(None, 3)[3])  # not epoch ms
+    assert not re.search(r"\b\d{13}\b", row)
+    keys = admin(server, "key", "ls", name)["keys"]
+    assert isinstance(keys[0]["created_ms"], int)  # json: epoch ms, as the API answers
+    refused = subprocess.run([sys.executable, "-m", "rucket", "admin", "user", "rm", f"missing-{name}"], env=env,
+                             capture_output=True, text=True, timeout=30)
+    assert refused.returncode == 1 and "404 NotFound" in refused.stderr and "Traceback" not in refused.stderr
+    admin(server, "user", "rm", name)

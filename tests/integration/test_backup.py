@@ -74,6 +74,12 @@ class Writer(threading.Thread):
         self.s3, self.stop, self.acked = s3, threading.Event(), []  # type: list[tuple[float, VersionKey]]
         self.rng = random.Random(7)
 
+    def wait_for(self, count: int, timeout: float = 60) -> None:
+        deadline = time.monotonic() + timeout
+        while len(self.acked) < count and self.is_alive() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert len(self.acked) >= count, f"writer stalled at {len(self.acked)} writes"
+
     def run(self) -> None:
         n = 0
         while not self.stop.is_set():
@@ -93,15 +99,17 @@ def test_backup_under_load_then_restore_matches_byte_for_byte(source: ServerProc
     preload(s3, random.Random(1))
     writer = Writer(make_client(source))
     writer.start()
-    time.sleep(0.5)  # the writer is mid-stream when the snapshot starts
+    writer.wait_for(20)  # the writer is mid-stream when the snapshot starts
     started = time.monotonic()
     out = rucket("backup", "--data-dir", str(source.data_dir), str(tmp_path / "bk"))
     finished = time.monotonic()
-    time.sleep(0.3)
+    writer.wait_for(len(writer.acked) + 20)  # and still writing after it ended
     writer.stop.set()
     writer.join(30)
     assert out.returncode == 0, out.stderr
     assert "complete" in out.stdout and "hard-linked" in out.stdout
+    held = rucket("fsck", "--data-dir", str(source.data_dir))  # the server holds the data-dir lock all along
+    assert held.returncode != 0 and "in use" in held.stderr
     during = [a for t, a in writer.acked if started <= t <= finished]
     assert during, "no write landed while the backup ran: the test did not test online backup"
     before = {a for t, a in writer.acked if t < started}
@@ -171,3 +179,17 @@ def test_restore_refuses_a_non_empty_data_dir_and_a_damaged_backup(source: Serve
 def test_backup_of_a_dir_that_is_not_a_data_dir_is_refused(tmp_path: Path) -> None:
     out = rucket("backup", "--data-dir", str(tmp_path), str(tmp_path / f"bk-{uuid.uuid4().hex[:6]}"))
     assert out.returncode == 1 and "meta.db" in out.stderr
+
+
+def test_backup_of_a_data_dir_missing_a_referenced_blob_fails_and_names_it(tmp_path: Path) -> None:
+    server = start_server(tmp_path / "src")
+    try:
+        make_client(server).create_bucket(Bucket="gone")
+        make_client(server).put_object(Bucket="gone", Key="k", Body=b"y" * 200_000)
+    finally:
+        server.stop()
+    (blob,) = (tmp_path / "src" / "blobs").glob("*/*/*")
+    blob.unlink()
+    out = rucket("backup", "--data-dir", str(tmp_path / "src"), str(tmp_path / "bk"))
+    assert out.returncode == 1 and blob.name in out.stderr and "rucket fsck" in out.stderr
+    assert not (tmp_path / "bk").exists()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
 import json
 import os
 import random
@@ -19,6 +21,7 @@ import boto3
 import pytest
 from botocore.client import BaseClient
 from botocore.config import Config as BotoConfig
+from botocore.exceptions import ClientError
 
 from tests.integration.conftest import make_client
 from tests.server import ServerProcess, start_server
@@ -146,6 +149,7 @@ def test_migrate_from_rucket_copies_everything_and_resumes(pair: tuple[ServerPro
     out = migrate(src.endpoint, src.access_key, src.secret_key, dst)
     assert out.returncode == 0, out.stdout + out.stderr
     assert "everything was copied" in out.stdout
+    assert "r-plain" in out.stderr and "r-ver" in out.stderr  # the progress bars' labels
     assert history(b, "r-ver") == history(a, "r-ver")  # versions and the delete marker, in order
     assert same_objects(a, b, "r-ver", versions=True) == 13
     assert same_objects(a, b, "r-plain", versions=False) == 13  # the multipart ETag ("...-2") reproduced too
@@ -168,6 +172,22 @@ def test_migrate_from_rucket_copies_everything_and_resumes(pair: tuple[ServerPro
     assert b.head_object(Bucket="r-plain", Key="docs/03.txt")["Metadata"] == {"owner": "changed"}
 
 
+def test_migrate_suspended_versioning_keeps_versions_then_suspends(pair: tuple[ServerProcess, ServerProcess]) -> None:
+    src, dst = pair
+    a, b = make_client(src), make_client(dst)
+    a.create_bucket(Bucket="susp")
+    a.put_bucket_versioning(Bucket="susp", VersioningConfiguration={"Status": "Enabled"})
+    a.put_object(Bucket="susp", Key="k", Body=b"one")
+    a.put_object(Bucket="susp", Key="k", Body=b"two")
+    a.put_bucket_versioning(Bucket="susp", VersioningConfiguration={"Status": "Suspended"})
+    a.put_object(Bucket="susp", Key="k", Body=b"three (null version)")
+    out = migrate(src.endpoint, src.access_key, src.secret_key, dst, "--bucket", "susp")
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert b.get_bucket_versioning(Bucket="susp")["Status"] == "Suspended"
+    assert history(b, "susp") == history(a, "susp")
+    assert b.get_object(Bucket="susp", Key="k")["Body"].read() == b"three (null version)"
+
+
 def test_migrate_reports_each_refusal_and_carries_on(pair: tuple[ServerProcess, ServerProcess]) -> None:
     src, dst = pair
     a, b = make_client(src), make_client(dst)
@@ -178,7 +198,15 @@ def test_migrate_reports_each_refusal_and_carries_on(pair: tuple[ServerProcess, 
     a.put_bucket_policy(Bucket="refuse", Policy=json.dumps({"Version": "2012-10-17", "Statement": [
         {"Effect": "Deny", "Principal": "*", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::refuse/secret/*"},
         {"Effect": "Deny", "Principal": "*", "Action": "s3:GetBucketCORS", "Resource": "arn:aws:s3:::refuse"}]}))
-    out = migrate(src.endpoint, src.access_key, src.secret_key, dst, "--bucket", "refuse", "--bucket", "missing")
+    a.create_bucket(Bucket="refuse-ver")
+    a.put_bucket_versioning(Bucket="refuse-ver", VersioningConfiguration={"Status": "Enabled"})
+    for n in range(3):
+        a.put_object(Bucket="refuse-ver", Key="v", Body=f"v{n}".encode())
+    a.put_bucket_policy(Bucket="refuse-ver", Policy=json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Deny", "Principal": "*", "Action": "s3:GetObjectVersion",
+         "Resource": "arn:aws:s3:::refuse-ver/v"}]}))
+    out = migrate(src.endpoint, src.access_key, src.secret_key, dst, "--bucket", "refuse", "--bucket", "missing",
+                  "--bucket", "refuse-ver")
     assert out.returncode == 1, out.stdout + out.stderr
     lines = out.stdout.splitlines()
     print(out.stdout)
@@ -189,6 +217,30 @@ def test_migrate_reports_each_refusal_and_carries_on(pair: tuple[ServerProcess, 
     assert [o["Key"] for o in b.list_objects_v2(Bucket="refuse")["Contents"]] == ["open/1", "open/2"]
     assert b.get_object(Bucket="refuse", Key="open/2")["Body"].read() == b"open/2"
     assert "Statement" in json.loads(b.get_bucket_policy(Bucket="refuse")["Policy"])  # the rest still copied
+    assert any("refuse-ver/v (version" in ln and "AccessDenied" in ln for ln in lines)
+    assert any("refuse-ver/v: later versions" in ln and "2 newer version(s)" in ln for ln in lines)
+
+
+def test_migrate_object_lock_bucket_keeps_retention_and_legal_holds(pair: tuple[ServerProcess, ServerProcess]) -> None:
+    src, dst = pair
+    a, b = make_client(src), make_client(dst)
+    a.create_bucket(Bucket="locked", ObjectLockEnabledForBucket=True)
+    until = dt.datetime.now(dt.UTC).replace(microsecond=0) + dt.timedelta(days=2)
+    a.put_object(Bucket="locked", Key="retained", Body=b"r", ObjectLockMode="GOVERNANCE",
+                 ObjectLockRetainUntilDate=until)
+    a.put_object(Bucket="locked", Key="held", Body=b"h", ObjectLockLegalHoldStatus="ON")
+    conf = {"ObjectLockEnabled": "Enabled", "Rule": {"DefaultRetention": {"Mode": "GOVERNANCE", "Days": 1}}}
+    a.put_object_lock_configuration(Bucket="locked", ObjectLockConfiguration=conf)
+    out = migrate(src.endpoint, src.access_key, src.secret_key, dst, "--bucket", "locked")
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert b.get_object_lock_configuration(Bucket="locked")["ObjectLockConfiguration"] == conf
+    assert b.get_object_retention(Bucket="locked", Key="retained")["Retention"] == {
+        "Mode": "GOVERNANCE", "RetainUntilDate": until}
+    assert b.get_object_legal_hold(Bucket="locked", Key="held")["LegalHold"] == {"Status": "ON"}
+    with pytest.raises(ClientError) as exc:  # the copy really is locked
+        b.delete_object(Bucket="locked", Key="retained", VersionId=_version_at(b, "locked", "retained", '"' +
+                        hashlib.md5(b"r").hexdigest() + '"'))
+    assert exc.value.response["Error"]["Code"] == "AccessDenied"
 
 
 def test_migrate_without_reachable_source_fails_clearly(pair: tuple[ServerProcess, ServerProcess]) -> None:

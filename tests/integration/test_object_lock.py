@@ -286,3 +286,36 @@ def test_multipart_and_copy_carry_lock_headers(s3: BaseClient, locked: str) -> N
     s3.delete_object(Bucket=locked, Key="mp", VersionId=mp, BypassGovernanceRetention=True)
     s3.put_object_legal_hold(Bucket=locked, Key="cp", LegalHold={"Status": "OFF"})
     s3.delete_object(Bucket=locked, Key="cp", VersionId=cp)
+
+
+@pytest.mark.parametrize(("lock", "needed"), [
+    pytest.param({"ObjectLockMode": "GOVERNANCE", "ObjectLockRetainUntilDate": FAR}, "s3:PutObjectRetention",
+                 id="retention"),
+    pytest.param({"ObjectLockLegalHoldStatus": "ON"}, "s3:PutObjectLegalHold", id="legal-hold"),
+])
+def test_setting_a_lock_on_write_needs_the_lock_permission(s3: BaseClient, s3_alt: BaseClient, locked: str,
+                                                            lock: dict[str, Any], needed: str) -> None:
+    """s3:PutObject alone writes objects but cannot lock them (a lock nobody may lift is a
+    denial of deletion); the lock operations themselves are denied too."""
+    alt = "arn:aws:iam::000000000000:user/rucketalt"
+    grant = {"Effect": "Allow", "Principal": {"AWS": alt}, "Resource": f"arn:aws:s3:::{locked}/*",
+             "Action": ["s3:PutObject"]}
+    s3.put_bucket_policy(Bucket=locked, Policy=json.dumps({"Version": "2012-10-17", "Statement": [grant]}))
+    try:
+        s3_alt.put_object(Bucket=locked, Key="plain", Body=b"x")  # the grant itself works
+        with pytest.raises(ClientError) as exc:
+            s3_alt.put_object(Bucket=locked, Key="locked", Body=b"x", **lock)
+        assert _err(exc) == (403, "AccessDenied")
+        with pytest.raises(ClientError) as exc:
+            if needed == "s3:PutObjectRetention":
+                s3_alt.put_object_retention(Bucket=locked, Key="plain",
+                                            Retention={"Mode": "GOVERNANCE", "RetainUntilDate": FAR})
+            else:
+                s3_alt.put_object_legal_hold(Bucket=locked, Key="plain", LegalHold={"Status": "ON"})
+        assert _err(exc) == (403, "AccessDenied")
+        assert "locked" not in [o["Key"] for o in s3.list_objects_v2(Bucket=locked).get("Contents", [])]
+        grant["Action"] = ["s3:PutObject", needed]
+        s3.put_bucket_policy(Bucket=locked, Policy=json.dumps({"Version": "2012-10-17", "Statement": [grant]}))
+        s3_alt.put_object(Bucket=locked, Key="locked", Body=b"x", **lock)
+    finally:
+        s3.delete_bucket_policy(Bucket=locked)

@@ -192,17 +192,6 @@ def test_unknown_access_key_and_bad_secret(server: ServerProcess, bucket: str) -
     assert code(e) == (403, "SignatureDoesNotMatch")
 
 
-def test_wrong_region_is_malformed_header(server: ServerProcess) -> None:
-    import boto3
-
-    c = boto3.client("s3", endpoint_url=server.endpoint, region_name="eu-west-1",
-                     aws_access_key_id=server.access_key, aws_secret_access_key=server.secret_key)
-    with pytest.raises(ClientError) as e:
-        c.list_buckets()
-    assert code(e) == (400, "AuthorizationHeaderMalformed")
-    assert e.value.response["Error"].get("Region") == "us-east-1"
-
-
 def test_presigned_get_and_put(s3: BaseClient, bucket: str) -> None:
     import requests
 

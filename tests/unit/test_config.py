@@ -61,3 +61,10 @@ def test_strict_region_follows_an_explicit_region(tmp_path: Path, toml: str, env
     path = tmp_path / "rucket.toml"
     path.write_text(toml)
     assert config.load(path, env=env).strict_region is strict
+
+
+def test_users_are_own_accounts_unless_told(tmp_path: Path) -> None:
+    toml = tmp_path / "rucket.toml"
+    toml.write_text('[[users]]\naccess_key = "alt"\nsecret_key = "s1"\n'
+                    '[[users]]\naccess_key = "dev"\nsecret_key = "s2"\nown_account = false\n')
+    assert [u.own_account for u in config.load(toml, env={}).users] == [True, False]

@@ -1,7 +1,7 @@
 """The lifecycle worker's last pass, kept in a small JSON file in the data directory.
 
 With several granian workers only the one holding `lifecycle.lock` runs the passes, while any
-worker may answer `GET /admin/lifecycle`: a file both can see is the simplest shared state.
+worker may answer `GET /_rucket/admin/lifecycle`: a file both can see is the simplest shared state.
 It is rewritten atomically (tmp + rename) after every pass; losing it loses only the report.
 """
 
@@ -55,7 +55,8 @@ def record_passes(worker: Any, status: StatusFile, now_ms: Callable[[], int]) ->
             out["error"] = f"{type(exc).__name__}: {exc}"
             raise
         else:
-            out["report"] = dataclasses.asdict(report) if dataclasses.is_dataclass(report) else {}
+            is_record = dataclasses.is_dataclass(report) and not isinstance(report, type)
+            out["report"] = dataclasses.asdict(report) if is_record else {}
             return report
         finally:
             passes += 1

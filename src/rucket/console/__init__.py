@@ -10,21 +10,22 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from rucket.console.app import PREFIX, ConsoleApp
+from rucket.console.app import ConsoleApp
 from rucket.console.client import Asgi, Caller
 from rucket.console.context import Services
 from rucket.console.session import Sessions
-from rucket.console.sign import Credential
+from rucket.core.model import Principal
+from rucket.core.paths import CONSOLE as PREFIX
 from rucket.core.paths import PREFIX as RESERVED
 from rucket.core.paths import under
 
-__all__ = ["PREFIX", "ConsoleApp", "Credential", "build", "console_redirect", "sandboxed", "wants_console"]
+__all__ = ["PREFIX", "ConsoleApp", "build", "console_redirect", "sandboxed", "wants_console"]
 
 _DOCUMENT_DESTS = frozenset({b"document", b"iframe", b"frame", b"embed", b"object"})
 _SANDBOX = (b"content-security-policy", b"sandbox")
 
 
-def build(s3: Asgi, admin: Asgi, lookup: Callable[[str], Credential | None], master_key: bytes | None,
+def build(s3: Asgi, admin: Asgi, lookup: Callable[[str], Principal | None], master_key: bytes | None,
           region: str, now_ms: Callable[[], int]) -> ConsoleApp:
     return ConsoleApp(Services(Caller(s3, region, now_ms), Caller(admin, region, now_ms), lookup,
                                Sessions(master_key), region, now_ms))

@@ -18,7 +18,7 @@ from xml.etree.ElementTree import Element
 
 from defusedxml import ElementTree
 
-from rucket.console.sign import Credential
+from rucket.core.model import Principal
 from rucket.s3.auth.client import raw_query, sign_headers
 
 Asgi = Callable[[dict[str, Any], Any, Any], Awaitable[None]]
@@ -82,7 +82,7 @@ class Caller:
     def __init__(self, app: Asgi, region: str, now_ms: Callable[[], int]) -> None:
         self.app, self.region, self.now_ms = app, region, now_ms
 
-    async def __call__(self, cred: Credential, origin: Origin, method: str, path: str,
+    async def __call__(self, cred: Principal, origin: Origin, method: str, path: str,
                        query: Iterable[tuple[str, str]] = (), body: bytes = b"",
                        headers: dict[str, str] | None = None) -> Reply:
         q = raw_query(query)

@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING, Any
 
 from rucket.console.client import Caller, Origin, Reply
 from rucket.console.session import Session, Sessions
-from rucket.console.sign import Credential
 from rucket.console.web import Page, Request
+from rucket.core.model import Principal
 from rucket.s3.auth.client import object_path, presign
 
 if TYPE_CHECKING:
@@ -23,7 +23,7 @@ PRESIGN_SECONDS = 3600  # long enough for one large part on a slow link
 class Services:
     s3: Caller  # the S3 app, called in-process
     admin: Caller  # the admin API, called in-process
-    lookup: Callable[[str], Credential | None]  # access key -> credential (None: unknown or disabled)
+    lookup: Callable[[str], Principal | None]  # access key -> credential (None: unknown or disabled)
     sessions: Sessions
     region: str
     now_ms: Callable[[], int]
@@ -36,10 +36,10 @@ class Ctx:
     svc: Services
     templates: Environment
     session: Session | None = None
-    cred: Credential | None = None
+    cred: Principal | None = None
 
     @property
-    def user(self) -> Credential:
+    def user(self) -> Principal:
         assert self.cred is not None, "route declared login=True"
         return self.cred
 

@@ -85,7 +85,8 @@ def to_xml(text: str, shape: Shape) -> bytes:
         raise ShapeError("the document must be a JSON object")
     root = ET.Element(shape.root, xmlns=S3_XMLNS)
     _fill(root, data, shape)
-    return ET.tostring(root, encoding="utf-8", xml_declaration=True)
+    out: bytes = ET.tostring(root, encoding="utf-8", xml_declaration=True)
+    return out
 
 
 def _value(el: ET.Element, shape: Shape) -> Any:

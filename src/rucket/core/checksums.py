@@ -31,7 +31,8 @@ class _Crc:
 
 
 def _crc64nvme(data: bytes | memoryview, prev: int) -> int:
-    return crt.crc64nvme(data, prev)
+    value: int = crt.crc64nvme(data, prev)
+    return value
 
 
 ALGORITHMS: dict[str, Callable[[], Hasher]] = {

@@ -18,6 +18,33 @@ class Owner:
 
 
 @dataclass(frozen=True)
+class Principal:
+    """Who signed a request: one access key with its user and attached identity policies.
+
+    The one type for it everywhere: the IAM store returns it (engine/iam.py), authorization
+    decides on it (s3/), the console signs as it (console/)."""
+
+    id: str  # canonical id: owner of what it creates
+    display_name: str
+    access_key: str
+    secret: str
+    is_root: bool = False
+    name: str = ""  # IAM user name (ARN arn:aws:iam::000000000000:user/<name>); the access key if unset
+    email: str = ""
+    policies: tuple[str, ...] = ()  # attached identity policy documents (JSON), see s3/iam
+    member: bool = False  # an IAM user inside the root's account: `id` is the account's, rights come from policies
+    key_policy: str | None = None  # a service account key's own policy: narrows `policies` (s3/iam/evaluate.py)
+
+    @property
+    def owner(self) -> Owner:
+        return Owner(self.id, self.display_name)
+
+    @property
+    def arn(self) -> str:
+        return f"arn:aws:iam::000000000000:user/{self.name or self.access_key}"
+
+
+@dataclass(frozen=True)
 class Bucket:
     name: str
     owner: str

@@ -55,6 +55,15 @@ class DeleteUser:
 
 
 @dataclass(frozen=True)
+class AdoptMembers:
+    """Give what the users of `sources` own (buckets, versions, uploads, ACL owner/grantee ids) to
+    `account`: IAM users act inside the root's account (data dirs from before accounts)."""
+
+    sources: tuple[str, ...]
+    account: str
+
+
+@dataclass(frozen=True)
 class PutKey:
     key: KeyRow
 
@@ -202,8 +211,8 @@ class DropEvents:
     lsns: tuple[int, ...]
 
 
-Mutation = (PutBucket | DeleteBucket | PutUser | DeleteUser | PutKey | PutKeyScope | DeleteKey | PutPolicy
-            | DeletePolicy
+Mutation = (PutBucket | DeleteBucket | PutUser | DeleteUser | AdoptMembers | PutKey | PutKeyScope | DeleteKey
+            | PutPolicy | DeletePolicy
             | PutAttachment | DeleteAttachment | PutKmsKey | PutKmsVersion | PutVersion | DeleteVersion | PutTags
             | PutLock | PutObjectAcl | PutUpload | DeleteUpload | PutPart | DeletePart | PutCompleted | DropEvents)
 

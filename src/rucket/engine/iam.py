@@ -1,11 +1,13 @@
 """Identities: users, their access keys (secrets sealed at rest), identity policies.
 
-Every user is a principal of its own with a canonical id: it owns what it creates and
-reaches other users' resources only through ACL grants, bucket policies or identity
-policies attached by the administrator. The root user comes from the configuration and is
-not stored here. Users listed in `rucket.toml` are bootstrapped on every start (source
-"config"); users created through the admin API have source "api". Policy documents are
-validated by the caller (the policy language lives with the evaluator in `s3/iam`).
+Accounts, as on AWS: the root user (from the configuration, never stored here) is the root of
+the main account. Users created through the admin API (source "api") are IAM users inside
+that account: what they create belongs to the account, they may do only what their identity
+policies (or a bucket policy naming them) allow, and deleting one orphans nothing. Users listed
+in `rucket.toml` are bootstrapped on every start: by default each is the root of an account of
+its own (source "config"; the Ceph s3-tests alt and tenant users compare owner ids), or, with
+`own_account = false`, an IAM user of the main account (source "config-member"). Policy
+documents are validated by the caller (the policy language lives with the evaluator in `s3/iam`).
 """
 
 from __future__ import annotations
@@ -17,7 +19,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from rucket.core import errors
+from rucket.core.model import Principal
 from rucket.core.mutations import (
+    AdoptMembers,
     AttachmentExists,
     CanonicalIdFree,
     Conflict,
@@ -45,6 +49,8 @@ from rucket.engine.writes import Plan
 from rucket.events.records import EventType, StorageEvent
 
 _AK_CHARS = string.ascii_uppercase + string.digits
+MEMBER_SOURCES = frozenset({"api", "config-member"})  # IAM users inside the root's account
+CONFIG_SOURCES = ("config", "config-member")
 _NAME_CHARS = frozenset(string.ascii_letters + string.digits + "+=,.@_-")
 
 
@@ -61,26 +67,13 @@ class IamInvalid(errors.DomainError):
 
 
 @dataclass(frozen=True)
-class Identity:
-    """An enabled access key with its user and attached policy documents: one request's principal."""
-
-    name: str
-    canonical_id: str
-    display_name: str
-    email: str
-    access_key: str
-    secret: str
-    policies: tuple[str, ...]
-    key_policy: str | None = None  # a service account's own policy: it narrows `policies`, never widens
-
-
-@dataclass(frozen=True)
 class BootstrapUser:
     access_key: str
     secret_key: str
     canonical_id: str = ""
     display_name: str = ""
     email: str = ""
+    own_account: bool = True  # False: an IAM user inside the root's account
 
 
 def new_access_key() -> str:
@@ -105,7 +98,7 @@ class Iam:
         self._plain: dict[bytes, str] = {}  # sealed -> secret: one AES-GCM open per key, not per request
 
     # ---- request path -------------------------------------------------------
-    def lookup(self, access_key: str) -> Identity | None:
+    def lookup(self, access_key: str) -> Principal | None:
         """The principal of an enabled access key, None if unknown or disabled."""
         found = self.reads.key_with_user(access_key)
         if found is None or not found[0].enabled:
@@ -117,8 +110,9 @@ class Iam:
         secret = self._plain.get(key.secret_enc)
         if secret is None:
             secret = self._plain[key.secret_enc] = self.box.open(key.access_key, key.secret_enc)
-        return Identity(user.name, user.canonical_id, user.display_name, user.email, access_key, secret,
-                        tuple(self.reads.policy_documents_of(user.name)), scope.policy if scope else None)
+        return Principal(user.canonical_id, user.display_name, access_key, secret, name=user.name, email=user.email,
+                         policies=tuple(self.reads.policy_documents_of(user.name)),
+                         key_policy=scope.policy if scope else None, member=user.source in MEMBER_SOURCES)
 
     def user_by_canonical_id(self, canonical_id: str) -> UserRow | None:
         return self.reads.user_by_canonical_id(canonical_id)
@@ -221,20 +215,25 @@ class Iam:
         await writes.run(self.s.config.apply, lambda: plan, explain)
 
     # ---- bootstrap ----------------------------------------------------------
-    def bootstrap(self, users: Sequence[BootstrapUser]) -> None:
-        """Make the stored config users exactly those of the configuration (run once, before serving)."""
+    def bootstrap(self, users: Sequence[BootstrapUser], root_id: str = "") -> None:
+        """Make the stored config users exactly those of the configuration, and give what IAM users
+        of the root's account own to the account (`root_id`; data dirs from before accounts). Runs
+        once, before serving."""
         now = self.s.clock.now_ms()
         wanted = {u.access_key: u for u in users}
-        stale = {u.name for u in self.reads.users() if u.source == "config" and u.name not in wanted}
+        stale = {u.name for u in self.reads.users() if u.source in CONFIG_SOURCES and u.name not in wanted}
         mutations: list[Mutation] = [DeleteUser(name) for name in sorted(stale)]
         for u in users:
             cid = u.canonical_id or u.access_key
             other = self.reads.user_by_canonical_id(cid)
             if other is not None and other.name != u.access_key and other.name not in stale:
                 raise IamConflict(f"canonical id {cid} of {u.access_key} belongs to user {other.name}")
-            mutations += [PutUser(UserRow(u.access_key, cid, u.display_name or cid, u.email, "config", now)),
+            source = "config" if u.own_account else "config-member"
+            mutations += [PutUser(UserRow(u.access_key, cid, u.display_name or cid, u.email, source, now)),
                           PutKey(KeyRow(u.access_key, u.access_key, self.box.seal(u.access_key, u.secret_key),
                                         True, now))]
+        if root_id:
+            mutations.append(AdoptMembers(tuple(sorted(MEMBER_SOURCES)), root_id))
         event = self._event("bootstrap", users=sorted(wanted))
         self.s.config.apply_sync(Plan(mutations=mutations, events=[event]).batch())
 

@@ -287,7 +287,10 @@ class Multipart:
             if len(page.uploads) + len(page.prefixes) == q.max_uploads:
                 page.truncated = True
                 break
-            (page.prefixes if isinstance(item, str) else page.uploads).append(item)
+            if isinstance(item, str):
+                page.prefixes.append(item)
+            else:
+                page.uploads.append(item)
         return page
 
     def _start(self, q: UploadsQuery) -> tuple[str, int, str]:

@@ -14,6 +14,7 @@ from typing import Any
 
 from rucket.core import mutations as m
 from rucket.core.model import ObjectVersion
+from rucket.meta import accounts
 from rucket.meta import iam as iam_sql
 from rucket.meta import kms as kms_sql
 from rucket.meta import lock as lock_sql
@@ -149,6 +150,10 @@ def _drop_events(run: _Run, mu: m.DropEvents) -> None:
     run.tx.c.executemany("DELETE FROM events WHERE lsn=?", [(n,) for n in mu.lsns])
 
 
+def _adopt_members(run: _Run, mu: m.AdoptMembers) -> None:
+    accounts.tx_adopt(run.tx, iam_sql.tx_canonical_ids(run.tx, mu.sources), mu.account)
+
+
 def _require(tx: Tx, ok: bool) -> None:
     if not ok:
         raise LookupError("the record a mutation changes is gone (a missing precondition?)")
@@ -159,6 +164,7 @@ APPLY: dict[type[Any], Callable[[_Run, Any], None]] = {
     m.DeleteBucket: _delete_bucket,
     m.PutUser: lambda run, mu: iam_sql.tx_upsert_user(run.tx, mu.user),
     m.DeleteUser: lambda run, mu: _require(run.tx, iam_sql.tx_delete_user(run.tx, mu.name)),
+    m.AdoptMembers: _adopt_members,
     m.PutKey: lambda run, mu: iam_sql.tx_put_key(run.tx, mu.key),
     m.PutKeyScope: lambda run, mu: iam_sql.tx_put_key_scope(run.tx, mu.scope),
     m.DeleteKey: lambda run, mu: _require(run.tx, iam_sql.tx_delete_key(run.tx, mu.access_key)),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Sequence
 from typing import Any
 
 from rucket.core.records import KeyRow, KeyScope, UserRow
@@ -102,6 +103,17 @@ def tx_user(tx: Tx, name: str) -> UserRow | None:
 def tx_user_by_canonical_id(tx: Tx, canonical_id: str) -> UserRow | None:
     row = tx.c.execute(f"SELECT {_USER_COLS} FROM iam_users u WHERE canonical_id=?", (canonical_id,)).fetchone()
     return _user(row) if row else None
+
+
+def tx_user_names(tx: Tx, sources: Sequence[str]) -> list[str]:
+    marks = ",".join("?" * len(sources))
+    return [r[0] for r in tx.c.execute(f"SELECT name FROM iam_users WHERE source IN ({marks})", tuple(sources))]
+
+
+def tx_canonical_ids(tx: Tx, sources: Sequence[str]) -> list[str]:
+    marks = ",".join("?" * len(sources))
+    return [r[0] for r in tx.c.execute(f"SELECT canonical_id FROM iam_users WHERE source IN ({marks})",
+                                       tuple(sources))]
 
 
 def tx_upsert_user(tx: Tx, u: UserRow) -> None:

@@ -69,7 +69,8 @@ def completed_from(conn: sqlite3.Connection, upload_id: str) -> Completed | None
     if row is None:
         return None
     sums = json.loads(row[5])
-    return Completed(*row[:5], checksums=sums.get("c", {}), checksum_type=sums.get("t", ""))
+    return Completed(row[0], row[1], row[2], row[3], row[4], checksums=sums.get("c", {}),
+                     checksum_type=sums.get("t", ""))
 
 
 class UploadReads:

@@ -19,7 +19,7 @@ import threading
 from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from rucket.core import faults
 from rucket.core.events import EVENT_COLS
@@ -73,7 +73,8 @@ def migrate(conn: sqlite3.Connection) -> int:
     applied = {r[0] for r in conn.execute("SELECT name FROM schema_migrations")}
     legacy = conn.execute("PRAGMA user_version").fetchone()[0]
     top = legacy
-    files = sorted(f for f in resources.files("rucket.meta.migrations").iterdir() if f.name.endswith(".sql"))
+    files = sorted((f for f in resources.files("rucket.meta.migrations").iterdir() if f.name.endswith(".sql")),
+                   key=lambda f: f.name)
     for f in files:
         number, sql = int(f.name.split("_", 1)[0]), f.read_text()
         top = max(top, number)
@@ -186,9 +187,9 @@ class SqliteMeta(VersionReads, UploadReads, IamReads, KmsReads, IntegrityReads):
             self._tags.bump()
             if tx.buckets_changed or failed:
                 self._buckets.bump()
-        for settle, result, exc in outcomes:
+        for settle, result, error in outcomes:
             try:
-                settle(result, exc)
+                settle(result, error)
             except Exception:  # e.g. the waiter's event loop is closed: the others still get theirs
                 log.exception("metadata writer: could not hand a result back")
 
@@ -274,9 +275,10 @@ class SqliteMeta(VersionReads, UploadReads, IamReads, KmsReads, IntegrityReads):
     def get_tags(self, vid: int) -> list[tuple[str, str]]:
         gen, hit = self._tags.gen, self._tags.get(vid)
         if hit is MISS:
-            hit = tuple(super().get_tags(vid))
-            self._tags.put(vid, gen, hit)  # type: ignore[arg-type]
-        return list(hit)  # type: ignore[call-overload]
+            fresh = tuple(super().get_tags(vid))
+            self._tags.put(vid, gen, fresh)
+            return list(fresh)
+        return list(cast(tuple[tuple[str, str], ...], hit))
 
     def list_latest(self, bucket: str, lower: str, below: str | None, limit: int) -> list[ListEntry]:
         """Live keys with lower <= key < below, in UTF-8 byte order (SQLite BINARY collation)."""

@@ -24,6 +24,7 @@ from urllib.parse import urlencode
 
 from defusedxml.ElementTree import fromstring as defused_fromstring
 
+from rucket.migrate import lock
 from rucket.migrate.report import Report
 
 Client = Any
@@ -73,10 +74,10 @@ def histories(client: Client, bucket: str, versioned: bool) -> dict[str, list[En
                 out.setdefault(raw["Key"], []).append(_entry(raw, True))
             for raw in page.get("DeleteMarkers", []):
                 out.setdefault(raw["Key"], []).append(_entry(raw, True, marker=True))
+    if not order:  # the XML could not be read: the dates decide, same-second ties keep the listing's order
+        return {k: sorted(reversed(v), key=lambda e: e.modified) for k, v in out.items()}
     position = {ident: i for i, ident in enumerate(order)}
-    for key, entries in out.items():  # newest first in the listing: reverse it
-        out[key] = sorted(entries, key=lambda e: (-position.get((e.key, e.version_id or ""), 0), e.modified))
-    return out
+    return {k: sorted(v, key=lambda e: -position.get((e.key, e.version_id or ""), 0)) for k, v in out.items()}
 
 
 @contextlib.contextmanager
@@ -137,8 +138,9 @@ def _part_sizes(src: Client, bucket: str, entry: Entry) -> list[int] | None:
     return sizes if sum(sizes) == entry.size else None
 
 
-def copy_one(src: Client, dst: Client, bucket: str, entry: Entry, report: Report) -> int:
-    """Copy one version (or delete marker); returns the bytes copied, -1 on a reported failure."""
+def copy_one(src: Client, dst: Client, bucket: str, entry: Entry, report: Report, *, locked: bool = False) -> int:
+    """Copy one version (or delete marker); returns the bytes copied, -1 on a reported failure.
+    `locked`: the bucket has Object Lock, so the version's retention and legal hold travel too."""
     if entry.marker:
         try:
             dst.delete_object(Bucket=bucket, Key=entry.key)
@@ -153,6 +155,9 @@ def copy_one(src: Client, dst: Client, bucket: str, entry: Entry, report: Report
         tags = _tags(src, bucket, entry, report)
         if tags:
             args["Tagging"] = tags
+        if locked:
+            args |= lock.version_args(src, bucket, entry.key, _version(entry), entry.label(bucket), report,
+                                      lambda: dt.datetime.now(dt.UTC))
         sizes = _part_sizes(src, bucket, entry) if entry.parts else None
         if sizes:
             got["Body"].close()

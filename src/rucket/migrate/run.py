@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-from rucket.migrate import configs
+from rucket.migrate import configs, lock
 from rucket.migrate.objects import Entry, copy_one, histories, plan
 from rucket.migrate.report import Report, code_of
 
@@ -45,6 +46,7 @@ class Plan:
     versioned: bool
     work: list[list[Entry]]  # per key, the entries still to copy, oldest first
     total: int  # source entries in the bucket
+    lock: dict[str, Any] | None = None  # the source's Object Lock configuration, if enabled
 
 
 class Migration:
@@ -66,14 +68,9 @@ class Migration:
         status = configs.source_versioning(self.src, bucket, self.report)
         if status is None:
             return None
-        try:
-            self.dst.head_bucket(Bucket=bucket)
-        except Exception:
-            try:
-                self.dst.create_bucket(Bucket=bucket)
-            except Exception as exc:
-                self.report.fail(bucket, "destination CreateBucket", exc)
-                return None
+        locked = lock.source_lock(self.src, bucket, self.report)
+        if not self._ensure_bucket(bucket, locked is not None):
+            return None
         versioned = status in ("Enabled", "Suspended")
         tally = self.report.tally(bucket)
         if versioned:  # Enabled while copying even if Suspended at the source: every version must land
@@ -85,9 +82,29 @@ class Migration:
         except Exception as exc:
             self.report.fail(bucket, "source ListObjectVersions" if versioned else "source ListObjectsV2", exc)
             return None
-        ours = histories(self.dst, bucket, versioned)
+        try:
+            ours = histories(self.dst, bucket, versioned)
+        except Exception as exc:
+            self.report.fail(bucket, "destination listing", exc)
+            return None
         work = [plan(bucket, h, ours.get(k, []), versioned, self.report) for k, h in sorted(theirs.items())]
-        return Plan(bucket, versioned, [w for w in work if w], sum(len(h) for h in theirs.values()))
+        return Plan(bucket, versioned, [w for w in work if w], sum(len(h) for h in theirs.values()), locked)
+
+    def _ensure_bucket(self, bucket: str, locked: bool) -> bool:
+        """Create the destination bucket (with Object Lock when the source has it); False: reported."""
+        try:
+            self.dst.head_bucket(Bucket=bucket)
+        except Exception:
+            try:
+                self.dst.create_bucket(Bucket=bucket, **({"ObjectLockEnabledForBucket": True} if locked else {}))
+            except Exception as exc:
+                self.report.fail(bucket, "destination CreateBucket", exc)
+                return False
+            return True
+        if locked and lock.source_lock(self.dst, bucket, Report()) is None:
+            self.report.fail(f"{bucket}: object lock", "destination bucket",
+                             "exists without Object Lock: versions are copied without retention or legal hold")
+        return True
 
     def copy(self, p: Plan, progress: Progress) -> None:
         tally = self.report.tally(p.bucket)
@@ -95,13 +112,19 @@ class Migration:
         tally.unchanged += p.total - pending
         progress(p.total - pending)
 
+        guard = threading.Lock()
+
         def one_key(entries: list[Entry]) -> None:
-            for entry in entries:  # oldest first: versions keep their order
-                copied = copy_one(self.src, self.dst, p.bucket, entry, self.report)
-                if copied < 0:
-                    return  # a later version on top of a missing one would break the order
-                tally.copied += 1
-                tally.bytes += copied
+            for n, entry in enumerate(entries):  # oldest first: versions keep their order
+                copied = copy_one(self.src, self.dst, p.bucket, entry, self.report, locked=p.lock is not None)
+                if copied < 0:  # a later version on top of a missing one would break the order
+                    if n + 1 < len(entries):
+                        self.report.fail(f"{p.bucket}/{entry.key}", "later versions",
+                                         f"{len(entries) - n - 1} newer version(s) left for the next run")
+                    return
+                with guard:
+                    tally.copied += 1
+                    tally.bytes += copied
 
         with ThreadPoolExecutor(max_workers=self.parallel) as pool:
             for entries, _ in zip(p.work, pool.map(one_key, p.work), strict=True):
@@ -109,6 +132,8 @@ class Migration:
 
     def finish(self, p: Plan) -> None:
         configs.copy_configs(self.src, self.dst, p.bucket, self.report)
+        if p.lock is not None:
+            lock.set_default_retention(self.dst, p.bucket, p.lock, self.report)
         status = configs.source_versioning(self.src, p.bucket, Report())
         if status == "Suspended":
             configs.set_versioning(self.dst, p.bucket, "Suspended", self.report)

@@ -232,7 +232,7 @@ class S3App:
         expected = _content_length(headers) if method in _BODY_METHODS else None
         body = verified_body(auth, auth_in, _receive_body(receive, expected))
         return RequestContext(self.engine, self.settings, route.op, route.bucket, route.key, method, path,
-                              headers, query, request_id, user, body, self.directory, authz=authz, bucket_record=bucket)
+                              headers, query, request_id, user, body, authz, self.directory, bucket_record=bucket)
 
     def _error(self, err: S3Error, scope: Scope, request_id: str) -> Response:
         if not err.resource:

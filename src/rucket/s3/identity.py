@@ -1,4 +1,4 @@
-"""Who signed: access key → `User`, from the configured root or the IAM store.
+"""Who signed: access key → `Principal`, from the configured root or the IAM store.
 
 One lookup per request (the app wraps `secret_for` so the signature check and the principal
 share it); nothing is cached across requests, so a disabled or deleted key stops working at
@@ -7,28 +7,29 @@ once in every worker process.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator, Mapping
 
-from rucket.core.model import Owner
-from rucket.engine.iam import Iam, Identity
-from rucket.s3.request import User
+from rucket.core.model import Owner, Principal
+from rucket.engine.iam import Iam
 
 
-def user_of(identity: Identity) -> User:
-    return User(identity.canonical_id, identity.display_name, identity.access_key, identity.secret,
-                name=identity.name, email=identity.email, policies=identity.policies, key_policy=identity.key_policy)
+def as_seen(p: Principal, root: Principal) -> Principal:
+    """An IAM user of the root's account carries the account's canonical id (as on AWS, what it
+    creates is the account's) and `member`, so the evaluator grants it only what policies allow."""
+    return dataclasses.replace(p, id=root.id, display_name=root.display_name) if p.member else p
 
 
 class Identities:
-    def __init__(self, iam: Iam, root: User) -> None:
+    def __init__(self, iam: Iam, root: Principal) -> None:
         self.iam = iam
         self.root = root
 
-    def lookup(self, access_key: str) -> User | None:
+    def lookup(self, access_key: str) -> Principal | None:
         if access_key == self.root.access_key:
             return self.root
-        identity = self.iam.lookup(access_key)
-        return user_of(identity) if identity is not None else None
+        found = self.iam.lookup(access_key)
+        return as_seen(found, self.root) if found is not None else None
 
     def owner(self, canonical_id: str) -> Owner | None:
         """Owner (id, display name) of a canonical id; None when no such principal exists."""
@@ -44,17 +45,17 @@ class Identities:
         return Owner(row.canonical_id, row.display_name) if row else None
 
 
-class Directory(Mapping[str, User]):
-    """`RequestContext.users`: canonical id → User, looked up on demand to render owners."""
+class Directory(Mapping[str, Principal]):
+    """`RequestContext.users`: canonical id → Principal, looked up on demand to render owners."""
 
     def __init__(self, identities: Identities) -> None:
         self.identities = identities
 
-    def __getitem__(self, canonical_id: str) -> User:
+    def __getitem__(self, canonical_id: str) -> Principal:
         owner = self.identities.owner(canonical_id)
         if owner is None:
             raise KeyError(canonical_id)
-        return User(owner.id, owner.display_name, "", "")
+        return Principal(owner.id, owner.display_name, "", "")
 
     def __iter__(self) -> Iterator[str]:
         return iter(())

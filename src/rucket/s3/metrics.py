@@ -8,7 +8,9 @@ from collections.abc import Callable, Iterator
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily, Metric
 from prometheus_client.registry import Collector
-from prometheus_client.utils import floatToGoString
+from prometheus_client.utils import floatToGoString as _untyped_float_to_go
+
+_float_to_go: Callable[[float], str] = _untyped_float_to_go  # prometheus_client leaves it untyped
 
 LATENCY_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30)
 
@@ -71,7 +73,7 @@ class _RequestCollector(Collector):
             cumulative, points = 0, []
             for bound, n in zip((*LATENCY_BUCKETS, float("inf")), buckets.get(op, ()), strict=False):
                 cumulative += n
-                points.append((floatToGoString(bound), cumulative))
+                points.append((_float_to_go(bound), cumulative))
             latency.add_metric([op], points, seconds)
         yield from (requests, latency, received, sent)
 

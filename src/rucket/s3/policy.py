@@ -14,7 +14,7 @@ import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-from rucket.core.model import Bucket, ObjectVersion
+from rucket.core.model import Bucket, ObjectVersion, Principal
 from rucket.engine import Engine
 from rucket.s3.auth import AuthType
 from rucket.s3.errors import AccessDenied
@@ -23,7 +23,7 @@ from rucket.s3.iam.keys import RequestKeys
 from rucket.s3.iam.model import AccessRequest, Decision, ObjectFacts
 from rucket.s3.iam.public import bucket_policy
 from rucket.s3.ops import Operation, Target
-from rucket.s3.request import RequestContext, User
+from rucket.s3.request import RequestContext
 
 log = logging.getLogger("rucket.s3.policy")
 
@@ -103,7 +103,7 @@ class Decisions:
         self.generation, self.limit = generation, limit
         self.entries: dict[tuple[object, ...], tuple[int, Decision]] = {}
 
-    def key(self, user: User | None, action: str, bucket: Bucket | None, key: str,
+    def key(self, user: Principal | None, action: str, bucket: Bucket | None, key: str,
             version_id: str | None, target: Target = Target.OBJECT) -> tuple[object, ...] | None:
         if action in ACL_WRITE_ACTIONS or (user is not None and (user.policies or user.key_policy)) \
                 or bucket_policy(bucket) is not None:
@@ -127,7 +127,7 @@ class Authorizer:
     """Everything about one request that a decision may depend on, minus the resource."""
 
     engine: Engine
-    user: User | None
+    user: Principal | None
     headers: Mapping[str, str]
     query: Mapping[str, str]
     source_ip: str = ""
@@ -189,20 +189,12 @@ class Authorizer:
 
 def authorize_copy_source(ctx: RequestContext, bucket: str, key: str, version_id: str | None = None) -> None:
     """CopyObject / UploadPartCopy: the caller must also be allowed s3:GetObject on the source."""
-    authz = _authorizer(ctx)
     src = ctx.engine.buckets.find(bucket)
-    authz.require("s3:GetObject", Target.OBJECT, src, key, version_id, headers={})
+    ctx.authz.require("s3:GetObject", Target.OBJECT, src, key, version_id, headers={})
 
 
 def authorize_object(ctx: RequestContext, action: str, key: str, version_id: str | None = None) -> bool:
     """A per-key decision inside a bucket-level request (DeleteObjects)."""
-    authz = _authorizer(ctx)
     bucket = ctx.known_bucket()
-    return bool(authz.check(action, Target.OBJECT, bucket, key, version_id))
+    return bool(ctx.authz.check(action, Target.OBJECT, bucket, key, version_id))
 
-
-def _authorizer(ctx: RequestContext) -> Authorizer:
-    authz = getattr(ctx, "authz", None)
-    if not isinstance(authz, Authorizer):  # a context built without the app (unit tests): deny-by-default rules
-        authz = Authorizer(ctx.engine, ctx.user, ctx.headers, ctx.query)
-    return authz

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from rucket.core import errors as core_errors
 from rucket.core.errors import InvalidRange
-from rucket.core.model import Bucket, Owner
+from rucket.core.model import Bucket, Owner, Principal
 from rucket.s3.errors import InvalidArgument
 from rucket.s3.ops import Operation
 
@@ -22,27 +22,6 @@ if TYPE_CHECKING:
     from rucket.s3.policy import Authorizer
 
 XML_TYPE = "application/xml"
-
-
-@dataclass(frozen=True)
-class User:
-    id: str
-    display_name: str
-    access_key: str
-    secret: str
-    is_root: bool = False
-    name: str = ""  # IAM user name (ARN arn:aws:iam::000000000000:user/<name>); the access key if unset
-    email: str = ""
-    policies: tuple[str, ...] = ()  # attached identity policy documents (JSON), see s3/iam
-    key_policy: str | None = None  # a service account key's own policy: narrows `policies` (s3/iam/evaluate.py)
-
-    @property
-    def owner(self) -> Owner:
-        return Owner(self.id, self.display_name)
-
-    @property
-    def arn(self) -> str:
-        return f"arn:aws:iam::000000000000:user/{self.name or self.access_key}"
 
 
 @dataclass
@@ -68,10 +47,10 @@ class RequestContext:
     headers: Mapping[str, str]  # lower-case names
     query: Mapping[str, str]
     request_id: str
-    user: User | None
+    user: Principal | None
     body_stream: VerifiedBody
-    users: Mapping[str, User] = field(default_factory=dict)  # by id, to render owners
-    authz: Authorizer | None = None  # s3/policy.py: for decisions a handler makes (copy source, per key)
+    authz: Authorizer  # s3/policy.py: every decision a handler makes (lock headers, copy source, per key)
+    users: Mapping[str, Principal] = field(default_factory=dict)  # by id, to render owners
     bucket_record: Bucket | None = None  # what authorization resolved for `bucket` (None: no such bucket)
 
     def known_bucket(self) -> Bucket | None:

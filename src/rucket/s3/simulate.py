@@ -13,12 +13,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from rucket.core.model import Principal
 from rucket.engine import Engine
-from rucket.engine.iam import Identity
-from rucket.s3.identity import Identities, user_of
+from rucket.engine.iam import MEMBER_SOURCES
+from rucket.s3.identity import Identities, as_seen
 from rucket.s3.ops import Operation, Target
 from rucket.s3.policy import VERSIONED_ACTION, Authorizer
-from rucket.s3.request import User
 
 ARN = "arn:aws:s3:::"
 ACTIONS = frozenset({op.action.lower() for op in Operation} | set(VERSIONED_ACTION.values()))
@@ -45,7 +45,7 @@ class Simulator:
     engine: Engine
     identities: Identities
 
-    def principal(self, who: str) -> User:
+    def principal(self, who: str) -> Principal:
         """An access key (a user's key, a service account, the root key) or a user name."""
         user = self.identities.lookup(who)
         if user is not None:
@@ -55,8 +55,9 @@ class Simulator:
         if row is None:
             raise SimulationError(f"no enabled access key or user named {who!r}")
         # a user asked about by name: its own permissions, as any plain key of it would have
-        return user_of(Identity(row.name, row.canonical_id, row.display_name, row.email, "", "",
-                                tuple(reads.policy_documents_of(row.name))))
+        return as_seen(Principal(row.canonical_id, row.display_name, "", "", name=row.name, email=row.email,
+                                 policies=tuple(reads.policy_documents_of(row.name)),
+                                 member=row.source in MEMBER_SOURCES), self.identities.root)
 
     def __call__(self, who: str, action: str, resource: str) -> dict[str, Any]:
         user = self.principal(who)

@@ -154,3 +154,30 @@ def test_worker_pool_codes_without_stalling_the_event_loop(processes: bool) -> N
         asyncio.run(run(pool))  # warm the workers (forkserver start-up is not a stall of the loop)
         worst = asyncio.run(run(pool))
     assert worst < 0.25, f"event loop stalled {worst * 1000:.0f} ms"
+
+
+class RecordingPool(ThreadPoolExecutor):
+    """Counts what is handed to the workers: coding done on the loop thread would never show up here."""
+
+    def __init__(self) -> None:
+        super().__init__(2)
+        self.calls: list[str] = []
+
+    def submit(self, fn, /, *args, **kwargs):  # type: ignore[no-untyped-def,override]
+        self.calls.append(fn.__name__)
+        return super().submit(fn, *args, **kwargs)
+
+
+def test_every_stripe_is_coded_in_the_pool_not_on_the_loop() -> None:
+    payload = os.urandom(16 * STRIPE + 123)  # 17 stripes, the last one short
+
+    async def run(pool: RecordingPool) -> bytes:
+        shards = [MemoryShard() for _ in range(12)]
+        obj = await encode_stream(body(payload, 50_000), shards, 8, 4, executor=pool, stripe_size=STRIPE)
+        degraded: list[MemoryShard | None] = [None, None, None, None, *shards[4:]]
+        return b"".join([p async for p in read_all(obj, degraded, executor=pool)])
+
+    with RecordingPool() as pool:
+        assert asyncio.run(run(pool)) == payload
+    assert pool.calls.count("encode_stripe") == 17
+    assert pool.calls.count("decode_stripe") == 17

@@ -9,16 +9,15 @@ from pathlib import Path
 import pytest
 from tests.fakes import chunks, make_engine
 
-from rucket.core.model import Bucket
+from rucket.core.model import Bucket, Principal
 from rucket.engine.objects import PutSpec
 from rucket.s3.iam.model import Decision
 from rucket.s3.iam.public import POLICY_KEY
 from rucket.s3.ops import Target
 from rucket.s3.policy import Authorizer, Decisions
-from rucket.s3.request import User
 
-OWNER = User("owner", "owner", "owner", "s", name="owner")
-RULED = User("ruled", "ruled", "ruled", "s", name="ruled", policies=('{"Version":"2012-10-17","Statement":[]}',))
+OWNER = Principal("owner", "owner", "owner", "s", name="owner")
+RULED = Principal("ruled", "ruled", "ruled", "s", name="ruled", policies=('{"Version":"2012-10-17","Statement":[]}',))
 PLAIN = Bucket("b", "owner", 0, "us-east-1")
 WITH_POLICY = Bucket("b", "owner", 0, "us-east-1", config={POLICY_KEY: json.dumps({
     "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject",
@@ -41,7 +40,7 @@ class Gen:
     pytest.param(OWNER, "s3:getobject", WITH_POLICY, False, id="bucket-policy"),
     pytest.param(OWNER, "s3:putobject", PLAIN, False, id="acl-write-reads-headers"),
 ])
-def test_which_decisions_are_remembered(user: User | None, action: str, bucket: Bucket, remembered: bool) -> None:
+def test_which_decisions_are_remembered(user: Principal | None, action: str, bucket: Bucket, remembered: bool) -> None:
     assert (Decisions(Gen()).key(user, action, bucket, "k", None) is not None) == remembered
 
 
@@ -64,7 +63,7 @@ def test_a_commit_or_disabled_caching_forgets() -> None:
 def test_authorizer_follows_a_changed_owner(tmp_path: Path) -> None:
     """Through the real store: a second writer takes the key over; the memo must not keep answering yes."""
     engine = make_engine(tmp_path)
-    alt = User("alt", "alt", "alt", "s", name="alt")
+    alt = Principal("alt", "alt", "alt", "s", name="alt")
 
     async def scenario() -> None:
         await engine.buckets.create("bkt", "alt")

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
 
-from rucket.core.model import Bucket
+from rucket.core.model import Bucket, Principal
 from rucket.engine.acl import ALL_USERS, AUTHENTICATED_USERS, Acl, Grant, canned, private
 from rucket.s3.iam.conditions import Condition, holds
 from rucket.s3.iam.document import PolicyError, parse
@@ -17,10 +18,9 @@ from rucket.s3.iam.keys import RequestKeys
 from rucket.s3.iam.model import AccessRequest, ObjectFacts
 from rucket.s3.iam.public import policy_is_public
 from rucket.s3.ops import Target
-from rucket.s3.request import User
 
-OWNER = User("owner", "owner", "owner", "s", name="owner")
-ALT = User("alt", "alt", "alt", "s", name="alt")
+OWNER = Principal("owner", "owner", "owner", "s", name="owner")
+ALT = Principal("alt", "alt", "alt", "s", name="alt")
 
 
 @dataclass
@@ -51,7 +51,7 @@ def bucket(**config: Any) -> Bucket:
     return Bucket("b", "owner", 0, "us-east-1", config=config)
 
 
-def ask(user: User | None, action: str, b: Bucket | None, key: str = "k", *, facts: Facts | None = None,
+def ask(user: Principal | None, action: str, b: Bucket | None, key: str = "k", *, facts: Facts | None = None,
         headers: dict[str, str] | None = None, query: dict[str, str] | None = None, ip: str = "10.1.2.3",
         secure: bool = False) -> bool:
     target = Target.OBJECT if key else Target.BUCKET
@@ -119,7 +119,7 @@ def test_object_owner_reads_but_cannot_overwrite_without_bucket_write() -> None:
                                        "ownership": "BucketOwnerEnforced"}, "k", False, id="enforced-disables-acls"),
     pytest.param(ALT, "s3:ListAllMyBuckets", {}, "", True, id="list-own-buckets"),
 ])
-def test_decide(user: User | None, action: str, config: dict[str, Any], key: str, allowed: bool) -> None:
+def test_decide(user: Principal | None, action: str, config: dict[str, Any], key: str, allowed: bool) -> None:
     target_key = key
     b = bucket(**config)
     if action == "s3:ListAllMyBuckets":
@@ -158,9 +158,12 @@ def test_block_public_acls_refuses_public_canned_acl_on_put() -> None:
 def test_identity_policy_allows_and_denies() -> None:
     allow = policy({"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*"})
     deny = policy({"Effect": "Deny", "Action": "s3:*", "Resource": "*"})
-    assert ask(User("alt", "alt", "alt", "s", policies=(allow.replace('"Principal": "*", ', ""),)), "s3:GetObject",
-               bucket())
-    assert not ask(User("owner", "owner", "owner", "s", policies=(deny,)), "s3:GetObject", bucket())
+    same_account = Principal("owner", "owner", "AKDEV", "s", name="dev", member=True,
+                        policies=(allow.replace('"Principal": "*", ', ""),))
+    assert ask(same_account, "s3:GetObject", bucket())
+    other_account = dataclasses.replace(same_account, id="alt", member=False)
+    assert not ask(other_account, "s3:GetObject", bucket())  # its policy speaks for its own account only
+    assert not ask(Principal("owner", "owner", "owner", "s", policies=(deny,)), "s3:GetObject", bucket())
 
 
 def _ident(action: str, resource: str = "arn:aws:s3:::b/*", effect: str = "Allow") -> str:
@@ -177,13 +180,14 @@ def _ident(action: str, resource: str = "arn:aws:s3:::b/*", effect: str = "Allow
 ])
 def test_service_account_policy_narrows_its_user(user_policy: str, key_policy: str | None, action: str,
                                                  allowed: bool) -> None:
-    sa = User("alt", "alt", "AKSA", "s", name="alt", policies=(user_policy,), key_policy=key_policy)
+    sa = Principal("owner", "owner", "AKSA", "s", name="dev", member=True, policies=(user_policy,),
+                   key_policy=key_policy)
     assert ask(sa, action, bucket()) is allowed
 
 
 def test_service_account_of_the_bucket_owner_is_narrowed_too() -> None:
     """Ownership allows the owner's plain key everything; its service account only what its policy says."""
-    sa = User("owner", "owner", "AKSA", "s", name="owner", key_policy=_ident("s3:GetObject"))
+    sa = Principal("owner", "owner", "AKSA", "s", name="owner", key_policy=_ident("s3:GetObject"))
     assert ask(sa, "s3:GetObject", bucket()) and not ask(sa, "s3:DeleteObject", bucket())
     assert ask(OWNER, "s3:DeleteObject", bucket())
 
@@ -289,3 +293,51 @@ def test_policy_public_detection() -> None:
     assert not policy_is_public(parse(policy(stmt(principal={"AWS": "arn:aws:iam::s3tenant1:root"}))))
     assert canned("authenticated-read", "o", "o").is_public
     assert Acl("o", (Grant("Group", AUTHENTICATED_USERS, "READ"),)).without_public().grants == ()
+
+
+# --- accounts: an IAM user (member) carries its account's id but none of the account's rights -----------
+
+MEMBER = Principal("owner", "owner", "AKMEMBER", "s", name="dev", member=True)
+ALLOW_ALL = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*",
+                                                                  "Resource": "*"}]})
+
+
+@pytest.mark.parametrize(("user", "action", "config", "key", "allowed"), [
+    pytest.param(MEMBER, "s3:GetObject", {}, "k", False, id="member-owns-nothing"),
+    pytest.param(MEMBER, "s3:PutBucketPolicy", {}, "", False, id="member-not-bucket-owner"),
+    pytest.param(dataclasses.replace(MEMBER, policies=(ALLOW_ALL,)), "s3:GetObject", {}, "k", True,
+                 id="member-with-identity-policy"),
+    pytest.param(MEMBER, "s3:GetObject",
+                 {"policy": policy(stmt(principal={"AWS": "arn:aws:iam::000000000000:user/dev"}))},
+                 "k", True, id="bucket-policy-naming-the-user"),
+    pytest.param(MEMBER, "s3:GetObject", {"policy": policy(stmt(principal={"CanonicalUser": "owner"}))}, "k", False,
+                 id="bucket-policy-naming-the-account-id"),
+    pytest.param(MEMBER, "s3:ListBucket", {"acl": canned("authenticated-read", "owner", "owner").to_json()}, "",
+                 True, id="group-grants-apply"),
+    pytest.param(MEMBER, "s3:ListBucket", {}, "", False, id="account-grant-does-not"),
+    pytest.param(OWNER, "s3:ListBucket", {}, "", True, id="the-account-itself"),
+])
+def test_decide_for_iam_users(user: Principal, action: str, config: dict[str, Any], key: str, allowed: bool) -> None:
+    assert ask(user, action, bucket(**config), key) is allowed
+
+
+@pytest.mark.parametrize(("user", "allowed"), [pytest.param(MEMBER, False, id="member-needs-a-policy"),
+                                               pytest.param(ALT, True, id="account"),
+                                               pytest.param(None, False, id="anonymous")])
+@pytest.mark.parametrize("action", ["s3:CreateBucket", "s3:ListAllMyBuckets"])
+def test_account_actions(user: Principal | None, allowed: bool, action: str) -> None:
+    """Anonymous ListBuckets is allowed: the handler answers an empty list (s3-tests test_list_buckets_anonymous)."""
+    target = Target.BUCKET if action == "s3:CreateBucket" else Target.SERVICE
+    req = AccessRequest(action.lower(), target, user, None, "", RequestKeys(user, {}, {}, "", False), Facts())
+    anonymous_listing = user is None and action == "s3:ListAllMyBuckets"
+    assert decide(req).allowed is (allowed or anonymous_listing)
+
+
+def test_identity_policy_does_not_reach_another_accounts_bucket() -> None:
+    """The root's IAM user with s3:* gets nothing in alt's bucket unless that bucket grants it."""
+    user = dataclasses.replace(MEMBER, policies=(ALLOW_ALL,))
+    other = Bucket("b", "alt", 0, "us-east-1")
+    assert not ask(user, "s3:GetObject", other, "k", facts=Facts(ObjectFacts("alt", private("alt"))))
+    granted = Bucket("b", "alt", 0, "us-east-1", config={"policy": policy(
+        stmt(principal={"AWS": "arn:aws:iam::000000000000:user/dev"}))})
+    assert ask(user, "s3:GetObject", granted, "k", facts=Facts(ObjectFacts("alt", private("alt"))))

@@ -13,15 +13,16 @@ from typing import Any
 import pytest
 from tests.fakes import chunks, make_engine
 
+from rucket.core.model import Principal
 from rucket.engine import Engine
 from rucket.engine.objects import PutSpec
 from rucket.s3.auth.body import VerifiedBody
 from rucket.s3.handlers.object import get_object, head_object, put_object
 from rucket.s3.ops import Operation
 from rucket.s3.policy import Authorizer
-from rucket.s3.request import RequestContext, Settings, User
+from rucket.s3.request import RequestContext, Settings
 
-OWNER = User("owner", "owner", "owner", "s", name="owner")
+OWNER = Principal("owner", "owner", "owner", "s", name="owner")
 
 
 def count_reads(engine: Engine, calls: Counter[str]) -> None:
@@ -49,7 +50,7 @@ def request(engine: Engine, op: Operation, method: str, headers: dict[str, str] 
     authz = Authorizer(engine, OWNER, headers or {}, {})
     bucket = authz.require_op(op, "bkt", "k")
     return RequestContext(engine, Settings(), op, "bkt", "k", method, "/bkt/k", headers or {}, {}, "req", OWNER,
-                          VerifiedBody(_body(body)), authz=authz, bucket_record=bucket)
+                          VerifiedBody(_body(body)), authz, bucket_record=bucket)
 
 
 @pytest.fixture

@@ -1,7 +1,7 @@
 """Server overview and metrics charts (root only).
 
 The overview reads the admin views (info, usage, lifecycle, event tail) as the root user;
-the metrics page's script polls `/console/api/metrics`, the Prometheus text of `/metrics`,
+the metrics page's script polls `/_rucket/console/api/metrics`, the Prometheus text of `/metrics`,
 and draws the charts itself.
 """
 

@@ -21,7 +21,7 @@ UNSIGNED = "UNSIGNED-PAYLOAD"
 
 
 class Keys(Protocol):
-    """Anything holding an access key and its secret (a Principal, an `AccessKey`)."""
+    """Anything holding an access key and its secret (a `core.model.Principal`, an `AccessKey`)."""
 
     @property
     def access_key(self) -> str: ...

@@ -68,7 +68,7 @@ class _Memo:
 
     def __init__(self, limit: int = 8192) -> None:
         self.limit = limit
-        self.entries: dict[tuple[str, ...], _Verified] = {}
+        self.entries: dict[tuple[str | None, ...], _Verified] = {}  # region None: any (sigv4.check_scope)
 
     def hit(self, req: AuthInput, region: str | None, secrets: SecretLookup) -> AuthResult | None:
         entry = self.entries.get((req.method, req.raw_path, req.raw_query, req.vhost_bucket, region))

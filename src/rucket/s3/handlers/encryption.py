@@ -53,8 +53,9 @@ _C_NEEDS = "Requests specifying Server Side Encryption with Customer provided ke
 
 
 def _invalid(message: str, name: str, value: str | None = None) -> InvalidArgument:
-    extra = {"ArgumentName": name} if value is None else {"ArgumentName": name, "ArgumentValue": value}
-    return InvalidArgument(message, **extra)
+    if value is None:
+        return InvalidArgument(message, ArgumentName=name)
+    return InvalidArgument(message, ArgumentName=name, ArgumentValue=value)
 
 
 _C_PREFIXES = (f"{SSE}-customer-", f"{COPY_SOURCE}{SSE.removeprefix('x-amz-')}-customer-")

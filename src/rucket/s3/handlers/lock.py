@@ -49,11 +49,10 @@ def lock_extra(ctx: RequestContext, bucket: Bucket) -> dict[str, Any]:
     if not bucket.object_lock and not any(name in ctx.headers for name in _LOCK_HEADERS):
         return {}
     req = lock_request(ctx.headers)
-    if ctx.authz is not None:  # setting a lock with the write needs the lock permissions too, as in AWS
-        if req.mode:
-            ctx.authz.require("s3:PutObjectRetention", Target.OBJECT, bucket, ctx.key)
-        if req.legal_hold is not None:
-            ctx.authz.require("s3:PutObjectLegalHold", Target.OBJECT, bucket, ctx.key)
+    if req.mode:  # setting a lock with the write needs the lock permissions too, as in AWS
+        ctx.authz.require("s3:PutObjectRetention", Target.OBJECT, bucket, ctx.key)
+    if req.legal_hold is not None:
+        ctx.authz.require("s3:PutObjectLegalHold", Target.OBJECT, bucket, ctx.key)
     return ctx.engine.lock.for_write(bucket, req)
 
 
@@ -74,7 +73,7 @@ def lock_headers(ctx: RequestContext, v: ObjectVersion) -> list[tuple[str, str]]
 
 def bypass_governance(ctx: RequestContext, key: str | None = None, version_id: str | None = None) -> bool:
     """x-amz-bypass-governance-retention: true, AND the caller holds s3:BypassGovernanceRetention."""
-    if ctx.headers.get(BYPASS_HEADER, "").strip().lower() != "true" or ctx.authz is None:
+    if ctx.headers.get(BYPASS_HEADER, "").strip().lower() != "true":
         return False
     bucket = ctx.known_bucket()
     vid = version_id if key is not None else ctx.query.get("versionId")

@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import quote
 
 from rucket.blobs.base import WrittenBlob
+from rucket.core.model import Principal
 from rucket.engine.objects import PutSpec
 from rucket.engine.tagging import validate_tags
 from rucket.s3 import headers as hdr
@@ -25,7 +26,7 @@ from rucket.s3.form import FormReader, MalformedPOSTRequest, boundary_of
 from rucket.s3.handlers import encryption as sse
 from rucket.s3.handlers.acl import new_object_acl
 from rucket.s3.ops import Operation, Target
-from rucket.s3.request import RequestContext, Response, User
+from rucket.s3.request import RequestContext, Response
 
 _AS_HEADER = {"acl": "x-amz-acl", "tagging": "x-amz-tagging-xml"}
 _STATUSES = frozenset({"200", "201", "204"})
@@ -49,10 +50,10 @@ async def _fields(form: FormReader) -> tuple[dict[str, str], str]:
                           ArgumentValue="0")
 
 
-def _principal(ctx: RequestContext, fields: Mapping[str, str]) -> tuple[User | None, tuple[int, int] | None]:
+def _principal(ctx: RequestContext, fields: Mapping[str, str]) -> tuple[Principal | None, tuple[int, int] | None]:
     """The signer (None: unsigned form) and the policy's content-length-range."""
     identities = getattr(ctx.users, "identities", None)
-    found: dict[str, User | None] = {}
+    found: dict[str, Principal | None] = {}
 
     def secret(access_key: str) -> str | None:
         user = found[access_key] = identities.lookup(access_key) if identities is not None else None
@@ -98,7 +99,6 @@ async def post_object(ctx: RequestContext) -> Response:
     tags = tuple(validate_tags(xml.parse_tagging(headers["x-amz-tagging-xml"].encode()))) \
         if "x-amz-tagging-xml" in headers else ()  # the form's `tagging` field is a <Tagging> document
     bucket = ctx.target_bucket()
-    assert ctx.authz is not None
     authz = dataclasses.replace(ctx.authz, user=user, headers=headers, auth_type="POST")
     if not authz.secure and not ctx.settings.allow_insecure_sse_c:
         sse.refuse_insecure_customer_key(headers, {})  # SSE-C form fields, as the headers in s3/app.py

@@ -21,43 +21,47 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterable
 
-from rucket.core.model import Bucket
+from rucket.core.model import Bucket, Principal
 from rucket.engine.acl import bucket_acl
 from rucket.s3.iam.conditions import Context, PolicyConditionError, all_hold, glob_match
-from rucket.s3.iam.document import Policy, Principal, Statement
+from rucket.s3.iam.document import Policy, Statement
+from rucket.s3.iam.document import Principal as PolicyPrincipal
 from rucket.s3.iam.document import cached as parse_cached
 from rucket.s3.iam.grants import (
     ACL_PERMISSION,
     BUCKET,
     BUCKET_OWNER_OBJECT_ACTIONS,
+    LOCK_ACTIONS,
     acl_grants,
     headers_carry_public_acl,
 )
 from rucket.s3.iam.model import ACCOUNT_ID, ENFORCED, AccessRequest, Decision, PublicAccessBlock, ownership_of
 from rucket.s3.iam.public import bucket_policy, policy_is_public, statement_is_public
 from rucket.s3.ops import Target
-from rucket.s3.request import User
 
 POLICY_ACTIONS = frozenset({"s3:getbucketpolicy", "s3:putbucketpolicy", "s3:deletebucketpolicy"})
+# An account principal may always do these; an IAM user needs them in its policies, as on AWS.
+ACCOUNT_ACTIONS = frozenset({"s3:listallmybuckets", "s3:createbucket"})
 ACL_WRITE_ACTIONS = frozenset({"s3:putobject", "s3:putobjectacl", "s3:putobjectversionacl", "s3:putbucketacl",
                                "s3:createbucket"})
 
 
-def principal_matches(p: Principal, user: User | None) -> bool:
+def principal_matches(p: PolicyPrincipal, user: Principal | None) -> bool:
     if p.kind == "*":
         return True
     if user is None or p.kind not in ("AWS", "CanonicalUser"):
         return False
     name = user.name or user.access_key
+    ids = (name,) if user.member else (user.id, name)  # an IAM user is not its account's canonical id
     if p.kind == "CanonicalUser" or not p.value.startswith("arn:"):
-        return p.value in (user.id, name)
+        return p.value in ids
     account, _, rest = p.value.removeprefix("arn:aws:iam::").partition(":")
     if rest == "root":
-        return account in (user.id, name) or (account == ACCOUNT_ID and user.is_root)
-    return account in (ACCOUNT_ID, user.id, "*") and rest.rpartition("/")[2] == name
+        return account in ids or (account == ACCOUNT_ID and user.is_root)
+    return account in (ACCOUNT_ID, *ids, "*") and rest.rpartition("/")[2] == name
 
 
-def _principal_ok(st: Statement, user: User | None) -> bool:
+def _principal_ok(st: Statement, user: Principal | None) -> bool:
     if st.principals is None:
         return True  # identity policy: it applies to the user it is attached to
     hit = any(principal_matches(p, user) for p in st.principals)
@@ -89,15 +93,17 @@ def _first(policies: Iterable[tuple[str, Policy]], req: AccessRequest, allow: bo
 
 
 def _ownership(req: AccessRequest) -> str | None:
+    """Owner rights belong to account principals; an IAM user (member) has only its policies."""
     bucket, user = req.bucket, req.user
-    if bucket is None or user is None:
+    if bucket is None or user is None or user.member:
         return None
     if req.target is not Target.OBJECT:
         return "bucket owner" if bucket.owner == user.id else None
-    if bucket.owner == user.id and (req.action in BUCKET_OWNER_OBJECT_ACTIONS or ownership_of(bucket) == ENFORCED):
+    if bucket.owner == user.id and (req.action in BUCKET_OWNER_OBJECT_ACTIONS | LOCK_ACTIONS
+                                    or ownership_of(bucket) == ENFORCED):
         return "bucket owner"
     owner = req.facts.owner_id()
-    if owner is not None and owner == user.id and req.action not in BUCKET_OWNER_OBJECT_ACTIONS:
+    if owner is not None and owner == user.id and req.action not in BUCKET_OWNER_OBJECT_ACTIONS | LOCK_ACTIONS:
         return "object owner"  # writing or deleting needs the bucket's WRITE, whoever owns the old version
     if owner is None and bucket.owner == user.id:
         return "bucket owner (no such object)"
@@ -118,8 +124,9 @@ def _acl(req: AccessRequest, pab: PublicAccessBlock) -> str | None:
         acl = obj.acl
     if pab.ignore_acls:
         acl = acl.without_public()
-    return f"{where} ACL grants {permission}" if acl_grants(acl, permission, req.user.id if req.user else None) \
-        else None
+    # ACLs grant to accounts: an IAM user gets only the group grants (AllUsers, AuthenticatedUsers)
+    grantee = None if req.user is None else f"iam-user:{req.user.name}" if req.user.member else req.user.id
+    return f"{where} ACL grants {permission}" if acl_grants(acl, permission, grantee) else None
 
 
 def _policies(req: AccessRequest) -> tuple[list[tuple[str, Policy]], Policy | None]:
@@ -158,12 +165,15 @@ def _decide_for_user(req: AccessRequest) -> Decision:
     identity, bpolicy = _policies(req)
     everything = [*identity, *([("bucket policy", bpolicy)] if bpolicy else [])]
     deny = _first(everything, req, allow=False)
-    owner = bucket is not None and req.user is not None and bucket.owner == req.user.id
+    owner = bucket is not None and req.user is not None and not req.user.member and bucket.owner == req.user.id
     if deny and not (owner and req.action in POLICY_ACTIONS):
         return Decision(False, f"explicit Deny in {deny}")
-    if req.action == "s3:listallmybuckets" or (req.action == "s3:createbucket" and req.user is not None):
-        return Decision(True, "every user may list its own buckets and create buckets")
-    if (why := _first(identity, req, allow=True)) is not None:
+    if req.action in ACCOUNT_ACTIONS and (req.user is not None or req.action == "s3:listallmybuckets") and \
+            not (req.user is not None and req.user.member):
+        return Decision(True, "an account may list its buckets and create buckets (anonymous: an empty list)")
+    # An identity policy speaks for its own account only: another account's bucket must grant too
+    same_account = bucket is None or (req.user is not None and bucket.owner == req.user.id)
+    if same_account and (why := _first(identity, req, allow=True)) is not None:
         return Decision(True, why)
     if bpolicy is not None and (why := _bucket_policy_allow(req, bpolicy, pab, owner)) is not None:
         return Decision(True, why)

@@ -36,6 +36,11 @@ ACL_PERMISSION: Mapping[str, tuple[str, str]] = {  # action -> (where the grant 
     "s3:putobjectversionacl": (OBJECT, "WRITE_ACP"),
 }
 
+# Locking an object (or lifting GOVERNANCE) takes away someone's right to delete it: only the
+# bucket owner or an explicit policy grant may, never mere ownership of the object (AWS: these
+# actions have no ACL permission, so an object owner with s3:PutObject alone is refused).
+LOCK_ACTIONS = frozenset({"s3:putobjectretention", "s3:putobjectlegalhold", "s3:bypassgovernanceretention"})
+
 # Object actions the bucket owner may take on any object in its bucket, whoever wrote it.
 BUCKET_OWNER_OBJECT_ACTIONS = frozenset(a for a, (where, perm) in ACL_PERMISSION.items()
                                         if where == BUCKET and perm == "WRITE")

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from urllib.parse import parse_qsl
 
-from rucket.s3.request import User
+from rucket.core.model import Principal
 
 _HEADER_KEYS = ("x-amz-acl", "x-amz-grant-read", "x-amz-grant-write", "x-amz-grant-read-acp",
                 "x-amz-grant-write-acp", "x-amz-grant-full-control", "x-amz-copy-source",
@@ -27,7 +27,7 @@ _QUERY_KEYS = {"s3:prefix": "prefix", "s3:delimiter": "delimiter", "s3:max-keys"
 class RequestKeys:
     """The `Context` of one request. Query keys (s3:prefix, ...) are present only when sent."""
 
-    user: User | None
+    user: Principal | None
     headers: Mapping[str, str]
     query: Mapping[str, str]
     source_ip: str

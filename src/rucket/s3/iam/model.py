@@ -10,11 +10,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from rucket.core.model import Bucket
+from rucket.core.model import Bucket, Principal
 from rucket.engine.acl import Acl
 from rucket.s3.iam.conditions import Context
 from rucket.s3.ops import Target
-from rucket.s3.request import User
 
 ANONYMOUS_ID = "65a011a29cdf8ec533ec3d1ccaae921c"  # the canonical id AWS shows for anonymous writers
 ACCOUNT_ID = "000000000000"  # the account segment of our ARNs: arn:aws:iam::000000000000:user/<name>
@@ -76,7 +75,7 @@ class AccessRequest:
 
     action: str  # lower case, e.g. "s3:getobject"
     target: Target
-    user: User | None  # None: anonymous
+    user: Principal | None  # None: anonymous
     bucket: Bucket | None
     key: str
     context: Context

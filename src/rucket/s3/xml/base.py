@@ -43,7 +43,8 @@ def sub(parent: ET.Element, tag: str, text: str | None = None) -> ET.Element:
 
 
 def doc(root: ET.Element) -> bytes:
-    return ET.tostring(root, encoding="utf-8", xml_declaration=True)
+    out: bytes = ET.tostring(root, encoding="utf-8", xml_declaration=True)
+    return out
 
 
 def owner_el(parent: ET.Element, owner: Owner, tag: str = "Owner") -> None:
