@@ -26,6 +26,7 @@ from rucket.core.multipart import PARTS, Completed, Part, Upload
 from rucket.core.records import KeyRow, KeyScope, KmsKeyRow, KmsVersionRow, LockRow, UserRow
 from rucket.events.log import Consumer, UnknownConsumer
 from rucket.events.records import StorageEvent, decode, encode
+from rucket.meta import accounts  # the pure ACL-id rewrite; the SQL beside it is not used here
 
 
 @dataclass
@@ -487,6 +488,26 @@ def _delete_user(run: _Run, mu: m.DeleteUser) -> None:
         run.drop(run.st.attachments, a)
 
 
+def _adopt_members(run: _Run, mu: m.AdoptMembers) -> None:
+    """As meta/accounts.tx_adopt: owners and ACL owner/grantee ids of the members become the account's."""
+    old = frozenset(u.canonical_id for u in run.st.users.values() if u.source in mu.sources) - {mu.account, ""}
+    if not old:
+        return
+    for name, b in list(run.st.buckets.items()):
+        if b.owner in old:
+            run.put(run.st.buckets, name, dataclasses.replace(b, owner=mu.account,
+                                                              config=accounts.rewrite(b.config, old, mu.account)))
+    for rid, v in list(run.st.versions.items()):
+        if v.owner in old:
+            run.put(run.st.versions, rid, dataclasses.replace(v, owner=mu.account,
+                                                              extra=accounts.rewrite(v.extra, old, mu.account)))
+    for rid, acl in list(run.st.acls.items()):
+        run.put(run.st.acls, rid, accounts.rewrite(acl, old, mu.account))
+    for uid, up in list(run.st.uploads.items()):
+        if up.owner in old:
+            run.put(run.st.uploads, uid, dataclasses.replace(up, owner=mu.account))
+
+
 def _put_policy(run: _Run, mu: m.PutPolicy) -> None:
     old = run.st.policies.get(mu.name)
     run.put(run.st.policies, mu.name, (mu.document, old[1] if old else mu.created_ms))
@@ -612,6 +633,7 @@ APPLY: dict[type[Any], Callable[[_Run, Any], None]] = {
     m.DeleteBucket: _delete_bucket,
     m.PutUser: _put_user,
     m.DeleteUser: _delete_user,
+    m.AdoptMembers: _adopt_members,
     m.PutKey: lambda run, mu: run.put(run.st.keys, mu.key.access_key, mu.key),
     m.PutKeyScope: lambda run, mu: _put_scope(run, mu),
     m.DeleteKey: lambda run, mu: (_must_drop(run, run.st.keys, mu.access_key), run.drop(run.st.scopes, mu.access_key)),

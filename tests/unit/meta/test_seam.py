@@ -12,6 +12,7 @@ from tests.memstore import MemStore
 
 from rucket.core import mutations as m
 from rucket.core.model import Bucket, ObjectVersion
+from rucket.core.records import UserRow
 from rucket.meta.sqlite import SqliteMeta
 
 Meta = SqliteMeta | MemStore
@@ -72,3 +73,14 @@ def test_preconditions_pin_what_a_plan_read(meta: Meta) -> None:
             apply(meta, m.PutTags("bkt", "k", "null", (("a", "b"),)), pre=(stale,))
     assert meta.get_lock(stored.row_id) == ("GOVERNANCE", 99, None)
     assert meta.get_tags(stored.row_id) == []
+
+
+def test_adopt_members_gives_what_member_users_own_to_the_account_and_leaves_other_accounts(meta: Meta) -> None:
+
+    apply(meta, m.PutUser(UserRow("ann", "owner", "ann", "", "api", 1)),
+          m.PutUser(UserRow("alt", "alt-id", "alt", "", "config", 1)),
+          m.PutBucket(Bucket("alts", "alt-id", 2, "us-east-1")), m.PutVersion(version("k", "v1", 5)))
+    apply(meta, m.AdoptMembers(("api", "config-member"), "root-id"))
+    assert meta.get_bucket("bkt").owner == "root-id"  # type: ignore[union-attr]
+    assert meta.get_latest("bkt", "k").owner == "root-id"  # type: ignore[union-attr]
+    assert meta.get_bucket("alts").owner == "alt-id"  # type: ignore[union-attr]
