@@ -76,7 +76,6 @@ def test_preconditions_pin_what_a_plan_read(meta: Meta) -> None:
 
 
 def test_adopt_members_gives_what_member_users_own_to_the_account_and_leaves_other_accounts(meta: Meta) -> None:
-
     apply(meta, m.PutUser(UserRow("ann", "owner", "ann", "", "api", 1)),
           m.PutUser(UserRow("alt", "alt-id", "alt", "", "config", 1)),
           m.PutBucket(Bucket("alts", "alt-id", 2, "us-east-1")), m.PutVersion(version("k", "v1", 5)))
