@@ -328,7 +328,7 @@ def kms_rotate(key_id: str) -> None:
 @click.option("--json", "as_json", is_flag=True, default=False, help="one JSON object per line, with the record")
 def events(after: int | None, limit: int, as_json: bool) -> None:
     """The event feed: every mutation with its LSN, HLC, PG, home region and full record."""
-    endpoint, ak, sk, region = click.get_current_context().obj
+    endpoint, ak, sk, region, _output = click.get_current_context().obj  # --json picks the format here
     shown = 0
     while shown < limit:
         query = {"limit": str(min(limit - shown, EVENTS_PAGE))} | ({} if after is None else {"after": str(after)})
