@@ -85,8 +85,10 @@ def start_server(data_dir: Path, *, users: list[tuple[str, str]] | None = None, 
     """`ca`: the CA file that signed the server's --tls-cert (the readiness probe then speaks HTTPS)."""
     cmd = [sys.executable, "-m", "rucket", "serve", "--address", "127.0.0.1:0", "--port", str(port),
            "--data-dir", str(data_dir), "--config", str(_write_config(data_dir, users or [])), *(extra_args or [])]
+    # GC delay 0 (free right after the commit): most tests count blob files after an overwrite;
+    # tests of the deferred GC pass RUCKET_GC_DELAY in `env`.
     full_env = {**os.environ, "RUCKET_ROOT_USER": ROOT_KEY, "RUCKET_ROOT_PASSWORD": ROOT_SECRET,
-                "RUCKET_LOG_LEVEL": "warning", **(env or {})}
+                "RUCKET_LOG_LEVEL": "warning", "RUCKET_GC_DELAY": "0", **(env or {})}
     log = open(data_dir.parent / f"{data_dir.name}-server.log", "a")  # noqa: SIM115 - owned by the process
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=log, text=True, env=full_env,
                             start_new_session=True)

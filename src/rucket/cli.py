@@ -200,7 +200,7 @@ def fsck(data_dir: str, config_file: Path | None, repair: bool) -> None:
         lock_fd = dirlock.acquire(Path(data_dir))  # held until exit: no server starts under a running fsck
     except dirlock.DataDirInUse as exc:
         raise click.ClickException(f"{exc} (fsck needs a stopped server)") from exc
-    for name in ("lifecycle.lock", "scrub.lock"):  # held by a running server's worker
+    for name in ("lifecycle.lock", "scrub.lock", "gc.lock"):  # held by a running server's worker
         path = Path(data_dir) / name
         if path.exists() and not _lock_free(path):
             raise click.ClickException(f"{data_dir} is in use by a running server ({name} is locked): stop it first")

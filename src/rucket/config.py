@@ -53,6 +53,9 @@ class Config:
     disk_reserve_mb: float = 64.0  # writes that add data get 507 below this much free space; deletes never
     allow_insecure_sse_c: bool = False  # accept SSE-C customer keys over plain HTTP (AWS refuses; --dev sets it)
     master_key: str = ""  # base64 of 32 bytes, seals stored secret keys; default: <data_dir>/master.key (0600)
+    gc_delay: float = 600.0  # seconds a freed blob stays for GETs already streaming it (0: free at once)
+    gc_interval: float = 30.0  # seconds between GC passes (blobs due, event-log retention)
+    event_retention: float = 7 * 86_400.0  # seconds events stay when no active feed consumer needs them
     tls_cert: str = ""  # PEM certificate chain: serve HTTPS on the S3 port (re-read on SIGHUP)
     tls_key: str = ""  # PEM private key (unencrypted) of tls_cert
 
@@ -101,6 +104,9 @@ _ENV: dict[str, tuple[str, Any]] = {  # env var -> (field, parser)
     "RUCKET_METRICS_TOKEN": ("metrics_token", str),
     "RUCKET_AUTH_FAILURES_PER_MINUTE": ("auth_failures_per_minute", int),
     "RUCKET_LOGIN_FAILURES": ("login_failures", int),
+    "RUCKET_GC_DELAY": ("gc_delay", float),
+    "RUCKET_GC_INTERVAL": ("gc_interval", float),
+    "RUCKET_EVENT_RETENTION": ("event_retention", float),
     "RUCKET_TLS_CERT": ("tls_cert", str),
     "RUCKET_TLS_KEY": ("tls_key", str),
     "RUCKET_ALLOW_INSECURE_SSE_C": ("allow_insecure_sse_c", lambda v: v.lower() in ("1", "true", "yes", "on")),

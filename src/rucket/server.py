@@ -23,18 +23,22 @@ from rucket.config import Config
 from rucket.console import ConsoleApp, console_redirect, sandboxed, wants_console
 from rucket.console import build as build_console
 from rucket.core import dirlock, faults
-from rucket.core.hlc import HLC, SystemClock
+from rucket.core.hlc import HLC, Clock, SystemClock
 from rucket.core.model import Principal
 from rucket.core.paths import ADMIN, under
 from rucket.core.throttle import FailureThrottle, Limit
 from rucket.engine import Engine
 from rucket.engine import secrets as master_key
 from rucket.engine.fsck import DamagedEventLog, check_event_tail
+from rucket.engine.gc import BlobGC
 from rucket.engine.iam import BootstrapUser, Iam
 from rucket.engine.lifecycle import Lifecycle
 from rucket.engine.lifecycle_rules import DAY_MS
 from rucket.engine.scrub import Scrubber
 from rucket.engine.store import Store
+from rucket.events import log as event_log
+from rucket.events.log import DEFAULT_RETENTION_MS, SqliteFeed
+from rucket.meta.node import Node
 from rucket.meta.sqlite import SqliteMeta
 from rucket.placement.single import SinglePlacement
 from rucket.s3.access_log import AccessLog
@@ -52,16 +56,28 @@ CONFIG_ENV = "RUCKET_SERVE_CONFIG"
 log = logging.getLogger("rucket")
 
 
+def sqlite_store(path: Path, blobs: LocalBlobs, clock: Clock, *, region: str = "us-east-1", gc_delay_ms: int = 0,
+                 retention_ms: int = DEFAULT_RETENTION_MS, cache_reads: bool = True, **options: Any) -> Store:
+    """The single-node store: SQLite plays ConfigStore and ObjectIndex, its event log is the
+    EventFeed, local files the BlobStore. The metadata writer stamps this node's HLC, PG and
+    region on every event it appends (meta/node.py)."""
+    meta = SqliteMeta(path, cache_reads=cache_reads)
+    hlc, placer = HLC(clock), SinglePlacement()
+    meta.bind(Node(hlc, clock.now_ms, lambda b, k: placer.place(b, k).pg, region, gc_delay_ms, event_log.append))
+    feed = SqliteFeed.over(meta, clock, retention_ms)
+    return Store(config=meta, index=meta, feed=feed, blobs=blobs, clock=clock, hlc=hlc, placer=placer, region=region,
+                 gc_delay_ms=gc_delay_ms, **options)
+
+
 def build_engine(cfg: Config) -> Engine:
     root = Path(cfg.data_dir)
     root.mkdir(parents=True, exist_ok=True)
-    clock = SystemClock()
-    meta = SqliteMeta(root / "meta.db", cache_reads=cfg.workers == 1)
     blobs = LocalBlobs(root, fsync=cfg.fsync, trust_window_ms=int(cfg.integrity_trust * 1000))
-    store = Store(meta=meta, blobs=blobs, clock=clock, hlc=HLC(clock),
-                  placer=SinglePlacement(), region=cfg.region, inline_limit=cfg.inline_limit,
-                  lifecycle_day_ms=int(cfg.lifecycle_time_scale * 1000) if cfg.lifecycle_time_scale > 0 else DAY_MS,
-                  master_key=cfg.master_key)
+    store = sqlite_store(root / "meta.db", blobs, SystemClock(), region=cfg.region,
+                         gc_delay_ms=int(cfg.gc_delay * 1000), retention_ms=int(cfg.event_retention * 1000),
+                         cache_reads=cfg.workers == 1, inline_limit=cfg.inline_limit,
+                         lifecycle_day_ms=int(cfg.lifecycle_time_scale * 1000) if cfg.lifecycle_time_scale > 0
+                         else DAY_MS, master_key=cfg.master_key)
     return Engine(store)
 
 
@@ -149,16 +165,18 @@ def build_app(cfg: Config, engine: Engine | None = None) -> S3App:
     app = S3App(engine, Identities(iam_of(cfg, engine), root_user(cfg)), settings)
     app.access = AccessLog(json_lines=cfg.log_format == "json")
     app.background += [app.access.run, lifecycle_worker(cfg, engine)]
-    app.ready_checks.append(engine.store.meta.writer_alive)
+    app.ready_checks.append(engine.store.index.writer_alive)
     space = disk_space(cfg)
     app.room = space.check_room
     app.metrics_access = MetricsAccess(public=cfg.metrics_public, token=cfg.metrics_token)
-    app.auth_failures = FailureThrottle(Limit(cfg.auth_failures_per_minute, 60_000), engine.store.clock.now_ms)
+    app.auth_failures = FailureThrottle(Limit(cfg.auth_failures_per_minute, 60_000), engine.now_ms)
     app.metrics.add(DiskCollector(lambda: space.usage().as_dict()))
     scrubber = Scrubber(engine.store, rate_bytes_s=int(cfg.scrub_rate_mb * 1e6), interval_s=cfg.scrub_interval)
     app.metrics.add(IntegrityCollector(engine.store.blobs.stats, lambda: scrubber.last_pass_ms))
     if cfg.scrub_interval > 0:
         app.background.append(exclusive(Path(cfg.data_dir) / "scrub.lock", scrubber.run_forever))
+    blob_gc = BlobGC(engine.store, interval_s=cfg.gc_interval)  # frees due blobs, trims the event log
+    app.background.append(exclusive(Path(cfg.data_dir) / "gc.lock", blob_gc.run_forever))
     return app
 
 

@@ -72,3 +72,62 @@ def test_imported_resolves_relative_imports(tmp_path: Path) -> None:
     fake.write_text("from .. import engine\nfrom ..s3 import app\nfrom . import hlc\nimport rucket.meta.sqlite\n")
     assert set(imported(fake, tmp_path)) == {"rucket.engine", "rucket.s3.app", "rucket.core.hlc",
                                               "rucket.meta.sqlite"}
+
+
+# ---- the storage seam (DESIGN.md §6, issue 14) ---------------------------------------------
+CONCRETE_STORES = ("rucket.meta.sqlite", "rucket.blobs.local", "rucket.cluster")  # named by server.py only
+STORE_USERS = ("engine", "s3", "admin", "console")  # talk to the Protocols / the engine
+ABOVE_ENGINE = ("s3", "admin", "console")
+SEAM_MODULES = ("rucket.meta.base", "rucket.blobs.base")  # the Protocols and their records
+
+
+def _files(*packages: str) -> list[Path]:
+    return sorted(p for pkg in packages for p in (SRC / "rucket" / pkg).rglob("*.py"))
+
+
+def _names(module: str, prefixes: tuple[str, ...]) -> bool:
+    return any(module == p or module.startswith(p + ".") for p in prefixes)
+
+
+def _concrete_stores_named(path: Path, root: Path = SRC) -> list[str]:
+    return [m for m in imported(path, root) if _names(m, CONCRETE_STORES)]
+
+
+def _storage_reached(path: Path, root: Path = SRC) -> list[str]:
+    """Imports of meta/ or blobs/ beyond the seam's records, and any `engine.store` attribute."""
+    storage = ("rucket.meta", "rucket.blobs")
+    bad = [m for m in imported(path, root) if _names(m, storage) and not _names(m, SEAM_MODULES)]
+    tree = ast.parse(path.read_text(), filename=str(path))
+    return bad + [f"line {n.lineno}: .store" for n in ast.walk(tree) if isinstance(n, ast.Attribute)
+                  and n.attr == "store" and isinstance(n.value, ast.Attribute) and n.value.attr == "engine"]
+
+
+@pytest.mark.parametrize("path", _files(*STORE_USERS), ids=lambda p: str(p.relative_to(SRC)))
+def test_engine_and_above_never_name_a_concrete_store(path: Path) -> None:
+    bad = _concrete_stores_named(path)
+    assert not bad, f"{path} names a concrete store (only server.py may): {bad}"
+
+
+@pytest.mark.parametrize("path", _files(*ABOVE_ENGINE), ids=lambda p: str(p.relative_to(SRC)))
+def test_s3_and_admin_reach_storage_only_through_the_engine(path: Path) -> None:
+    bad = _storage_reached(path)
+    assert not bad, f"{path} reaches past the engine into storage: {bad}"
+
+
+def test_seam_rules_catch_a_violation(tmp_path: Path) -> None:
+    """The two rules above flag code that breaks them (a probe in a scratch tree, never in src/)."""
+    pkg = tmp_path / "rucket" / "s3"
+    pkg.mkdir(parents=True)
+    probe = pkg / "_seam_probe.py"
+    probe.write_text("from rucket.meta.sqlite import SqliteMeta\nfrom ..blobs import local\n\n"
+                     "def f(ctx):\n    return ctx.engine.store.index\n")
+    assert _concrete_stores_named(probe, tmp_path) == ["rucket.meta.sqlite.SqliteMeta", "rucket.blobs.local"]
+    assert _storage_reached(probe, tmp_path) == ["rucket.meta.sqlite.SqliteMeta", "rucket.blobs.local",
+                                                 "line 5: .store"]
+
+
+@pytest.mark.parametrize("path", _files("engine"), ids=lambda p: str(p.relative_to(SRC)))
+def test_engine_uses_only_the_metadata_protocols(path: Path) -> None:
+    """No SQL helper, row converter or transaction class of meta/: writes are `core.mutations` batches."""
+    bad = [m for m in imported(path) if _names(m, ("rucket.meta",)) and not _names(m, ("rucket.meta.base",))]
+    assert not bad, f"{path} imports meta/ internals: {bad}"

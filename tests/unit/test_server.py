@@ -26,7 +26,7 @@ async def _get(app: Any, path: str) -> int:
 
 def test_ready_is_503_once_the_metadata_writer_is_dead(tmp_path: Path) -> None:
     app = server.build_app(config.load(None, {"data_dir": str(tmp_path)}, env={}))
-    meta = app.engine.store.meta
+    meta = app.engine.store.index
     assert asyncio.run(_get(app, "/minio/health/ready")) == 200
     meta._queue.put(None)  # the writer thread ends, as if it had died
     meta._thread.join(5)

@@ -10,7 +10,7 @@ import json
 from typing import Any
 
 from rucket.admin.request import AdminError, AdminRequest, Params, Route, Services
-from rucket.meta.iam import KeyRow, KeyScope, UserRow, scopes_of
+from rucket.core.records import KeyRow, KeyScope, UserRow
 
 
 def _user(u: UserRow, svc: Services) -> dict[str, Any]:
@@ -28,7 +28,7 @@ def _key(k: KeyRow, scope: KeyScope | None, now_ms: int) -> dict[str, Any]:
 
 
 def _keys(svc: Services, user: str) -> list[dict[str, Any]]:
-    scopes, now = scopes_of(svc.engine.store.meta, user), svc.engine.store.clock.now_ms()
+    scopes, now = svc.iam.reads.key_scopes_of(user), svc.engine.now_ms()
     return [_key(k, scopes.get(k.access_key), now) for k in svc.iam.reads.keys_of(user)]
 
 

@@ -16,10 +16,7 @@ from urllib.parse import parse_qs
 from rucket.admin.request import AdminError, AdminRequest, Params, Route, Services
 from rucket.core.model import Bucket
 from rucket.engine.lifecycle_rules import rules_of
-from rucket.events.records import CorruptEvent, decode
 
-MAX_EVENTS = 1000
-DEFAULT_EVENTS = 100
 # bucket.config keys the bucket list reports as "configured" (their values can be large or sensitive)
 CONFIG_FLAGS = ("policy", "cors", "lifecycle", "tagging", "public_access_block", "encryption")
 
@@ -47,15 +44,15 @@ def disk(path: str) -> dict[str, Any]:
 
 
 async def server_info(req: AdminRequest, p: Params, svc: Services) -> tuple[int, Any]:
-    now = svc.engine.store.clock.now_ms()
+    now = svc.engine.now_ms()
     started = int(svc.info.get("started_ms", now))
     dirs = [str(d) for d in svc.info.get("data_dirs") or [svc.info.get("data_dir", ".")]]
     return 200, {**svc.info, "now_ms": now, "uptime_s": round((now - started) / 1000, 3),
-                 "last_lsn": svc.engine.store.meta.last_lsn(), "disks": [disk(d) for d in dirs]}
+                 "last_lsn": svc.engine.last_lsn(), "disks": [disk(d) for d in dirs]}
 
 
 async def usage(req: AdminRequest, p: Params, svc: Services) -> tuple[int, Any]:
-    rows = svc.engine.store.meta.usage()
+    rows = svc.engine.usage()
     buckets = [{"name": name, "objects": objects, "bytes": size} for name, objects, size in rows]
     total = {"buckets": len(rows), "objects": sum(r[1] for r in rows), "bytes": sum(r[2] for r in rows)}
     disk = svc.disk() if svc.disk is not None else None  # {"free_bytes", "total_bytes", "reserve_bytes"}
@@ -69,15 +66,14 @@ def _bucket(b: Bucket, objects: int, size: int) -> dict[str, Any]:
 
 
 async def buckets(req: AdminRequest, p: Params, svc: Services) -> tuple[int, Any]:
-    meta = svc.engine.store.meta
-    sizes = {name: (objects, size) for name, objects, size in meta.usage()}
-    return 200, {"buckets": [_bucket(b, *sizes.get(b.name, (0, 0))) for b in meta.list_buckets()]}
+    sizes = {name: (objects, size) for name, objects, size in svc.engine.usage()}
+    return 200, {"buckets": [_bucket(b, *sizes.get(b.name, (0, 0))) for b in svc.engine.buckets.list()]}
 
 
 async def lifecycle_status(req: AdminRequest, p: Params, svc: Services) -> tuple[int, Any]:
     """The worker's last pass (from the process that runs it) and every bucket's rule counts."""
     per_bucket = []
-    for b in svc.engine.store.meta.list_buckets():
+    for b in svc.engine.buckets.list():
         rules = rules_of(b.config)
         if rules:
             per_bucket.append({"bucket": b.name, "rules": len(rules), "enabled": sum(r.enabled for r in rules)})
@@ -85,30 +81,9 @@ async def lifecycle_status(req: AdminRequest, p: Params, svc: Services) -> tuple
     return 200, {"worker": status, "buckets": per_bucket}
 
 
-def _event(row: tuple[Any, ...]) -> dict[str, Any]:
-    try:
-        ev = decode(row)
-    except CorruptEvent:
-        return {"lsn": row[0], "corrupt": True}
-    return {"lsn": ev.lsn, "hlc": ev.hlc, "type": ev.type.value, "bucket": ev.bucket, "key": ev.key,
-            "version_id": ev.version_id, "payload": ev.payload}
-
-
-async def events(req: AdminRequest, p: Params, svc: Services) -> tuple[int, Any]:
-    """`?after=LSN` pages forward; without it, the last `limit` events (the tail)."""
-    meta = svc.engine.store.meta
-    limit = _query_int(req, "limit", DEFAULT_EVENTS, 1, MAX_EVENTS)
-    last = meta.last_lsn()
-    after = _query_int(req, "after", max(0, last - limit), 0, 2**63 - 1)
-    rows = meta.events_after(after, limit)
-    out = [_event(r) for r in rows]
-    return 200, {"events": out, "last_lsn": last, "next_after": out[-1]["lsn"] if out else after}
-
-
 ROUTES = (
     Route("GET", "/info", server_info),
     Route("GET", "/usage", usage),
     Route("GET", "/buckets", buckets),
     Route("GET", "/lifecycle", lifecycle_status),
-    Route("GET", "/events", events),
 )

@@ -1,7 +1,9 @@
-"""Local blob files: tmp -> fsync -> rename -> fsync(dir), named by random id.
+"""Local blob files: tmp -> fsync -> link into blobs/ -> fsync(dir), named by random id.
 
-A crash before the metadata commit leaves at most an unreferenced file, which `recover()`
-removes at start-up; a crash after it leaves a complete object. Hashing and writing run in
+The temp file stays linked under tmp/ until the metadata commit settled (`settle`, or
+`delete` when it failed): so a crash between the link and the commit leaves the blob's
+name in tmp/, and start-up recovery finds every possible orphan by reading tmp/ alone,
+never by walking every blob (`recover`). A crash after the commit leaves a complete object. Hashing and writing run in
 a worker thread per 1 MiB batch (hashlib, awscrt and os.write release the GIL), so a large
 upload neither blocks the event loop nor costs a thread hop per network chunk. Every blob's
 name carries its CRC64NVME and every read checks it: see `blobs/integrity.py`.
@@ -14,7 +16,7 @@ import contextlib
 import logging
 import os
 import threading
-from collections.abc import AsyncGenerator, Awaitable, Callable, Iterable, Iterator
+from collections.abc import AsyncGenerator, Awaitable, Callable, Iterator
 from pathlib import Path
 
 from rucket.blobs import integrity as ig
@@ -57,10 +59,22 @@ class LocalBlobs:
         return BlobWriter(self, hashers, inline_limit)
 
     def delete(self, blob_id: str) -> None:
-        """Unlink without fsync: a resurrected file after a crash is just an orphan for recovery."""
+        """Unlink without fsync: a resurrected file after a crash is queued in the gc table still,
+        or linked in tmp/ still (a write that never committed), so recovery frees it again."""
         self.verified.drop(blob_id)
         with contextlib.suppress(FileNotFoundError):
             os.unlink(self.path(blob_id))
+        self.settle(blob_id)
+
+    def _pending(self, blob_id: str) -> Path:
+        """tmp/<random part>: the temp name a blob keeps until its metadata commit settled."""
+        return self.tmp / blob_id.rpartition(ig.SEP)[0] if ig.SEP in blob_id else self.tmp / blob_id
+
+    def settle(self, blob_id: str) -> None:
+        """The commit that references the blob is durable: drop its temp name (no fsync needed:
+        a temp name resurrected by a crash only makes recovery check that the blob is referenced)."""
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(self._pending(blob_id))
 
     # ---- verified reads (blobs/integrity.py explains the rules) ---------------
     async def read(self, blob_id: str, start: int, end: int) -> AsyncGenerator[bytes, None]:
@@ -175,18 +189,19 @@ class LocalBlobs:
         """Names of every blob file on disk (any order)."""
         return (f.name for f in self.blobs.glob("*/*/*"))
 
-    def recover(self, referenced: Iterable[str]) -> tuple[int, int]:
-        """Start-up only: remove temp files and blobs no version references."""
-        tmp_removed = 0
+    def recover(self, is_referenced: Callable[[str], bool]) -> tuple[int, int]:
+        """Start-up only: empty tmp/; a temp file whose blob was linked but never committed takes the
+        blob with it. Reads tmp/ and one fan-out directory per temp file, never every blob
+        (`rucket fsck` walks everything to find orphans of any other origin)."""
+        tmp_removed = orphans = 0
         for f in self.tmp.iterdir():
+            fan = self.blobs / f.name[:2] / f.name[2:4]
+            for blob in fan.glob(f"{f.name}{ig.SEP}*") if len(f.name) >= 4 else ():
+                if not is_referenced(blob.name):
+                    blob.unlink(missing_ok=True)
+                    orphans += 1
             f.unlink(missing_ok=True)
             tmp_removed += 1
-        keep = set(referenced)
-        orphans = 0
-        for f in self.blobs.glob("*/*/*"):
-            if f.name not in keep:
-                f.unlink(missing_ok=True)
-                orphans += 1
         return tmp_removed, orphans
 
     def _ensure_dir(self, d: Path) -> None:
@@ -207,10 +222,10 @@ class LocalBlobs:
             os.fsync(fd)
         os.close(fd)
         faults.point("blob.after_fsync")
-        blob_id = ig.name_for(ids.blob_id(), crc)
+        blob_id = ig.name_for(tmp_path.name, crc)
         dest = self.path(blob_id)
         self._ensure_dir(dest.parent)
-        os.rename(tmp_path, dest)
+        os.link(tmp_path, dest)  # the temp name stays until the commit settles (module docstring)
         if self.fsync:
             fsync_dir(dest.parent)
         faults.point("blob.after_rename")

@@ -89,6 +89,19 @@ class HLC:
             self._last = pack(phys + 1, 0) if logical > LOGICAL_MASK else pack(phys, logical)
             return self._last
 
+    def seed(self, stored: int) -> None:
+        """Never issue a timestamp at or below `stored` (the largest HLC on disk, or one another
+        process of this node just committed): one clock per node, not per process or per start."""
+        with self._lock:
+            self._last = max(self._last, stored)
+
+    def after(self, previous: int) -> int:
+        """A timestamp for a new version of a key whose newest version has `previous`:
+        max(now, previous + 1), so a key's HLCs strictly increase whatever the wall clock does."""
+        with self._lock:
+            self._last = max(self._last, previous)
+        return self.now()
+
     @staticmethod
     def _bump(phys: int, logical: int) -> int:
         return pack(phys + 1, 0) if logical >= LOGICAL_MASK else pack(phys, logical + 1)

@@ -12,13 +12,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from rucket.core import errors
 from rucket.core.model import Bucket, ObjectVersion
+from rucket.core.mutations import PutObjectAcl, VersionIs
+from rucket.engine import writes
 from rucket.engine.buckets import Buckets
-from rucket.engine.store import Store, emit
+from rucket.engine.store import Store
+from rucket.engine.writes import Plan
 from rucket.events.records import EventType, StorageEvent
-from rucket.meta import iam as sql
-from rucket.meta.tx import Tx
 
 ALL_USERS = "http://acs.amazonaws.com/groups/global/AllUsers"
 AUTHENTICATED_USERS = "http://acs.amazonaws.com/groups/global/AuthenticatedUsers"
@@ -102,25 +102,20 @@ def stored_object_acl(v: ObjectVersion) -> dict[str, Any] | None:
 class Acls:
     def __init__(self, store: Store) -> None:
         self.s = store
-        self._reads = sql.IamReads(store.meta)
 
     def of_object(self, v: ObjectVersion) -> Acl:
-        raw = self._reads.object_acl(v.row_id) or stored_object_acl(v)
+        raw = self.s.index.object_acl(v.row_id) or stored_object_acl(v)
         return Acl.from_json(raw) if raw else private(v.owner)
 
     async def set_object(self, v: ObjectVersion, acl: Acl) -> None:
         """Replace the ACL of version `v` (resolved by the caller) as a separate record plus an event."""
         hlc = self.s.hlc.now()
-
-        def txn(tx: Tx) -> None:
-            current = tx.version(v.bucket, v.key, v.version_id)
-            if current is None or current.row_id != v.row_id:
-                raise errors.VersionNotFound(v.version_id)  # replaced or deleted meanwhile
-            sql.tx_put_object_acl(tx, v.row_id, acl.to_json())
-            emit(tx, StorageEvent(EventType.OBJECT_ACL, hlc, v.bucket, v.key, v.version_id,
-                                  {"owner": acl.owner, "grants": len(acl.grants), "public": acl.is_public}))
-
-        await self.s.meta.write(txn)
+        plan: Plan[None] = Plan(
+            mutations=[PutObjectAcl(v.bucket, v.key, v.version_id, acl.to_json())],
+            preconditions=[VersionIs(v.bucket, v.key, v.version_id, v.hlc)],  # replaced or deleted meanwhile: 404
+            events=[StorageEvent(EventType.OBJECT_ACL, hlc, v.bucket, v.key, v.version_id,
+                                 {"owner": acl.owner, "grants": len(acl.grants), "public": acl.is_public})])
+        await writes.run(self.s.index.apply, lambda: plan, writes.version_gone)
 
     async def set_bucket(self, bucket: str, acl: Acl) -> Bucket:
         return await Buckets(self.s).update(bucket, config={BUCKET_ACL_KEY: acl.to_json()})

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from rucket.core.model import ObjectVersion
+from rucket.core.model import Bucket, ObjectVersion
 from rucket.engine import cors, lifecycle_rules
 from rucket.engine.buckets import Buckets
 from rucket.engine.tagging import Tagging
@@ -59,9 +59,11 @@ class BucketConfig:
     def lifecycle_rules(self, bucket: str) -> list[lifecycle_rules.Rule]:
         return lifecycle_rules.rules_of(self.buckets.get(bucket).config)
 
-    def expiration(self, v: ObjectVersion, tags: Sequence[tuple[str, str]]) -> tuple[int, str] | None:
-        """When the bucket's lifecycle rules will expire current version `v`, and by which rule."""
-        config = self.buckets.get(v.bucket).config
+    def expiration(self, v: ObjectVersion, tags: Sequence[tuple[str, str]],
+                   known: Bucket | None = None) -> tuple[int, str] | None:
+        """When the bucket's lifecycle rules will expire current version `v`, and by which rule
+        (`known`: the bucket record, when the caller has it)."""
+        config = (known if known is not None and known.name == v.bucket else self.buckets.get(v.bucket)).config
         if not config.get(LIFECYCLE) or v.delete_marker:
             return None
         day_ms = self.buckets.s.lifecycle_day_ms

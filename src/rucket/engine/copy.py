@@ -2,8 +2,8 @@
 
 Blobs are immutable, so CopyObject never copies bytes: the new version references the
 source's blob (or, for a multipart source, its part blobs), and every reclaim decision asks
-`Tx.blob_in_use`, which counts all references. The source is re-checked inside the commit
-transaction, so a concurrent delete either happens before (the copy fails with NoSuchKey)
+the store, which counts all references. The source is pinned by a precondition of the
+copy's batch, so a concurrent delete either happens before (the copy fails with NoSuchKey)
 or after (the blob is still referenced by the copy and stays). Only inline sources are
 copied by value (they are small and live in the metadata row). UploadPartCopy streams the
 source range into a new part blob in 1 MiB steps; memory stays flat whatever the size.
@@ -14,17 +14,17 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, replace
 
-from rucket.blobs.base import WrittenBlob
 from rucket.core import checksums, errors, faults, ids, names
 from rucket.core.model import INLINE, NULL_VERSION, ObjectVersion
 from rucket.core.multipart import PARTS, Part
-from rucket.engine import sealed
+from rucket.core.mutations import Conflict, VersionIs
+from rucket.engine import sealed, writes
 from rucket.engine.encryption import DataKey
 from rucket.engine.multipart import Multipart
-from rucket.engine.objects import Objects, PutSpec, same_version
+from rucket.engine.objects import Objects, PutSpec
 from rucket.engine.store import Store
-from rucket.engine.tagging import Tagging, attach_tags
-from rucket.meta.tx import Tx
+from rucket.engine.tagging import Tagging
+from rucket.engine.writes import Plan
 
 
 @dataclass(frozen=True)
@@ -59,7 +59,7 @@ class Copier:
         if etag is None:
             return await self._reencode(src, bucket, key, spec, opts, src_dk)
         sums = await self._checksums(src, opts.checksum_algorithm, src_dk)
-        inline = (src.data if src.data is not None else self.s.meta.read_inline(src.row_id)) \
+        inline = (src.data if src.data is not None else self.s.index.read_inline(src.row_id)) \
             if src.blob_id == INLINE else None
         now = self.s.clock.now_ms()
         extra = {"pg": self.s.placer.place(bucket, key).pg, **spec.extra, **sealed.extra_of(spec.sse)}
@@ -71,28 +71,27 @@ class Copier:
             size=src.size, etag=etag, mtime_ms=now, hlc=self.s.hlc.now(), owner=spec.owner,
             blob_id=src.blob_id, storage_class=spec.storage_class, headers=spec.headers,
             user_meta=spec.user_meta, checksums=sums, extra=extra)
-        written = WrittenBlob(src.size, {}, inline=inline)
-        committed, dropped = await self.s.meta.write(lambda tx: self._commit(tx, src, v, written, spec, opts))
-        self.objects._reclaim(dropped)
+        committed, applied = await writes.run(self.s.index.apply, lambda: self._plan(src, v, inline, spec, opts),
+                                              self._explain)
+        self.objects._reclaim(applied.freed)
         return committed
 
-    def _commit(self, tx: Tx, src: ObjectVersion, v: ObjectVersion, written: WrittenBlob, spec: PutSpec,
-                opts: CopyOptions) -> tuple[ObjectVersion, list[str]]:
-        """Check the source is still there before sharing its blobs (read its parts and tags first:
-        replacing a "null" version in place drops the source's rows before the insert)."""
+    def _plan(self, src: ObjectVersion, v: ObjectVersion, inline: bytes | None, spec: PutSpec,
+              opts: CopyOptions) -> Plan[ObjectVersion]:
+        """The copy shares the source's blobs (its parts are copied into the new record), pinned by
+        a precondition that the source version is still there when the copy is applied."""
+        parts = self.s.index.version_parts(src.row_id) if src.blob_id == PARTS else []
+        tags = list(spec.tags) or (self.s.index.get_tags(src.row_id) if opts.copy_tags else [])
         faults.point("copy.txn")
-        if not same_version(tx.version(src.bucket, src.key, src.version_id), src):
-            raise errors.KeyNotFound(src.key)
-        parts = tx.parts_of(src.row_id) if src.blob_id == PARTS else []
-        tags = tx.tags(src.row_id) if opts.copy_tags else []
+        plan = self.objects.put_plan(v, spec, inline, parts, tags)
+        plan.preconditions.append(VersionIs(src.bucket, src.key, src.version_id, src.hlc))
+        return plan
 
-        def after_insert(t: Tx, stored: ObjectVersion) -> None:
-            if parts:
-                t.insert_version_parts(stored.row_id, parts)
-            if tags:
-                attach_tags(t, stored, tags)
-
-        return self.objects._commit_put(tx, v, written, spec, after_insert)
+    @staticmethod
+    def _explain(c: Conflict) -> Exception | None:
+        if isinstance(c.failed, VersionIs):
+            return errors.KeyNotFound(c.failed.key)  # the source was deleted or replaced meanwhile
+        return writes.explain(c)
 
     async def _reencode(self, src: ObjectVersion, bucket: str, key: str, spec: PutSpec, opts: CopyOptions,
                         src_dk: DataKey | None) -> ObjectVersion:

@@ -19,17 +19,18 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from rucket.core import errors
 from rucket.core.model import ObjectVersion
+from rucket.core.mutations import Batch, DeletePart, DeleteVersion, DropEvents, Mutation
 from rucket.engine.scrub import inline_intact
-from rucket.engine.store import Store, emit
+from rucket.engine.store import Store
 from rucket.events.records import CorruptEvent, EventType, StorageEvent, decode
-from rucket.meta import integrity as mi
-from rucket.meta.tx import Tx
+from rucket.meta.base import EventFeed
 
 TAIL_RECORDS = 10_000  # how much of the event log start-up verifies (fsck reads all of it)
 
@@ -68,10 +69,18 @@ class FsckReport:
         return out
 
 
+def all_rows(feed: EventFeed, after_lsn: int = 0, page: int = 1000) -> Iterator[tuple[Any, ...]]:
+    """Every event row after `after_lsn`, a page at a time."""
+    while rows := feed.rows_after(after_lsn, page):
+        yield from rows
+        if len(rows) < page:
+            return
+        after_lsn = rows[-1][0]
+
+
 def check_event_tail(store: Store, records: int = TAIL_RECORDS) -> int | None:
     """LSN of the first record in the last `records` that fails its CRC32, else None."""
-    conn = mi.reader(store.meta)
-    for row in mi.events(conn, max(0, mi.last_lsn(conn) - records)):
+    for row in all_rows(store.feed, max(0, store.feed.last_lsn() - records)):
         try:
             decode(row)
         except (CorruptEvent, ValueError, TypeError):
@@ -88,8 +97,8 @@ class Fsck:
         report = FsckReport()
         report.tmp_files = sorted(f.name for f in self.s.blobs.tmp.iterdir())
         on_disk = set(self.s.blobs.files())
-        referenced = mi.referenced_blobs(mi.reader(self.s.meta))
-        report.orphans = sorted(on_disk - referenced)
+        referenced = self.s.index.referenced_blobs()
+        report.orphans = sorted(on_disk - referenced - self.s.index.gc_pending())  # queued: freed at the next start
         report.missing = sorted(referenced - on_disk)
         for blob_id in sorted(on_disk & referenced):
             status, _ = await self.s.blobs.check(blob_id)
@@ -104,22 +113,21 @@ class Fsck:
         return report
 
     def _inline(self, report: FsckReport) -> None:
-        for v, data in mi.inline_rows(mi.reader(self.s.meta)):
+        for v, data in self.s.index.inline_rows():
             if inline_intact(v.etag, data) is False and "sse" not in v.extra:
                 report.corrupt_inline.append(_name(v))
 
     def _events(self, report: FsckReport) -> None:
-        for row in mi.events(mi.reader(self.s.meta)):
+        for row in all_rows(self.s.feed):
             try:
                 decode(row)
             except (CorruptEvent, ValueError, TypeError):
                 report.damaged_events.append(int(row[0]))
 
     def _lost(self, report: FsckReport) -> None:
-        conn = mi.reader(self.s.meta)
         for blob_id in report.missing + report.corrupt:
-            report.lost += [_name(v) for v in mi.versions_using(conn, blob_id)]
-            report.lost += [f"upload {u} part {n}" for u, n in mi.upload_parts_using(conn, blob_id)]
+            report.lost += [_name(v) for v in self.s.index.versions_using(blob_id)]
+            report.lost += [f"upload {u} part {n}" for u, n in self.s.index.upload_parts_using(blob_id)]
         report.lost += report.corrupt_inline
 
     async def _repair(self, report: FsckReport) -> None:
@@ -133,36 +141,35 @@ class Fsck:
         journal = self.lost_found / f"fsck-{self.s.clock.now_ms()}.jsonl"
         gone = report.missing + report.corrupt
         bad_inline = set(report.corrupt_inline)
-        hlc = self.s.hlc.now()
-        reclaim = await self.s.meta.write(lambda tx: self._drop(tx, gone, bad_inline, report.damaged_events,
-                                                                journal, hlc))
-        for blob_id in reclaim:
-            self.s.blobs.delete(blob_id)
+        batch = self._drop(gone, bad_inline, report.damaged_events, journal, self.s.hlc.now())
+        applied = await self.s.index.apply(batch)
+        for blob_id in applied.freed:
+            if blob_id not in gone:
+                self.s.blobs.delete(blob_id)
         report.repaired = True
 
-    def _drop(self, tx: Tx, gone: list[str], bad_inline: set[str], lsns: list[int], journal: Path,
-              hlc: int) -> list[str]:
-        """One transaction: journal, then remove what points at lost bytes. Returns blobs to unlink."""
-        doomed = {v.row_id: v for b in gone for v in mi.versions_using(tx.c, b)}
+    def _drop(self, gone: list[str], bad_inline: set[str], lsns: list[int], journal: Path, hlc: int) -> Batch:
+        """Journal (fsync'd), then one batch removing what points at lost bytes (a stopped server:
+        nothing else writes, so the batch needs no preconditions)."""
+        meta = self.s.index
+        doomed = {(v.bucket, v.key, v.version_id): v for b in gone for v in meta.versions_using(b)}
         if bad_inline:
-            doomed |= {v.row_id: v for v, _ in mi.inline_rows(tx.c) if _name(v) in bad_inline}
+            doomed |= {(v.bucket, v.key, v.version_id): v for v, _ in meta.inline_rows() if _name(v) in bad_inline}
         records: list[dict[str, Any]] = [{"version": dataclasses.asdict(v) | {"data": None}} for v in doomed.values()]
         if lsns:
-            records += [{"event": list(row)} for row in mi.events(tx.c, min(lsns) - 1) if row[0] in set(lsns)]
+            records += [{"event": list(row)} for row in all_rows(self.s.feed, min(lsns) - 1) if row[0] in set(lsns)]
         with open(journal, "a", encoding="utf-8") as f:
             for rec in records:
                 f.write(json.dumps(rec, default=str) + "\n")
             f.flush()
             os.fsync(f.fileno())
-        reclaim: list[str] = []
-        for v in doomed.values():
-            reclaim += tx.delete_version(v) or []
-            emit(tx, StorageEvent(EventType.VERSION_DELETED, hlc, v.bucket, v.key, v.version_id,
-                                  {"reason": "fsck: bytes lost"}))
-        for blob_id in gone:
-            mi.drop_upload_parts(tx.c, blob_id)
-        mi.delete_events(tx.c, lsns)
-        return [b for b in reclaim if b not in gone]
+        mutations: list[Mutation] = [DeleteVersion(*k) for k in doomed]
+        mutations += [DeletePart(u, n) for b in gone for u, n in meta.upload_parts_using(b)]
+        if lsns:
+            mutations.append(DropEvents(tuple(lsns)))
+        events = [StorageEvent(EventType.VERSION_DELETED, hlc, v.bucket, v.key, v.version_id,
+                               {"reason": "fsck: bytes lost"}) for v in doomed.values()]
+        return Batch(tuple(mutations), (), tuple(events))
 
 
 def _name(v: ObjectVersion) -> str:

@@ -20,13 +20,33 @@ from dataclasses import dataclass
 
 from rucket.core import errors
 from rucket.core.model import Principal
+from rucket.core.mutations import (
+    AdoptMembers,
+    AttachmentExists,
+    CanonicalIdFree,
+    Conflict,
+    DeleteAttachment,
+    DeleteKey,
+    DeletePolicy,
+    DeleteUser,
+    KeyExists,
+    Mutation,
+    PolicyExists,
+    PolicyUnused,
+    Precondition,
+    PutAttachment,
+    PutKey,
+    PutKeyScope,
+    PutPolicy,
+    PutUser,
+    UserExists,
+)
+from rucket.core.records import KeyRow, KeyScope, UserRow
+from rucket.engine import writes
 from rucket.engine.secrets import SecretBox
-from rucket.engine.store import Store, emit
+from rucket.engine.store import Store
+from rucket.engine.writes import Plan
 from rucket.events.records import EventType, StorageEvent
-from rucket.meta import accounts
-from rucket.meta import iam as sql
-from rucket.meta.iam import KeyRow, UserRow
-from rucket.meta.tx import Tx
 
 _AK_CHARS = string.ascii_uppercase + string.digits
 MEMBER_SOURCES = frozenset({"api", "config-member"})  # IAM users inside the root's account
@@ -74,7 +94,7 @@ class Iam:
     def __init__(self, store: Store, box: SecretBox) -> None:
         self.s = store
         self.box = box
-        self.reads = sql.IamReads(store.meta)
+        self.reads = store.config
         self._plain: dict[bytes, str] = {}  # sealed -> secret: one AES-GCM open per key, not per request
 
     # ---- request path -------------------------------------------------------
@@ -83,7 +103,7 @@ class Iam:
         found = self.reads.key_with_user(access_key)
         if found is None or not found[0].enabled:
             return None
-        scope = sql.key_scope(self.s.meta, access_key)
+        scope = self.reads.key_scope(access_key)
         if scope is not None and scope.expires_ms is not None and scope.expires_ms <= self.s.clock.now_ms():
             return None  # expired: as unknown as a deleted key
         key, user = found
@@ -105,23 +125,13 @@ class Iam:
                           canonical_id: str = "") -> UserRow:
         row = UserRow(check_name(name), canonical_id or secrets.token_hex(32), display_name or name, email, "api",
                       self.s.clock.now_ms())
-
-        def txn(tx: Tx) -> UserRow:
-            if sql.tx_user(tx, name) is not None or sql.tx_user_by_canonical_id(tx, row.canonical_id) is not None:
-                raise IamConflict(f"user {name} exists")
-            sql.tx_upsert_user(tx, row)
-            self._event(tx, "user-created", user=name)
-            return row
-
-        return await self.s.meta.write(txn)
+        await self._apply([PutUser(row)], [UserExists(name, False), CanonicalIdFree(row.canonical_id)],
+                          self._event("user-created", user=name), IamConflict(f"user {name} exists"))
+        return row
 
     async def delete_user(self, name: str) -> None:
-        def txn(tx: Tx) -> None:
-            if not sql.tx_delete_user(tx, name):
-                raise IamNotFound(f"no user {name}")
-            self._event(tx, "user-deleted", user=name)
-
-        await self.s.meta.write(txn)
+        await self._apply([DeleteUser(name)], [UserExists(name)], self._event("user-deleted", user=name),
+                          IamNotFound(f"no user {name}"))
 
     # ---- keys ---------------------------------------------------------------
     async def create_key(self, user: str, access_key: str = "", secret: str = "", *, expires_ms: int | None = None,
@@ -131,96 +141,78 @@ class Iam:
         this (already validated) policy allow. With `expires_ms` it stops working at that time."""
         ak, sk = access_key or new_access_key(), secret or new_secret()
         row = KeyRow(ak, user, self.box.seal(ak, sk), True, self.s.clock.now_ms())
-        scope = sql.KeyScope(ak, expires_ms, policy, description) \
+        scope = KeyScope(ak, expires_ms, policy, description) \
             if expires_ms is not None or policy is not None or description else None
+        await self._apply([PutKey(row), *([PutKeyScope(scope)] if scope is not None else [])],
+                          [UserExists(user), KeyExists(ak, False)],
+                          self._event("key-created", user=user, access_key=ak, service_account=policy is not None),
+                          IamNotFound(f"no user {user}"), IamConflict(f"access key {ak} exists"))
+        return ak, sk
 
-        def txn(tx: Tx) -> tuple[str, str]:
-            if sql.tx_user(tx, user) is None:
-                raise IamNotFound(f"no user {user}")
-            if sql.tx_key(tx, ak) is not None:
-                raise IamConflict(f"access key {ak} exists")
-            sql.tx_put_key(tx, row)
-            if scope is not None:
-                sql.tx_put_key_scope(tx, scope)
-            self._event(tx, "key-created", user=user, access_key=ak, service_account=policy is not None)
-            return ak, sk
-
-        return await self.s.meta.write(txn)
+    def _key(self, access_key: str) -> KeyRow:
+        key = self.reads.iam_key(access_key)
+        if key is None:
+            raise IamNotFound(f"no access key {access_key}")
+        return key
 
     async def set_key_enabled(self, access_key: str, enabled: bool) -> None:
-        def txn(tx: Tx) -> None:
-            if not sql.tx_set_key_enabled(tx, access_key, enabled):
-                raise IamNotFound(f"no access key {access_key}")
-            self._event(tx, "key-enabled" if enabled else "key-disabled", access_key=access_key)
-
-        await self.s.meta.write(txn)
+        key = dataclasses.replace(self._key(access_key), enabled=enabled)
+        await self._apply([PutKey(key)], [KeyExists(access_key)],
+                          self._event("key-enabled" if enabled else "key-disabled", access_key=access_key),
+                          IamNotFound(f"no access key {access_key}"))
 
     async def set_key_expiry(self, access_key: str, expires_ms: int | None) -> None:
-        def txn(tx: Tx) -> None:
-            if sql.tx_key(tx, access_key) is None:
-                raise IamNotFound(f"no access key {access_key}")
-            old = sql.tx_key_scope(tx, access_key) or sql.KeyScope(access_key, None, None)
-            sql.tx_put_key_scope(tx, dataclasses.replace(old, expires_ms=expires_ms))
-            self._event(tx, "key-expiry-set", access_key=access_key, expires_ms=expires_ms)
-
-        await self.s.meta.write(txn)
+        self._key(access_key)
+        old = self.reads.key_scope(access_key) or KeyScope(access_key, None, None)
+        await self._apply([PutKeyScope(dataclasses.replace(old, expires_ms=expires_ms))], [KeyExists(access_key)],
+                          self._event("key-expiry-set", access_key=access_key, expires_ms=expires_ms),
+                          IamNotFound(f"no access key {access_key}"))
 
     async def delete_key(self, access_key: str) -> None:
-        def txn(tx: Tx) -> None:
-            if not sql.tx_delete_key(tx, access_key):
-                raise IamNotFound(f"no access key {access_key}")
-            self._event(tx, "key-deleted", access_key=access_key)
-
-        await self.s.meta.write(txn)
+        await self._apply([DeleteKey(access_key)], [KeyExists(access_key)],
+                          self._event("key-deleted", access_key=access_key), IamNotFound(f"no access key {access_key}"))
 
     async def rotate_key(self, access_key: str) -> tuple[str, str]:
         """A new key for the same user; the old one is disabled (delete it once clients moved)."""
         ak, sk = new_access_key(), new_secret()
-
-        def txn(tx: Tx) -> tuple[str, str]:
-            old = sql.tx_key(tx, access_key)
-            if old is None:
-                raise IamNotFound(f"no access key {access_key}")
-            sql.tx_put_key(tx, KeyRow(ak, old.user_name, self.box.seal(ak, sk), True, self.s.clock.now_ms()))
-            if (scope := sql.tx_key_scope(tx, access_key)) is not None:  # a service account stays one
-                sql.tx_put_key_scope(tx, dataclasses.replace(scope, access_key=ak))
-            sql.tx_set_key_enabled(tx, access_key, False)
-            self._event(tx, "key-rotated", user=old.user_name, access_key=access_key, new_access_key=ak)
-            return ak, sk
-
-        return await self.s.meta.write(txn)
+        old = self._key(access_key)
+        new = KeyRow(ak, old.user_name, self.box.seal(ak, sk), True, self.s.clock.now_ms())
+        scope = self.reads.key_scope(access_key)  # a service account stays one
+        moved = [PutKeyScope(dataclasses.replace(scope, access_key=ak))] if scope is not None else []
+        await self._apply([PutKey(new), *moved, PutKey(dataclasses.replace(old, enabled=False))],
+                          [KeyExists(access_key)],
+                          self._event("key-rotated", user=old.user_name, access_key=access_key, new_access_key=ak),
+                          IamNotFound(f"no access key {access_key}"))
+        return ak, sk
 
     # ---- identity policies --------------------------------------------------
     async def put_policy(self, name: str, document: str) -> None:
-        def txn(tx: Tx) -> None:
-            sql.tx_put_policy(tx, check_name(name), document, self.s.clock.now_ms())
-            self._event(tx, "policy-set", policy=name)
-
-        await self.s.meta.write(txn)
+        await self._apply([PutPolicy(check_name(name), document, self.s.clock.now_ms())], [],
+                          self._event("policy-set", policy=name))
 
     async def delete_policy(self, name: str) -> None:
-        def txn(tx: Tx) -> None:
-            if sql.tx_policy_in_use(tx, name):
-                raise IamConflict(f"policy {name} is attached to a user")
-            if not sql.tx_delete_policy(tx, name):
-                raise IamNotFound(f"no policy {name}")
-            self._event(tx, "policy-deleted", policy=name)
-
-        await self.s.meta.write(txn)
+        await self._apply([DeletePolicy(name)], [PolicyUnused(name), PolicyExists(name)],
+                          self._event("policy-deleted", policy=name),
+                          IamConflict(f"policy {name} is attached to a user"), IamNotFound(f"no policy {name}"))
 
     async def attach(self, user: str, policy: str, *, attach: bool = True) -> None:
-        def txn(tx: Tx) -> None:
-            if sql.tx_user(tx, user) is None:
-                raise IamNotFound(f"no user {user}")
-            if not sql.tx_policy_exists(tx, policy):
-                raise IamNotFound(f"no policy {policy}")
-            if attach:
-                sql.tx_attach(tx, user, policy)
-            elif not sql.tx_detach(tx, user, policy):
-                raise IamNotFound(f"policy {policy} is not attached to {user}")
-            self._event(tx, "policy-attached" if attach else "policy-detached", user=user, policy=policy)
+        pre: list[Precondition] = [UserExists(user), PolicyExists(policy)]
+        errs = [IamNotFound(f"no user {user}"), IamNotFound(f"no policy {policy}")]
+        if not attach:
+            pre.append(AttachmentExists(user, policy))
+            errs.append(IamNotFound(f"policy {policy} is not attached to {user}"))
+        await self._apply([PutAttachment(user, policy) if attach else DeleteAttachment(user, policy)], pre,
+                          self._event("policy-attached" if attach else "policy-detached", user=user, policy=policy),
+                          *errs)
 
-        await self.s.meta.write(txn)
+    async def _apply(self, mutations: list[Mutation], pre: list[Precondition], event: StorageEvent,
+                     *errs: Exception) -> None:
+        """One batch; the n-th precondition failing answers the n-th error."""
+        def explain(c: Conflict) -> Exception | None:
+            return errs[pre.index(c.failed)] if c.failed in pre and pre.index(c.failed) < len(errs) else None
+
+        plan: Plan[None] = Plan(mutations=mutations, preconditions=pre, events=[event])
+        await writes.run(self.s.config.apply, lambda: plan, explain)
 
     # ---- bootstrap ----------------------------------------------------------
     def bootstrap(self, users: Sequence[BootstrapUser], root_id: str = "") -> None:
@@ -229,26 +221,22 @@ class Iam:
         once, before serving."""
         now = self.s.clock.now_ms()
         wanted = {u.access_key: u for u in users}
+        stale = {u.name for u in self.reads.users() if u.source in CONFIG_SOURCES and u.name not in wanted}
+        mutations: list[Mutation] = [DeleteUser(name) for name in sorted(stale)]
+        for u in users:
+            cid = u.canonical_id or u.access_key
+            other = self.reads.user_by_canonical_id(cid)
+            if other is not None and other.name != u.access_key and other.name not in stale:
+                raise IamConflict(f"canonical id {cid} of {u.access_key} belongs to user {other.name}")
+            source = "config" if u.own_account else "config-member"
+            mutations += [PutUser(UserRow(u.access_key, cid, u.display_name or cid, u.email, source, now)),
+                          PutKey(KeyRow(u.access_key, u.access_key, self.box.seal(u.access_key, u.secret_key),
+                                        True, now))]
+        if root_id:
+            mutations.append(AdoptMembers(tuple(sorted(MEMBER_SOURCES)), root_id))
+        event = self._event("bootstrap", users=sorted(wanted))
+        self.s.config.apply_sync(Plan(mutations=mutations, events=[event]).batch())
 
-        def txn(tx: Tx) -> None:
-            for name in sql.tx_user_names(tx, CONFIG_SOURCES):
-                if name not in wanted:
-                    sql.tx_delete_user(tx, name)
-            for u in users:
-                cid = u.canonical_id or u.access_key
-                other = sql.tx_user_by_canonical_id(tx, cid)
-                if other is not None and other.name != u.access_key:
-                    raise IamConflict(f"canonical id {cid} of {u.access_key} belongs to user {other.name}")
-                source = "config" if u.own_account else "config-member"
-                sql.tx_upsert_user(tx, UserRow(u.access_key, cid, u.display_name or cid, u.email, source, now))
-                sql.tx_put_key(tx, KeyRow(u.access_key, u.access_key, self.box.seal(u.access_key, u.secret_key),
-                                          True, now))
-            if root_id:
-                accounts.tx_adopt(tx, sql.tx_canonical_ids(tx, tuple(MEMBER_SOURCES)), root_id)
-            self._event(tx, "bootstrap", users=sorted(wanted))
-
-        self.s.meta.write_sync(txn)
-
-    def _event(self, tx: Tx, what: str, **detail: object) -> None:
+    def _event(self, what: str, **detail: object) -> StorageEvent:
         """Never carries a secret: the payload names what changed, not the key material."""
-        emit(tx, StorageEvent(EventType.IAM_CHANGED, self.s.hlc.now(), "", payload={"what": what, **detail}))
+        return StorageEvent(EventType.IAM_CHANGED, self.s.hlc.now(), "", payload={"what": what, **detail})

@@ -24,10 +24,12 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from rucket.core import errors
-from rucket.engine.store import Store, emit
+from rucket.core.mutations import KmsKeyIs, PutKmsKey, PutKmsVersion
+from rucket.core.records import KmsVersionRow
+from rucket.engine import writes
+from rucket.engine.store import Store
+from rucket.engine.writes import Plan
 from rucket.events.records import EventType, StorageEvent
-from rucket.meta import kms as sql
-from rucket.meta.tx import Tx
 
 KEY_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,127}")
 _ARN = re.compile(r"arn:aws:kms:[^:]*:[^:]*:(?:key|alias)/(.+)")
@@ -59,7 +61,6 @@ def canonical_id(requested: str) -> str:
 class Kms:
     def __init__(self, store: Store, kek: bytes) -> None:
         self.s = store
-        self.reads = sql.KmsReads(store.meta)
         self._aead = AESGCM(kek)
         self._cache: dict[tuple[str, int], bytes] = {}
         self._lock = threading.Lock()
@@ -69,39 +70,40 @@ class Kms:
         if not KEY_ID.fullmatch(key_id):
             raise errors.InvalidArgument("a KMS key id is 1-128 of A-Z a-z 0-9 _ . - (starting alphanumeric)")
         now, hlc = self.s.clock.now_ms(), self.s.hlc.now()
-
-        def txn(tx: Tx) -> None:
-            if sql.tx_key(tx, key_id) is not None:
-                raise errors.InvalidRequest(f"KMS key {key_id} already exists")
-            sql.tx_insert_key(tx, key_id, description, now)
-            self._add_version(tx, key_id, now, hlc, "created")
-
-        await self.s.meta.write(txn)
+        plan = self._version_plan(key_id, 1, now, hlc, "created")
+        plan.mutations.insert(0, PutKmsKey(key_id, description, True, now))
+        plan.preconditions.append(KmsKeyIs(key_id, -1))
+        await writes.run(self.s.config.apply, lambda: plan,
+                         lambda c: errors.InvalidRequest(f"KMS key {key_id} already exists"))
         return self.key(key_id)
 
     async def rotate(self, key_id: str) -> KmsKey:
-        """A new version for new objects; every older version stays (old objects still open)."""
+        """A new version for new objects; every older version stays (old objects still open). Pinned on
+        the version count it read: two concurrent rotations cannot both claim one number."""
         now, hlc = self.s.clock.now_ms(), self.s.hlc.now()
 
-        def txn(tx: Tx) -> None:
-            if sql.tx_key(tx, key_id) is None:
+        def plan() -> Plan[None]:
+            row = self.s.config.kms_key(key_id)
+            if row is None:
                 raise errors.KmsKeyNotFound(key_id)
-            self._add_version(tx, key_id, now, hlc, "rotated")
+            p = self._version_plan(key_id, row.versions + 1, now, hlc, "rotated")
+            p.preconditions.append(KmsKeyIs(key_id, row.versions))
+            return p
 
-        await self.s.meta.write(txn)
+        await writes.run(self.s.config.apply, plan)
         return self.key(key_id)
 
-    def _add_version(self, tx: Tx, key_id: str, now: int, hlc: int, what: str) -> None:
-        version = sql.tx_next_version(tx, key_id)
-        sql.tx_add_version(tx, key_id, version, self._wrap(key_id, version, secrets.token_bytes(32)), now)
-        emit(tx, StorageEvent(EventType.KMS_CHANGED, hlc, "", None, None,
-                              {"key": key_id, "version": version, "change": what}))
+    def _version_plan(self, key_id: str, version: int, now: int, hlc: int, what: str) -> Plan[None]:
+        material = self._wrap(key_id, version, secrets.token_bytes(32))
+        return Plan(mutations=[PutKmsVersion(KmsVersionRow(key_id, version, material, now))],
+                    events=[StorageEvent(EventType.KMS_CHANGED, hlc, "", None, None,
+                                         {"key": key_id, "version": version, "change": what})])
 
     def all_keys(self) -> list[KmsKey]:
-        return [KmsKey(r.key_id, r.description, r.enabled, r.created_ms, r.versions) for r in self.reads.all_keys()]
+        return [KmsKey(r.key_id, r.description, r.enabled, r.created_ms, r.versions) for r in self.s.config.kms_keys()]
 
     def key(self, requested: str) -> KmsKey:
-        row = self.reads.key(canonical_id(requested))
+        row = self.s.config.kms_key(canonical_id(requested))
         if row is None:
             raise errors.KmsKeyNotFound(requested)
         return KmsKey(row.key_id, row.description, row.enabled, row.created_ms, row.versions)
@@ -118,7 +120,7 @@ class Kms:
         cached = self._cache.get((key_id, version))
         if cached is not None:
             return cached
-        row = self.reads.version(key_id, version)
+        row = self.s.config.kms_version(key_id, version)
         if row is None:
             raise errors.KmsKeyNotFound(f"{key_id} version {version}")
         plain = self._unwrap(key_id, version, row.material)

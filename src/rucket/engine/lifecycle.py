@@ -90,7 +90,7 @@ class Lifecycle:
     async def run_once(self) -> PassReport:
         report = PassReport()
         now = self.s.clock.now_ms()
-        for bucket in self.s.meta.list_buckets():
+        for bucket in self.s.config.list_buckets():
             rules = [r for r in rules_of(bucket.config) if r.enabled]
             if any(r.abort_days is not None for r in rules):
                 await self._abort_uploads(bucket.name, rules, now, report)
@@ -105,14 +105,14 @@ class Lifecycle:
     def _tag_reader(self, rules: list[Rule]) -> TagReader:
         if not any(r.uses_tags for r in rules):
             return lambda v: []
-        return lambda v: [] if v.delete_marker else self.s.meta.get_tags(v.row_id)
+        return lambda v: [] if v.delete_marker else self.s.index.get_tags(v.row_id)
 
     def _keys(self, bucket: str) -> Iterator[list[ObjectVersion]]:
         """Every key's versions, newest first, one key at a time, in pages of BATCH rows."""
         lower, before = "", None
         group: list[ObjectVersion] = []
         while True:
-            rows = self.s.meta.list_versions(bucket, lower, None, BATCH, before)
+            rows = self.s.index.list_versions(bucket, lower, None, BATCH, before)
             for v in rows:
                 if group and v.key != group[0].key:
                     yield group
@@ -120,7 +120,7 @@ class Lifecycle:
                 group.append(v)
             if len(rows) < BATCH:
                 break
-            lower, before = rows[-1].key, rows[-1].row_id
+            lower, before = rows[-1].key, (rows[-1].hlc, rows[-1].version_id)
         if group:
             yield group
 

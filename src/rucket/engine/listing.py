@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from rucket.core.model import ListEntry, ListPage
-from rucket.meta.base import MetaReader
+from rucket.meta.base import ObjectIndex
 
 BATCH = 1000
 
@@ -47,7 +47,7 @@ def resume_point(prefix: str, delimiter: str, marker: str) -> str:
     return after(marker)
 
 
-def _walk(meta: MetaReader, q: ListQuery) -> Iterator[ListEntry | str]:
+def _walk(meta: ObjectIndex, q: ListQuery) -> Iterator[ListEntry | str]:
     lower = max(q.start, q.prefix)
     below = successor(q.prefix) if q.prefix else None
     while True:
@@ -72,7 +72,7 @@ def _walk(meta: MetaReader, q: ListQuery) -> Iterator[ListEntry | str]:
                 return
 
 
-def list_objects(meta: MetaReader, q: ListQuery) -> ListPage:
+def list_objects(meta: ObjectIndex, q: ListQuery) -> ListPage:
     entries: list[ListEntry] = []
     prefixes: list[str] = []
     last = ""

@@ -4,7 +4,7 @@ A version's lock state is (mode, retain-until, legal hold). The state given at w
 (the `x-amz-object-lock-*` headers, else the bucket's default retention) is stored in the
 version's attrs (`extra["lock"]`) by the same commit that creates the version, so a PUT,
 a copy or a completed multipart upload is never briefly unlocked; later changes
-(PutObjectRetention, PutObjectLegalHold) are a separate record (meta/lock.py) that replaces it.
+(PutObjectRetention, PutObjectLegalHold) are a separate record (`PutLock`) that replaces it.
 
 The rules, as AWS documents them, all as functions of the state and an injected `now`:
 - a version under an active retention or a legal hold cannot be deleted (by version id:
@@ -27,10 +27,12 @@ from typing import Any
 
 from rucket.core import errors, faults
 from rucket.core.model import Bucket, ObjectVersion
-from rucket.engine.store import Store, emit
+from rucket.core.mutations import BucketIs, LockIs, PutBucket, PutLock, VersionIs
+from rucket.core.records import LockRow
+from rucket.engine import writes
+from rucket.engine.store import Store
+from rucket.engine.writes import Plan
 from rucket.events.records import EventType, StorageEvent
-from rucket.meta import lock as meta_lock
-from rucket.meta.tx import Tx
 
 GOVERNANCE, COMPLIANCE = "GOVERNANCE", "COMPLIANCE"
 MODES = (GOVERNANCE, COMPLIANCE)
@@ -151,20 +153,10 @@ def default_retention(bucket: Bucket) -> DefaultRetention | None:
     return DefaultRetention(rule["mode"], rule.get("days"), rule.get("years")) if rule else None
 
 
-def state_of(v: ObjectVersion, row: meta_lock.LockRow | None) -> LockState:
+def state_of(v: ObjectVersion, row: LockRow | None) -> LockState:
     if row is not None:
         return LockState(*row)
     return LockState.from_attrs(v.extra.get("lock") or {})
-
-
-def guard_delete(tx: Tx, bucket: str, key: str, version_id: str, now_ms: int, bypass: bool) -> None:
-    """Called by `Objects.delete` inside its transaction before removing a version by id."""
-    b = tx.bucket(bucket)
-    if b is None or not b.object_lock:
-        return
-    v = tx.version(bucket, key, version_id)
-    if v is not None and not v.delete_marker:
-        check_delete(state_of(v, meta_lock.read_tx(tx, v.row_id)), now_ms, bypass)
 
 
 # ---- engine calls ---------------------------------------------------------------------
@@ -173,7 +165,7 @@ class ObjectLock:
         self.s = store
 
     def _bucket(self, name: str) -> Bucket:
-        bucket = self.s.meta.get_bucket(name)
+        bucket = self.s.config.get_bucket(name)
         if bucket is None:
             raise errors.BucketNotFound(name)
         return bucket
@@ -192,33 +184,33 @@ class ObjectLock:
         rule = {k: v for k, v in rule.items() if v is not None}
         hlc = self.s.hlc.now()
 
-        def txn(tx: Tx) -> None:
-            b = tx.bucket(bucket)
-            if b is None:
-                raise errors.BucketNotFound(bucket)
+        def plan() -> Plan[None]:
+            b = self._bucket(bucket)
             if not b.object_lock and b.versioning != "Enabled":
                 raise errors.InvalidBucketState("Versioning must be 'Enabled' on the bucket to apply "
                                                 "a Object Lock configuration")
-            tx.update_bucket(dataclasses.replace(b, object_lock=True, config={**b.config, CONFIG_KEY: rule}))
-            emit(tx, StorageEvent(EventType.BUCKET_CONFIG, hlc, bucket, payload={"keys": [CONFIG_KEY]}))
+            new = dataclasses.replace(b, object_lock=True, config={**b.config, CONFIG_KEY: rule})
+            return Plan(mutations=[PutBucket(new)], preconditions=[BucketIs(bucket, b)],
+                        events=[StorageEvent(EventType.BUCKET_CONFIG, hlc, bucket, payload={"keys": [CONFIG_KEY]})])
 
-        await self.s.meta.write(txn)
+        await writes.run(self.s.index.apply, plan)
 
-    def for_write(self, bucket: str, req: LockRequest) -> dict[str, Any]:
+    def for_write(self, bucket: str | Bucket, req: LockRequest) -> dict[str, Any]:
         """`extra` entries for the PutSpec/Upload of a new version (empty when it is not locked)."""
-        state = initial_state(self._bucket(bucket), req, self.now_ms())
+        state = initial_state(bucket if isinstance(bucket, Bucket) else self._bucket(bucket), req, self.now_ms())
         return {"lock": state.to_attrs()} if state is not None and state.to_attrs() else {}
 
-    def state(self, v: ObjectVersion) -> LockState:
-        if "lock" not in v.extra and not self._bucket(v.bucket).object_lock:
+    def state(self, v: ObjectVersion, known: Bucket | None = None) -> LockState:
+        bucket = known if known is not None and known.name == v.bucket else self._bucket(v.bucket)
+        if "lock" not in v.extra and not bucket.object_lock:
             return LockState()
-        return state_of(v, meta_lock.read(self.s.meta, v.row_id))
+        return state_of(v, self.s.index.get_lock(v.row_id))
 
     def target(self, bucket: str, key: str, version_id: str | None) -> ObjectVersion:
         """The version a retention/legal-hold request acts on; the bucket must have Object Lock."""
         if not self._bucket(bucket).object_lock:
             raise errors.InvalidRequest("Bucket is missing Object Lock Configuration")
-        v = self.s.meta.get_version(bucket, key, version_id) if version_id else self.s.meta.get_latest(bucket, key)
+        v = self.s.index.get_version(bucket, key, version_id) if version_id else self.s.index.get_latest(bucket, key)
         if v is None:
             raise errors.VersionNotFound(version_id) if version_id else errors.KeyNotFound(key)
         if v.delete_marker:
@@ -232,19 +224,24 @@ class ObjectLock:
         await self._change(v, lambda cur, now: dataclasses.replace(cur, legal_hold=on))
 
     async def _change(self, v: ObjectVersion, change: Any) -> None:
-        """Read-check-write in one transaction, so two concurrent changes cannot both pass the rules."""
+        """Read, check the rules, write with the state read as a precondition: of two concurrent
+        changes the second re-reads and is checked against the first's result."""
         hlc, now = self.s.hlc.now(), self.now_ms()
 
-        def txn(tx: Tx) -> None:
-            faults.point("lock.txn")
-            cur_v = tx.version(v.bucket, v.key, v.version_id)
-            if cur_v is None or cur_v.row_id != v.row_id:
+        def plan() -> Plan[None]:
+            cur_v = self.s.index.get_version(v.bucket, v.key, v.version_id)
+            if cur_v is None or cur_v.hlc != v.hlc:
                 raise errors.VersionNotFound(v.version_id)
-            new: LockState = change(state_of(cur_v, meta_lock.read_tx(tx, v.row_id)), now)
-            meta_lock.write(tx, v.row_id, (new.mode, new.until_ms, new.legal_hold))
-            emit(tx, StorageEvent(EventType.OBJECT_LOCK, hlc, v.bucket, v.key, v.version_id, new.to_attrs()))
+            row = self.s.index.get_lock(cur_v.row_id)
+            new: LockState = change(state_of(cur_v, row), now)
+            faults.point("lock.txn")
+            return Plan(mutations=[PutLock(v.bucket, v.key, v.version_id, (new.mode, new.until_ms, new.legal_hold))],
+                        preconditions=[VersionIs(v.bucket, v.key, v.version_id, v.hlc),
+                                       LockIs(v.bucket, v.key, v.version_id, row)],
+                        events=[StorageEvent(EventType.OBJECT_LOCK, hlc, v.bucket, v.key, v.version_id,
+                                             new.to_attrs())])
 
-        await self.s.meta.write(txn)
+        await writes.run(self.s.index.apply, plan, writes.version_gone)
 
 
 def _with_retention(cur: LockState, mode: str, until_ms: int, now_ms: int, bypass: bool) -> LockState:

@@ -1,12 +1,13 @@
 """Multipart uploads: create, upload parts, complete, abort, list.
 
 Each part is written like a PutObject body (BlobWriter: fsync'd and renamed before the
-part row commits), always as a blob file. Completing is ONE metadata transaction that
-checks the part list, inserts the version (blob_id = PARTS) with its ordered part rows,
-applies the conditional-write checks, drops the upload and records the answer for a
-retried Complete; no part byte is read or copied again. Blobs of parts the completed
-object does not use, of an aborted upload and of a replaced part are unlinked only after
-their transaction commits (a crash in between leaves orphans for start-up recovery).
+part row commits), always as a blob file. Completing is ONE metadata batch, planned on
+the part list it checked and pinned on it by preconditions: it inserts the version
+(blob_id = PARTS) with its ordered parts, carries the conditional-write precondition,
+drops the upload and records the answer for a retried Complete; no part byte is read or
+copied again. Blobs of parts the completed object does not use, of an aborted upload and
+of a replaced part are unlinked only after their batch commits (a crash in between leaves
+orphans for start-up recovery).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from rucket.blobs.base import WrittenBlob
 from rucket.core import checksums, errors, faults, ids, names
 from rucket.core.model import NULL_VERSION, Bucket, ObjectVersion
 from rucket.core.multipart import (
+    MAX_PARTS,
     MIN_PART_SIZE,
     PARTS,
     Completed,
@@ -31,13 +33,23 @@ from rucket.core.multipart import (
     type_allowed,
     with_offsets,
 )
-from rucket.engine import sealed
+from rucket.core.mutations import (
+    BucketExists,
+    Conflict,
+    DeleteUpload,
+    PartsAre,
+    PutCompleted,
+    PutPart,
+    PutUpload,
+    UploadOpen,
+)
+from rucket.engine import gc, sealed, writes
 from rucket.engine.encryption import DataKey
 from rucket.engine.listing import resume_point, successor
 from rucket.engine.objects import Objects, PutSpec, Verifier
-from rucket.engine.store import Store, emit
+from rucket.engine.store import Store
+from rucket.engine.writes import Plan
 from rucket.events.records import EventType, StorageEvent
-from rucket.meta.tx import Tx
 
 COMPLETED_KEEP_MS = 24 * 3600 * 1000  # how long a retried Complete still gets the first answer
 BATCH = 1000
@@ -67,14 +79,17 @@ class Multipart:
         self.min_part_size = min_part_size  # lowered by unit tests so thousands of parts stay small
 
     def _bucket(self, name: str) -> Bucket:
-        bucket = self.s.meta.get_bucket(name)
+        bucket = self.s.config.get_bucket(name)
         if bucket is None:
             raise errors.BucketNotFound(name)
         return bucket
 
+    def find(self, upload_id: str) -> Upload | None:
+        return self.s.index.get_upload(upload_id)
+
     def get(self, bucket: str, key: str, upload_id: str) -> Upload:
         self._bucket(bucket)
-        upload = self.s.meta.get_upload(upload_id)
+        upload = self.s.index.get_upload(upload_id)
         if upload is None or (upload.bucket, upload.key) != (bucket, key):
             raise errors.NoSuchUpload(upload_id)
         return upload
@@ -94,14 +109,10 @@ class Multipart:
         upload = replace(template, upload_id=ids.upload_id(), bucket=bucket, key=key,
                          initiated_ms=self.s.clock.now_ms(), checksum_type=ctype)
         hlc = self.s.hlc.now()
-
-        def txn(tx: Tx) -> None:
-            if tx.bucket(bucket) is None:
-                raise errors.BucketNotFound(bucket)
-            tx.insert_upload(upload)
-            emit(tx, StorageEvent(EventType.UPLOAD_CREATED, hlc, bucket, key, None, {"upload": upload.upload_id}))
-
-        await self.s.meta.write(txn)
+        plan: Plan[None] = Plan(
+            mutations=[PutUpload(upload)], preconditions=[BucketExists(bucket)],
+            events=[StorageEvent(EventType.UPLOAD_CREATED, hlc, bucket, key, None, {"upload": upload.upload_id})])
+        await writes.run(self.s.index.apply, lambda: plan, writes.explain)
         return upload
 
     # ---- parts ----------------------------------------------------------------
@@ -125,13 +136,20 @@ class Multipart:
                 verify(written)
             part = Part(number, written.size, sealed.etag_of(written, dk), written.blob_id,
                         self.s.clock.now_ms(), {a: checksums.b64(written.digests[a]) for a in algs})
-            hlc = self.s.hlc.now()
-            replaced = await self.s.meta.write(lambda tx: self._commit_part(tx, upload, part, hlc))
+            plan: Plan[None] = Plan(  # aborted or completed while the body streamed: NoSuchUpload
+                mutations=[PutPart(upload.upload_id, part)],
+                preconditions=[UploadOpen(upload.upload_id, upload.bucket, upload.key)],
+                events=[StorageEvent(EventType.PART_UPLOADED, self.s.hlc.now(), upload.bucket, upload.key, None,
+                                     {"upload": upload.upload_id, "part": part.number, "size": part.size,
+                                      "blob": part.blob_id})])
+            _, applied = await writes.run(self.s.index.apply, lambda: plan, _no_such_upload)
         except BaseException:
             if written.blob_id:
                 self.s.blobs.delete(written.blob_id)
             raise
-        self._reclaim(replaced)
+        if written.blob_id:
+            self.s.blobs.settle(written.blob_id)
+        self._reclaim(applied.freed)  # the part this one replaced
         return part
 
     async def _write_blob(self, body: AsyncIterable[bytes], algorithms: tuple[str, ...],
@@ -146,56 +164,47 @@ class Multipart:
             writer.abort()
             raise
 
-    @staticmethod
-    def _commit_part(tx: Tx, upload: Upload, part: Part, hlc: int) -> list[str]:
-        if tx.upload(upload.upload_id) is None:  # aborted or completed while the body streamed
-            raise errors.NoSuchUpload(upload.upload_id)
-        old = tx.put_part(upload.upload_id, part)
-        emit(tx, StorageEvent(EventType.PART_UPLOADED, hlc, upload.bucket, upload.key, None,
-                              {"upload": upload.upload_id, "part": part.number, "size": part.size,
-                               "blob": part.blob_id}))
-        return [old] if old and not tx.blob_in_use(old) else []
-
     def _reclaim(self, blob_ids: Sequence[str]) -> None:
-        faults.point("multipart.before_reclaim")
-        for blob_id in blob_ids:
-            self.s.blobs.delete(blob_id)
+        gc.reclaim(self.s, blob_ids, "multipart.before_reclaim")
 
     # ---- complete -------------------------------------------------------------
     async def complete(self, bucket: str, key: str, upload_id: str, refs: Sequence[PartRef],
                        spec: CompleteSpec) -> ObjectVersion:
+        """One batch inserts the version with its part list, drops the upload and records the answer;
+        it is pinned on the upload being open with exactly the parts that were checked."""
         names.validate_key(key)
         self._bucket(bucket)
         now, hlc = self.s.clock.now_ms(), self.s.hlc.now()
 
-        def txn(tx: Tx) -> tuple[ObjectVersion, list[str]]:
+        def plan() -> Plan[ObjectVersion]:
             faults.point("multipart.complete.txn")
-            upload = tx.upload(upload_id)
+            upload = self.s.index.get_upload(upload_id)
             if upload is None or (upload.bucket, upload.key) != (bucket, key):
-                return self._completed_before(tx, bucket, key, upload_id), []
-            stored = tx.upload_parts(upload_id)
+                return Plan(done=self._completed_before(bucket, key, upload_id))
+            stored = {p.number: p for p in self.s.index.list_upload_parts(upload_id, 0, MAX_PARTS + 1)}
             chosen = self._check_parts(upload, refs, stored, spec)
-            version = self._version(tx, upload, chosen, now, hlc)
+            version = self._version(upload, chosen, now, hlc)
             put = PutSpec(owner=upload.owner, if_match=spec.if_match, if_none_match=spec.if_none_match,
                           tags=upload.tags)
-            written = WrittenBlob(version.size, {})
-            committed, dropped = self.objects._commit_put(
-                tx, version, written, put, lambda t, v: t.insert_version_parts(v.row_id, chosen))
-            used = {p.blob_id for p in chosen}
-            unused = [b for b in tx.delete_upload(upload_id) if b not in used and not tx.blob_in_use(b)]
-            tx.record_completed(Completed(upload_id, bucket, key, committed.version_id, committed.etag),
-                                now, COMPLETED_KEEP_MS)
-            return committed, dropped + unused
+            p = self.objects.put_plan(version, put, parts=chosen)
+            p.preconditions += [UploadOpen(upload_id, bucket, key),
+                                PartsAre(upload_id, tuple((c.number, c.blob_id) for c in chosen))]
+            p.mutations += [DeleteUpload(upload_id),
+                            PutCompleted(Completed(upload_id, bucket, key, version.version_id, version.etag),
+                                         now, COMPLETED_KEEP_MS)]
+            p.events.append(StorageEvent(EventType.UPLOAD_COMPLETED, hlc, bucket, key, version.version_id,
+                                         {"upload": upload_id}))
+            return p
 
-        committed, reclaim = await self.s.meta.write(txn)
-        self._reclaim(reclaim)
+        committed, applied = await writes.run(self.s.index.apply, plan, writes.explain)
+        self._reclaim(applied.freed)  # parts the object does not use, the "null" version it replaced
         return committed
 
-    @staticmethod
-    def _completed_before(tx: Tx, bucket: str, key: str, upload_id: str) -> ObjectVersion:
+    def _completed_before(self, bucket: str, key: str, upload_id: str) -> ObjectVersion:
         """A retried Complete of an upload that already completed gets the version it made."""
-        done = tx.completed(upload_id)
-        v = tx.version(bucket, key, done.version_id) if done and (done.bucket, done.key) == (bucket, key) else None
+        done = self.s.index.get_completed(upload_id)
+        v = (self.s.index.get_version(bucket, key, done.version_id)
+             if done and (done.bucket, done.key) == (bucket, key) else None)
         if done is None or v is None or v.etag != done.etag:
             raise errors.NoSuchUpload(upload_id)
         return v
@@ -232,10 +241,8 @@ class Multipart:
             if not same_checksum(sent, object_checksum(alg, upload.checksum_type, chosen)):
                 raise errors.BadDigest(alg)
 
-    def _version(self, tx: Tx, upload: Upload, parts: Sequence[Part], now: int, hlc: int) -> ObjectVersion:
-        bucket = tx.bucket(upload.bucket)
-        if bucket is None:
-            raise errors.BucketNotFound(upload.bucket)
+    def _version(self, upload: Upload, parts: Sequence[Part], now: int, hlc: int) -> ObjectVersion:
+        bucket = self._bucket(upload.bucket)
         alg, extra = upload.checksum_algorithm, dict(upload.extra)
         sums = {alg: object_checksum(alg, upload.checksum_type, parts)} if alg else {}
         if alg:
@@ -251,29 +258,24 @@ class Multipart:
     async def abort(self, bucket: str, key: str, upload_id: str) -> None:
         self._bucket(bucket)
         hlc = self.s.hlc.now()
-
-        def txn(tx: Tx) -> list[str]:
-            upload = tx.upload(upload_id)
-            if upload is None or (upload.bucket, upload.key) != (bucket, key):
-                raise errors.NoSuchUpload(upload_id)
-            blobs = tx.delete_upload(upload_id)
-            emit(tx, StorageEvent(EventType.UPLOAD_ABORTED, hlc, bucket, key, None, {"upload": upload_id}))
-            return [b for b in blobs if not tx.blob_in_use(b)]
-
-        self._reclaim(await self.s.meta.write(txn))
+        plan: Plan[None] = Plan(
+            mutations=[DeleteUpload(upload_id)], preconditions=[UploadOpen(upload_id, bucket, key)],
+            events=[StorageEvent(EventType.UPLOAD_ABORTED, hlc, bucket, key, None, {"upload": upload_id})])
+        _, applied = await writes.run(self.s.index.apply, lambda: plan, _no_such_upload)
+        self._reclaim(applied.freed)
 
     # ---- reads ----------------------------------------------------------------
     def list_parts(self, bucket: str, key: str, upload_id: str, marker: int,
                    max_parts: int) -> tuple[Upload, list[Part], bool]:
         upload = self.get(bucket, key, upload_id)
-        parts = self.s.meta.list_upload_parts(upload_id, marker, max_parts + 1)
+        parts = self.s.index.list_upload_parts(upload_id, marker, max_parts + 1)
         return upload, parts[:max_parts], len(parts) > max_parts
 
     def object_parts(self, v: ObjectVersion, marker: int, max_parts: int) -> tuple[list[Part], int]:
         """A page of a completed version's parts (by position) and their count; none for a plain object."""
         if v.blob_id != PARTS:
             return [], 0
-        return self.s.meta.version_parts_page(v.row_id, marker, max_parts), self.s.meta.version_parts_count(v.row_id)
+        return self.s.index.version_parts_page(v.row_id, marker, max_parts), self.s.index.version_parts_count(v.row_id)
 
     def list_uploads(self, q: UploadsQuery) -> UploadsPage:
         """Uploads by (key, initiation time), keys under a delimiter rolled up into common prefixes."""
@@ -294,7 +296,7 @@ class Multipart:
     def _start(self, q: UploadsQuery) -> tuple[str, int, str]:
         """The (key, initiated, id) the listing resumes strictly after."""
         if q.key_marker and q.upload_id_marker:
-            marker = self.s.meta.get_upload(q.upload_id_marker)
+            marker = self.s.index.get_upload(q.upload_id_marker)
             if marker is not None and marker.key == q.key_marker and marker.bucket == q.bucket:
                 return max((q.key_marker, marker.initiated_ms, marker.upload_id), (q.prefix, -1, ""))
         start = resume_point(q.prefix, q.delimiter, q.key_marker) if q.key_marker else ""
@@ -303,7 +305,7 @@ class Multipart:
     def _walk_uploads(self, q: UploadsQuery) -> Iterator[Upload | str]:
         cursor = self._start(q)
         below = successor(q.prefix) if q.prefix else None
-        while rows := self.s.meta.list_uploads(q.bucket, cursor, below, BATCH):
+        while rows := self.s.index.list_uploads(q.bucket, cursor, below, BATCH):
             for u in rows:
                 cut = u.key.find(q.delimiter, len(q.prefix)) if q.delimiter else -1
                 if cut < 0:
@@ -320,6 +322,10 @@ class Multipart:
             else:
                 if len(rows) < BATCH:
                     return
+
+
+def _no_such_upload(c: Conflict) -> Exception | None:
+    return errors.NoSuchUpload(c.failed.upload_id) if isinstance(c.failed, UploadOpen) else writes.explain(c)
 
 
 @dataclass(frozen=True)

@@ -9,25 +9,35 @@ orphans for start-up recovery, never a dangling reference.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterable, AsyncIterator, Callable
+from collections.abc import AsyncIterable, AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from rucket.blobs.base import WrittenBlob
+from rucket.blobs.integrity import primed
 from rucket.core import checksums, errors, faults, ids, names
-from rucket.core.model import INLINE, NULL_VERSION, ObjectVersion
-from rucket.core.multipart import PARTS
-from rucket.engine import sealed
+from rucket.core.model import INLINE, NULL_VERSION, Bucket, ObjectVersion
+from rucket.core.multipart import PARTS, Part
+from rucket.core.mutations import (
+    BucketExists,
+    DeleteVersion,
+    LatestIs,
+    LockIs,
+    Mutation,
+    Precondition,
+    PutVersion,
+    VersionIs,
+)
+from rucket.engine import gc, sealed, writes
 from rucket.engine.encryption import DataKey
-from rucket.engine.lock import guard_delete
-from rucket.engine.parts import read_parts
-from rucket.engine.store import Store, emit
-from rucket.engine.tagging import attach_tags
+from rucket.engine.lock import check_delete, state_of
+from rucket.engine.parts import part_span, read_parts
+from rucket.engine.store import Store
+from rucket.engine.tagging import tag_writes
+from rucket.engine.writes import Plan
 from rucket.events.records import EventType, StorageEvent
-from rucket.meta.tx import Tx
 
 Verifier = Callable[[WrittenBlob], dict[str, str]]  # raises on a bad digest, returns checksums to store
-AfterInsert = Callable[[Tx, ObjectVersion], None]  # more rows for the new version, same transaction
 
 
 @dataclass
@@ -78,8 +88,8 @@ def check_write_conditions(current: ObjectVersion | None, spec: PutSpec) -> None
 
 
 def same_version(a: ObjectVersion | None, b: ObjectVersion) -> bool:
-    """Row ids can be reused (a replaced "null" version), so the HLC of the write is compared too."""
-    return a is not None and (a.row_id, a.hlc) == (b.row_id, b.hlc)
+    """A replaced "null" version keeps its id, so the HLC of the write is compared too."""
+    return a is not None and (a.version_id, a.hlc) == (b.version_id, b.hlc)
 
 
 def etag_matches(condition: str, etag: str) -> bool:
@@ -92,11 +102,14 @@ class Objects:
         self.s = store
 
     # ---- write --------------------------------------------------------------
-    async def put(self, bucket_name: str, key: str, body: AsyncIterable[bytes], spec: PutSpec) -> ObjectVersion:
+    async def put(self, bucket_name: str, key: str, body: AsyncIterable[bytes], spec: PutSpec,
+                  known: Bucket | None = None) -> ObjectVersion:
+        """`known`: the bucket record the caller already resolved (the write still pins that the
+        bucket exists when it is applied)."""
         names.validate_key(key)
-        bucket = self._bucket(bucket_name)
+        bucket = known if known is not None and known.name == bucket_name else self._bucket(bucket_name)
         if spec.if_match is not None or spec.if_none_match:  # fail before reading the body
-            check_write_conditions(self.s.meta.get_latest(bucket_name, key), spec)
+            check_write_conditions(self.s.index.get_latest(bucket_name, key), spec)
         hashers = {"MD5": checksums.md5(), **{a: checksums.new(a) for a in spec.checksum_algorithms}}
         writer = sealed.writer(self.s.blobs, hashers, self.s.inline_limit, spec.sse)
         try:
@@ -109,12 +122,15 @@ class Objects:
         try:
             stored = spec.verify(written) if spec.verify else {}
             version = self._new_version(bucket_name, key, bucket.versioning_of(key), written, spec, stored)
-            committed, dropped = await self.s.meta.write(lambda tx: self._commit_put(tx, version, written, spec))
+            committed, applied = await writes.run(
+                self.s.index.apply, lambda: self.put_plan(version, spec, written.inline), writes.explain)
         except BaseException:
             if written.blob_id:
                 self.s.blobs.delete(written.blob_id)
             raise
-        self._reclaim(dropped)
+        if written.blob_id:
+            self.s.blobs.settle(written.blob_id)
+        self._reclaim(applied.freed)
         return committed
 
     def _new_version(self, bucket: str, key: str, versioning: str, w: WrittenBlob, spec: PutSpec,
@@ -129,57 +145,65 @@ class Objects:
             checksums=stored,
             extra={"pg": self.s.placer.place(bucket, key).pg, **spec.extra, **sealed.extra_of(spec.sse)})
 
-    def _commit_put(self, tx: Tx, v: ObjectVersion, w: WrittenBlob, spec: PutSpec,
-                    after_insert: AfterInsert | None = None) -> tuple[ObjectVersion, list[str]]:
-        """Also the commit of CompleteMultipartUpload and CopyObject (`after_insert` adds their rows)."""
-        if tx.bucket(v.bucket) is None:
-            raise errors.BucketNotFound(v.bucket)
-        if spec.if_match is not None or spec.if_none_match is not None:  # atomic with the write: one winner
-            check_write_conditions(tx.latest(v.bucket, v.key), spec)
-        dropped = self._drop_null(tx, v.bucket, v.key) if v.version_id == NULL_VERSION else []
-        stored = tx.insert_version(v)
-        if w.inline is not None:
-            tx.put_inline(stored.row_id, w.inline)
-        if after_insert is not None:
-            after_insert(tx, stored)
-        emit(tx, StorageEvent(EventType.OBJECT_PUT, v.hlc, v.bucket, v.key, v.version_id,
-                              {"size": v.size, "etag": v.etag, "blob": v.blob_id}))
-        if spec.tags:
-            attach_tags(tx, stored, spec.tags)
-        return stored, [b for b in dropped if not tx.blob_in_use(b)]  # a copy may share the replaced blobs
+    def put_plan(self, v: ObjectVersion, spec: PutSpec, inline: bytes | None = None,
+                 parts: Sequence[Part] = (), tags: Sequence[tuple[str, str]] | None = None) -> Plan[ObjectVersion]:
+        """The batch that makes `v` the key's latest version; also the core of CompleteMultipartUpload's
+        and CopyObject's plans, which add their own records and preconditions. A conditional write pins
+        the latest version it was checked against, so exactly one of two racing writers wins."""
+        plan: Plan[ObjectVersion] = Plan(preconditions=[BucketExists(v.bucket)], result=lambda a: a.versions[0])
+        if spec.if_match is not None or spec.if_none_match is not None:
+            current = self.s.index.get_latest(v.bucket, v.key)
+            check_write_conditions(current, spec)
+            plan.preconditions.append(latest_is(v.bucket, v.key, current))
+        if v.version_id == NULL_VERSION:  # unversioned/suspended writes replace the "null" version
+            plan.mutations.append(DeleteVersion(v.bucket, v.key, NULL_VERSION))
+        plan.mutations.append(PutVersion(v, inline, tuple(parts)))
+        plan.events.append(StorageEvent(EventType.OBJECT_PUT, v.hlc, v.bucket, v.key, v.version_id,
+                                        {"size": v.size, "etag": v.etag, "blob": v.blob_id}))
+        tag_set = spec.tags if tags is None else tags
+        if tag_set:
+            tag_writes(plan, v, tag_set)
+        return plan
 
-    @staticmethod
-    def _drop_null(tx: Tx, bucket: str, key: str) -> list[str]:
-        """Unversioned/suspended writes replace the "null" version; returns blobs to reclaim."""
-        old = tx.version(bucket, key, NULL_VERSION)
-        if old is None:
-            return []
-        return tx.delete_version(old)
-
-    def _reclaim(self, blob_ids: list[str]) -> None:
-        faults.point("object.before_reclaim")
-        for blob_id in blob_ids:
-            self.s.blobs.delete(blob_id)
+    def _reclaim(self, blob_ids: Sequence[str]) -> None:
+        gc.reclaim(self.s, blob_ids, "object.before_reclaim")
 
     # ---- read ---------------------------------------------------------------
-    def _bucket(self, name: str):  # type: ignore[no-untyped-def]
-        bucket = self.s.meta.get_bucket(name)
+    def _bucket(self, name: str) -> Bucket:
+        bucket = self.s.config.get_bucket(name)
         if bucket is None:
             raise errors.BucketNotFound(name)
         return bucket
 
-    def head(self, bucket: str, key: str, version_id: str | None = None) -> ObjectVersion:
-        """The version a GET would return; delete markers are returned, the caller decides."""
-        self._bucket(bucket)
-        if version_id is not None:
-            v = self.s.meta.get_version(bucket, key, version_id)
-            if v is None:
-                raise errors.VersionNotFound(version_id)
-            return v
-        v = self.s.meta.get_latest(bucket, key)
+    def head(self, bucket: str, key: str, version_id: str | None = None, *, known: Bucket | None = None,
+             read: Callable[[str, str, str | None], ObjectVersion | None] | None = None) -> ObjectVersion:
+        """The version a GET would return; delete markers are returned, the caller decides.
+        `known`: the bucket record already resolved; `read`: how the caller reads versions (the
+        request path shares one read between authorization and the handler)."""
+        if known is None or known.name != bucket:
+            self._bucket(bucket)
+        v = (read or self.find)(bucket, key, version_id)
         if v is None:
-            raise errors.KeyNotFound(key)
+            raise errors.VersionNotFound(version_id) if version_id is not None else errors.KeyNotFound(key)
         return v
+
+    def find(self, bucket: str, key: str, version_id: str | None = None) -> ObjectVersion | None:
+        """The version (latest when `version_id` is None) or None; no bucket check (authorization's read)."""
+        return (self.s.index.get_version(bucket, key, version_id) if version_id
+                else self.s.index.get_latest(bucket, key))
+
+    def latest_owner(self, bucket: str, key: str) -> str | None:
+        """Owner of the current live version (None: absent or a delete marker): one index row."""
+        return self.s.index.latest_owner(bucket, key)
+
+    def part_span(self, v: ObjectVersion, idx: int) -> tuple[Part, int] | None:
+        """GET ?partNumber=: the `idx`-th part (1-based) and the part count; None if absent."""
+        return part_span(self.s, v, idx)
+
+    async def open(self, v: ObjectVersion, start: int, end: int, dk: DataKey | None = None) -> AsyncIterator[bytes]:
+        """`read`, started: a blob failing its checksum before the first byte raises here (a 500),
+        not in the middle of a 200 (blobs/integrity.py)."""
+        return await primed(self.read(v, start, end, dk))
 
     def blob_path(self, v: ObjectVersion) -> Path | None:
         """The file a whole-object GET may send unverified (pathsend): only a recently verified blob,
@@ -197,7 +221,7 @@ class Objects:
                 yield chunk
             return
         if v.blob_id == INLINE:
-            data = v.data if v.data is not None else self.s.meta.read_inline(v.row_id)
+            data = v.data if v.data is not None else self.s.index.read_inline(v.row_id)
             yield data[start:end]
             return
         if v.blob_id is None or start >= end:
@@ -215,45 +239,65 @@ class Objects:
         bucket = self._bucket(bucket_name)
         hlc, now = self.s.hlc.now(), self.s.clock.now_ms()
 
-        def txn(tx: Tx) -> tuple[DeleteResult, list[str]]:
-            if if_latest is not None and not same_version(tx.latest(bucket_name, key), if_latest):
-                raise errors.PreconditionFailed("the key changed since it was evaluated")
+        def plan() -> Plan[DeleteResult]:
+            pre: list[Precondition] = []
+            if if_latest is not None:
+                if not same_version(self.s.index.get_latest(bucket_name, key), if_latest):
+                    raise errors.PreconditionFailed("the key changed since it was evaluated")
+                pre.append(LatestIs(bucket_name, key, if_latest.version_id, if_latest.hlc))
             if cond is not None:
-                target = tx.version(bucket_name, key, version_id) if version_id else tx.latest(bucket_name, key)
+                target = (self.s.index.get_version(bucket_name, key, version_id) if version_id
+                          else self.s.index.get_latest(bucket_name, key))
                 if target is None:
-                    return DeleteResult(version_id, False), []
+                    return Plan(done=DeleteResult(version_id, False))
                 if not cond.holds(target):
                     raise errors.PreconditionFailed("If-Match")
+                pre.append(VersionIs(bucket_name, key, target.version_id, target.hlc) if version_id
+                           else latest_is(bucket_name, key, target))
             faults.point("object.delete.txn")
             if version_id is not None:
-                guard_delete(tx, bucket_name, key, version_id, now, bypass_governance)  # Object Lock
-                return self._delete_version(tx, bucket_name, key, version_id, hlc)
-            if bucket.versioning == "":
-                dropped = self._drop_null(tx, bucket_name, key)
-                emit(tx, StorageEvent(EventType.OBJECT_DELETED, hlc, bucket_name, key, NULL_VERSION))
-                return DeleteResult(None, False), dropped
-            return self._add_marker(tx, bucket_name, key, bucket.versioning_of(key), hlc, now)
+                p = self._delete_version(bucket, key, version_id, hlc, now, bypass_governance)
+            elif bucket.versioning == "":
+                p = Plan(mutations=[DeleteVersion(bucket_name, key, NULL_VERSION)],
+                         events=[StorageEvent(EventType.OBJECT_DELETED, hlc, bucket_name, key, NULL_VERSION)],
+                         done=DeleteResult(None, False))
+            else:
+                p = self._add_marker(bucket_name, key, bucket.versioning_of(key), hlc, now)
+            p.preconditions[:0] = pre
+            return p
 
-        result, dropped = await self.s.meta.write(txn)
-        self._reclaim(dropped)
+        result, applied = await writes.run(self.s.index.apply, plan)
+        self._reclaim(applied.freed)
         return result
 
-    def _delete_version(self, tx: Tx, bucket: str, key: str, version_id: str,
-                        hlc: int) -> tuple[DeleteResult, list[str]]:
-        v = tx.version(bucket, key, version_id)
+    def _delete_version(self, bucket: Bucket, key: str, version_id: str, hlc: int, now: int,
+                        bypass: bool) -> Plan[DeleteResult]:
+        """Pins the version and its lock record: Object Lock is checked against what is removed."""
+        v = self.s.index.get_version(bucket.name, key, version_id)
         if v is None:
-            return DeleteResult(version_id, False), []  # S3 answers 204 for an absent version
-        orphans = tx.delete_version(v)
-        emit(tx, StorageEvent(EventType.VERSION_DELETED, hlc, bucket, key, version_id))
-        return DeleteResult(version_id, v.delete_marker), orphans
+            return Plan(done=DeleteResult(version_id, False))  # S3 answers 204 for an absent version
+        row = self.s.index.get_lock(v.row_id)
+        if bucket.object_lock and not v.delete_marker:
+            check_delete(state_of(v, row), now, bypass)
+        return Plan(mutations=[DeleteVersion(bucket.name, key, version_id)],
+                    preconditions=[VersionIs(bucket.name, key, version_id, v.hlc),
+                                   LockIs(bucket.name, key, version_id, row)],
+                    events=[StorageEvent(EventType.VERSION_DELETED, hlc, bucket.name, key, version_id)],
+                    done=DeleteResult(version_id, v.delete_marker))
 
-    def _add_marker(self, tx: Tx, bucket: str, key: str, versioning: str, hlc: int,
-                    now: int) -> tuple[DeleteResult, list[str]]:
+    @staticmethod
+    def _add_marker(bucket: str, key: str, versioning: str, hlc: int, now: int) -> Plan[DeleteResult]:
         enabled = versioning == "Enabled"
-        dropped = [] if enabled else self._drop_null(tx, bucket, key)
         marker = ObjectVersion(bucket=bucket, key=key, row_id=0,
                                version_id=ids.version_id(now) if enabled else NULL_VERSION,
                                size=0, etag="", mtime_ms=now, hlc=hlc, owner="", delete_marker=True)
-        tx.insert_version(marker)
-        emit(tx, StorageEvent(EventType.DELETE_MARKER, hlc, bucket, key, marker.version_id))
-        return DeleteResult(marker.version_id, True), dropped
+        drop: list[Mutation] = [] if enabled else [DeleteVersion(bucket, key, NULL_VERSION)]
+        return Plan(mutations=[*drop, PutVersion(marker)],
+                    events=[StorageEvent(EventType.DELETE_MARKER, hlc, bucket, key, marker.version_id)],
+                    done=DeleteResult(marker.version_id, True))
+
+
+def latest_is(bucket: str, key: str, current: ObjectVersion | None) -> LatestIs:
+    """The precondition "the latest of key is still `current`" (None: the key has no version)."""
+    return LatestIs(bucket, key, None if current is None else current.version_id,
+                    0 if current is None else current.hlc)

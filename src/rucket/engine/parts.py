@@ -17,7 +17,7 @@ async def read_parts(store: Store, v: ObjectVersion, start: int, end: int) -> As
     """Bytes [start, end) of a multipart version; only the parts that overlap are opened."""
     if start >= end:
         return
-    for part in store.meta.version_parts(v.row_id, start, end):
+    for part in store.index.version_parts(v.row_id, start, end):
         lo, hi = max(start, part.offset) - part.offset, min(end, part.offset + part.size) - part.offset
         if part.blob_id is None or lo >= hi:
             continue
@@ -27,5 +27,5 @@ async def read_parts(store: Store, v: ObjectVersion, start: int, end: int) -> As
 
 def part_span(store: Store, v: ObjectVersion, idx: int) -> tuple[Part, int] | None:
     """The `idx`-th part (1-based, as GET ?partNumber= counts) and the part count; None if absent."""
-    part = store.meta.version_part(v.row_id, idx)
-    return None if part is None else (part, store.meta.version_parts_count(v.row_id))
+    part = store.index.version_part(v.row_id, idx)
+    return None if part is None else (part, store.index.version_parts_count(v.row_id))

@@ -21,8 +21,10 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
+from rucket.blobs.integrity import IntegrityStats
 from rucket.engine.store import Store
-from rucket.meta import integrity as mi
+
+__all__ = ["IntegrityStats", "ScrubReport", "Scrubber", "inline_intact"]  # IntegrityStats: for /metrics
 
 log = logging.getLogger("rucket.scrub")
 Sleep = Callable[[float], Awaitable[None]]
@@ -95,7 +97,7 @@ class Scrubber:
         return report
 
     async def _inline(self, report: ScrubReport) -> None:
-        for v, data in mi.inline_rows(mi.reader(self.s.meta)):
+        for v, data in self.s.index.inline_rows():
             report.inline += 1
             if inline_intact(v.etag, data) is False and "sse" not in v.extra:
                 name = f"{v.bucket}/{v.key}@{v.version_id}"
@@ -107,15 +109,14 @@ class Scrubber:
     def _missing(self, on_disk: set[str], report: ScrubReport) -> None:
         """Referenced but absent. Re-checked one by one, so a version deleted (and its blob unlinked)
         while the pass ran is not reported."""
-        conn = mi.reader(self.s.meta)
-        for blob_id in sorted(mi.referenced_blobs(conn) - on_disk):
-            if not self.s.blobs.path(blob_id).exists() and mi.is_referenced(conn, blob_id):
+        meta = self.s.index
+        for blob_id in sorted(meta.referenced_blobs() - on_disk):
+            if not self.s.blobs.path(blob_id).exists() and meta.is_referenced(blob_id):
                 report.missing.append(blob_id)
                 self.s.blobs.stats.scrub_missing += 1
                 log.error("scrub: blob %s is missing; referenced by %s", blob_id, self._users(blob_id))
 
     def _users(self, blob_id: str) -> str:
-        conn = mi.reader(self.s.meta)
-        names = [f"{v.bucket}/{v.key}@{v.version_id}" for v in mi.versions_using(conn, blob_id)]
-        names += [f"upload {u} part {n}" for u, n in mi.upload_parts_using(conn, blob_id)]
+        names = [f"{v.bucket}/{v.key}@{v.version_id}" for v in self.s.index.versions_using(blob_id)]
+        names += [f"upload {u} part {n}" for u, n in self.s.index.upload_parts_using(blob_id)]
         return ", ".join(names)

@@ -29,8 +29,7 @@ from collections.abc import AsyncIterator, Callable
 from typing import Protocol, cast
 
 from rucket.blobs import crypto
-from rucket.blobs.base import WrittenBlob
-from rucket.blobs.local import BlobWriter, LocalBlobs
+from rucket.blobs.base import BlobSink, BlobStore, WrittenBlob
 from rucket.core import checksums, errors
 from rucket.core.checksums import Hasher
 from rucket.core.model import INLINE, ObjectVersion
@@ -102,7 +101,7 @@ class SealingWriter:
     the request body of batch N+1 is still being received (at most one batch in flight, so
     memory stays at ~2 MiB and the order of the hashes and of the file is kept)."""
 
-    def __init__(self, inner: BlobWriter, hashers: dict[str, Hasher], dk: DataKey) -> None:
+    def __init__(self, inner: BlobSink, hashers: dict[str, Hasher], dk: DataKey) -> None:
         self._inner, self._hashers = inner, hashers
         self._sealer = crypto.Sealer(dk.key)
         self._buf = bytearray()
@@ -183,7 +182,7 @@ def _consume(task: asyncio.Future[None] | None) -> None:
         task.exception()
 
 
-def writer(blobs: LocalBlobs, hashers: dict[str, Hasher], inline_limit: int, dk: DataKey | None) -> Writer:
+def writer(blobs: BlobStore, hashers: dict[str, Hasher], inline_limit: int, dk: DataKey | None) -> Writer:
     """The plain BlobWriter, or one that seals under `dk` first."""
     if dk is None:
         return blobs.writer(hashers, inline_limit)
@@ -213,7 +212,7 @@ class Headers:
                 self._items.popitem(last=False)
 
 
-async def read_blob(blobs: LocalBlobs, headers: Headers, blob_id: str, dk: DataKey, size: int,
+async def read_blob(blobs: BlobStore, headers: Headers, blob_id: str, dk: DataKey, size: int,
                     start: int, end: int) -> AsyncIterator[bytes | bytearray]:
     """Plaintext [start, end) of the sealed blob `blob_id` holding a `size`-byte object: the
     header (cached), then only the blocks the range needs."""
@@ -333,13 +332,13 @@ async def read_version(store: Store, v: ObjectVersion, start: int, end: int,
     if dk is None or not encrypted(v):
         raise errors.InvalidRequest(KEY_REQUIRED)
     if v.blob_id == INLINE:
-        data = v.data if v.data is not None else store.meta.read_inline(v.row_id)
+        data = v.data if v.data is not None else store.index.read_inline(v.row_id)
         yield read_inline(data, dk, v.size, start, end)
         return
     if v.blob_id is None or start >= end:
         return
     if v.blob_id == PARTS:  # every part blob is sealed under the upload's data key, each with its own header
-        for part in store.meta.version_parts(v.row_id, start, end):
+        for part in store.index.version_parts(v.row_id, start, end):
             lo, hi = max(start, part.offset) - part.offset, min(end, part.offset + part.size) - part.offset
             if part.blob_id is not None and lo < hi:
                 async for chunk in read_blob(store.blobs, HEADERS, part.blob_id, dk, part.size, lo, hi):

@@ -1,21 +1,26 @@
-"""The engine's dependencies, built once by the composition root and shared by every part."""
+"""The engine's dependencies, built once by the composition root and shared by every part.
+
+Only Protocols (DESIGN.md §6): which metadata store, event feed or blob store sits behind
+them is decided in server.py (SQLite, its event log, local files) or a test
+(tests/memstore.py), never here.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from rucket.blobs.local import LocalBlobs
+from rucket.blobs.base import BlobStore
 from rucket.core.hlc import HLC, Clock
-from rucket.events.records import StorageEvent, encode
-from rucket.meta.sqlite import SqliteMeta
-from rucket.meta.tx import Tx
+from rucket.meta.base import ConfigStore, EventFeed, ObjectIndex
 from rucket.placement.base import Placer
 
 
 @dataclass
 class Store:
-    meta: SqliteMeta
-    blobs: LocalBlobs
+    config: ConfigStore
+    index: ObjectIndex
+    feed: EventFeed
+    blobs: BlobStore
     clock: Clock
     hlc: HLC
     placer: Placer
@@ -23,8 +28,4 @@ class Store:
     inline_limit: int = 64 * 1024
     lifecycle_day_ms: int = 86_400_000  # a lifecycle "day"; RUCKET_LIFECYCLE_TIME_SCALE shortens it
     master_key: str = ""  # configured base64 master key; "" = data/master.key (engine/secrets.py)
-
-
-def emit(tx: Tx, event: StorageEvent) -> int:
-    """Append to the event log inside the caller's transaction; returns the LSN."""
-    return tx.append_event(encode(event))
+    gc_delay_ms: int = 0  # how long a freed blob stays for readers that already hold its version (engine/gc.py)

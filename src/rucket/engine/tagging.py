@@ -2,20 +2,23 @@
 
 Tags are the one part of a version that may change after it is written (with retention and
 legal hold), so they live in a separate record keyed by the version's row id and every change
-appends an event. `attach_tags` is the entry point for any write path that creates a version
-with tags (PutObject's `x-amz-tagging`, CopyObject, CompleteMultipartUpload): call it inside
-the transaction that inserts the version.
+appends an event. `tag_writes` is the entry point for any write path that creates a version
+with tags (PutObject's `x-amz-tagging`, CopyObject, CompleteMultipartUpload): it adds to the
+plan that inserts the version.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from rucket.core import errors
 from rucket.core.model import ObjectVersion
-from rucket.engine.store import Store, emit
+from rucket.core.mutations import PutTags, VersionIs
+from rucket.engine import writes
+from rucket.engine.store import Store
+from rucket.engine.writes import Plan, version_gone
 from rucket.events.records import EventType, StorageEvent
-from rucket.meta.tx import Tx
 
 Tags = list[tuple[str, str]]
 MAX_OBJECT_TAGS = 10
@@ -42,12 +45,12 @@ def validate_tags(tags: Sequence[tuple[str, str]], limit: int = MAX_OBJECT_TAGS)
     return sorted(tags)  # S3 answers a tag set sorted by key
 
 
-def attach_tags(tx: Tx, v: ObjectVersion, tags: Sequence[tuple[str, str]]) -> None:
-    """Give a version its tag set inside the caller's transaction (validated here too)."""
+def tag_writes(plan: Plan[Any], v: ObjectVersion, tags: Sequence[tuple[str, str]], hlc: int | None = None) -> None:
+    """Add "version `v` has this tag set" (validated here too) and its event to a write's plan."""
     clean = validate_tags(tags)
-    tx.put_tags(v.row_id, clean)
-    emit(tx, StorageEvent(EventType.OBJECT_TAGS, v.hlc, v.bucket, v.key, v.version_id,
-                          {"tags": [list(t) for t in clean]}))
+    plan.mutations.append(PutTags(v.bucket, v.key, v.version_id, tuple(clean)))
+    plan.events.append(StorageEvent(EventType.OBJECT_TAGS, v.hlc if hlc is None else hlc, v.bucket, v.key,
+                                    v.version_id, {"tags": [list(t) for t in clean]}))
 
 
 class Tagging:
@@ -56,25 +59,16 @@ class Tagging:
 
     # ---- objects ------------------------------------------------------------
     def get(self, v: ObjectVersion) -> Tags:
-        return self.s.meta.get_tags(v.row_id)
+        return self.s.index.get_tags(v.row_id)
 
     def count(self, v: ObjectVersion) -> int:
-        return 0 if v.delete_marker else len(self.s.meta.get_tags(v.row_id))
+        return 0 if v.delete_marker else len(self.s.index.get_tags(v.row_id))
 
     async def put(self, v: ObjectVersion, tags: Sequence[tuple[str, str]]) -> None:
         """Replace the tag set of version `v` (resolved by the caller; never a delete marker)."""
-        clean = validate_tags(tags)
-        hlc = self.s.hlc.now()
-
-        def txn(tx: Tx) -> None:
-            current = tx.version(v.bucket, v.key, v.version_id)
-            if current is None or (current.row_id, current.hlc) != (v.row_id, v.hlc):
-                raise errors.VersionNotFound(v.version_id)  # replaced or deleted meanwhile
-            tx.put_tags(v.row_id, clean)
-            emit(tx, StorageEvent(EventType.OBJECT_TAGS, hlc, v.bucket, v.key, v.version_id,
-                                  {"tags": [list(t) for t in clean]}))
-
-        await self.s.meta.write(txn)
+        plan: Plan[None] = Plan(preconditions=[VersionIs(v.bucket, v.key, v.version_id, v.hlc)])
+        tag_writes(plan, v, tags, self.s.hlc.now())
+        await writes.run(self.s.index.apply, lambda: plan, version_gone)
 
     async def delete(self, v: ObjectVersion) -> None:
         await self.put(v, [])

@@ -81,37 +81,37 @@ class Versioning:
             last = item
         return VersionPage(items, prefixes, False)
 
-    def _start(self, q: VersionQuery) -> tuple[str, int | None]:
-        """Where the walk begins: (lowest key, and within it only versions older than this row)."""
+    def _start(self, q: VersionQuery) -> tuple[str, tuple[int, str] | None]:
+        """Where the walk begins: (lowest key, and within it only versions older than this (HLC, version id))."""
         if not q.key_marker:
             return q.prefix, None
         resume = resume_point(q.prefix, q.delimiter, q.key_marker)
         is_common_prefix = resume != q.key_marker + "\x00"
         if q.version_id_marker and not is_common_prefix:
-            marker = self.s.meta.get_version(q.bucket, q.key_marker, q.version_id_marker)
+            marker = self.s.index.get_version(q.bucket, q.key_marker, q.version_id_marker)
             if marker is not None and q.key_marker >= q.prefix:
-                return q.key_marker, marker.row_id
+                return q.key_marker, (marker.hlc, marker.version_id)
         return max(resume, q.prefix), None
 
     def _walk(self, q: VersionQuery) -> Iterator[ObjectVersion | str]:
-        lower, before_id = self._start(q)
+        lower, before = self._start(q)
         below = successor(q.prefix) if q.prefix else None
         while True:
-            rows = self.s.meta.list_versions(q.bucket, lower, below, BATCH, before_id)
+            rows = self.s.index.list_versions(q.bucket, lower, below, BATCH, before)
             if not rows:
                 return
             for v in rows:
                 cut = v.key.find(q.delimiter, len(q.prefix)) if q.delimiter else -1
                 if cut < 0:
                     yield v
-                    lower, before_id = v.key, v.row_id
+                    lower, before = v.key, (v.hlc, v.version_id)
                     continue
                 common = v.key[: cut + len(q.delimiter)]
                 yield common
                 nxt = successor(common)
                 if nxt is None:
                     return
-                lower, before_id = nxt, None
+                lower, before = nxt, None
                 break  # re-seek past everything under the common prefix
             else:
                 if len(rows) < BATCH:

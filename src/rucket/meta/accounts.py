@@ -16,13 +16,13 @@ from typing import Any
 from rucket.meta.tx import Tx
 
 
-def _rewrite(value: Any, old: frozenset[str], new: str) -> Any:
+def rewrite(value: Any, old: frozenset[str], new: str) -> Any:
     """ACL-shaped dicts ({"owner": id, "grants": [[kind, grantee, permission], ...]}) anywhere in a document."""
     if isinstance(value, list):
-        return [_rewrite(v, old, new) for v in value]
+        return [rewrite(v, old, new) for v in value]
     if not isinstance(value, dict):
         return value
-    out = {k: _rewrite(v, old, new) for k, v in value.items()}
+    out = {k: rewrite(v, old, new) for k, v in value.items()}
     if isinstance(out.get("owner"), str) and isinstance(out.get("grants"), list):
         out["owner"] = new if out["owner"] in old else out["owner"]
         out["grants"] = [[g[0], new if g[1] in old else g[1], *g[2:]] if isinstance(g, list) and len(g) >= 2 else g
@@ -31,7 +31,7 @@ def _rewrite(value: Any, old: frozenset[str], new: str) -> Any:
 
 
 def _rewrite_text(text: str, old: frozenset[str], new: str) -> str:
-    return json.dumps(_rewrite(json.loads(text), old, new))
+    return json.dumps(rewrite(json.loads(text), old, new))
 
 
 def tx_adopt(tx: Tx, members: Sequence[str], account: str) -> int:

@@ -1,8 +1,7 @@
 """SQL for identities and object ACLs: users, access keys, identity policies, attachments.
 
-Standalone functions over a connection (reads) or a `Tx` (writes inside `SqliteMeta.write`),
-so the engine composes them without this module growing the shared `SqliteMeta`/`Tx`
-classes. Secrets arrive here already encrypted: this layer never sees a plaintext secret.
+`IamReads` is a base of `SqliteMeta`; the `tx_*` functions run inside a batch (meta/apply.py).
+Secrets arrive here already encrypted: this layer never sees a plaintext secret.
 """
 
 from __future__ import annotations
@@ -10,31 +9,10 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
-from rucket.meta.sqlite import SqliteMeta
+from rucket.core.records import KeyRow, KeyScope, UserRow
 from rucket.meta.tx import Tx
-
-
-@dataclass(frozen=True)
-class UserRow:
-    name: str
-    canonical_id: str
-    display_name: str
-    email: str
-    source: str
-    created_ms: int
-
-
-@dataclass(frozen=True)
-class KeyRow:
-    access_key: str
-    user_name: str
-    secret_enc: bytes
-    enabled: bool
-    created_ms: int
-
 
 _USER_COLS = "u.name, u.canonical_id, u.display_name, u.email, u.source, u.created_ms"
 _KEY_COLS = "k.access_key, k.user_name, k.secret_enc, k.enabled, k.created_ms"
@@ -49,13 +27,24 @@ def _key(row: tuple[Any, ...]) -> KeyRow:
 
 
 class IamReads:
-    """Read side, on the reader connection of the calling thread (never blocked by the writer)."""
+    """Read side, a base of `SqliteMeta`: `_r()` is its per-thread read connection (never blocked by
+    the writer)."""
 
-    def __init__(self, meta: SqliteMeta) -> None:
-        self.meta = meta
+    def _r(self) -> sqlite3.Connection:
+        raise NotImplementedError
 
     def _c(self) -> sqlite3.Connection:
-        return self.meta._r()
+        return self._r()
+
+    def key_scope(self, access_key: str) -> KeyScope | None:
+        return key_scope(self._c(), access_key)
+
+    def key_scopes_of(self, user_name: str) -> dict[str, KeyScope]:
+        return scopes_of(self._c(), user_name)
+
+    def iam_key(self, access_key: str) -> KeyRow | None:
+        row = self._c().execute(f"SELECT {_KEY_COLS} FROM iam_keys k WHERE access_key=?", (access_key,)).fetchone()
+        return _key(row) if row else None
 
     def key_with_user(self, access_key: str) -> tuple[KeyRow, UserRow] | None:
         row = self._c().execute(f"SELECT {_KEY_COLS}, {_USER_COLS} FROM iam_keys k "
@@ -189,26 +178,18 @@ def tx_put_object_acl(tx: Tx, row_id: int, acl: dict[str, Any]) -> None:
 
 
 # ---- key scope: expiry and service-account policies (migration 0010) --------------------------
-@dataclass(frozen=True)
-class KeyScope:
-    access_key: str
-    expires_ms: int | None  # None: never
-    policy: str | None  # None: a plain key of its user; a document: a service account
-    description: str = ""
-
-
 def _scope(row: tuple[Any, ...]) -> KeyScope:
     return KeyScope(row[0], row[1], row[2], row[3])
 
 
-def key_scope(meta: SqliteMeta, access_key: str) -> KeyScope | None:
-    row = meta._r().execute("SELECT access_key, expires_ms, policy, description FROM iam_key_scope "
+def key_scope(conn: sqlite3.Connection, access_key: str) -> KeyScope | None:
+    row = conn.execute("SELECT access_key, expires_ms, policy, description FROM iam_key_scope "
                             "WHERE access_key=?", (access_key,)).fetchone()
     return _scope(row) if row else None
 
 
-def scopes_of(meta: SqliteMeta, user_name: str) -> dict[str, KeyScope]:
-    rows = meta._r().execute("SELECT s.access_key, s.expires_ms, s.policy, s.description FROM iam_key_scope s "
+def scopes_of(conn: sqlite3.Connection, user_name: str) -> dict[str, KeyScope]:
+    rows = conn.execute("SELECT s.access_key, s.expires_ms, s.policy, s.description FROM iam_key_scope s "
                              "JOIN iam_keys k ON k.access_key = s.access_key WHERE k.user_name=?", (user_name,))
     return {r[0]: _scope(r) for r in rows}
 

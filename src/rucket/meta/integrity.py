@@ -1,6 +1,7 @@
 """The SQL behind the scrubber and `rucket fsck`: who references a blob, inline rows to check,
-damaged event records to drop. Free functions over a connection, kept out of the hot-path
-classes; tables that a migration may not have created yet (multipart parts) are skipped."""
+damaged event records. Free functions over a connection, and `IntegrityReads` (a base of
+`SqliteMeta`) offering them to the engine; tables that a migration may not have created yet
+(multipart parts) are skipped."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import sqlite3
 from collections.abc import Iterator
 from typing import Any
 
+from rucket.core.events import EVENT_COLS
 from rucket.core.model import ObjectVersion
 from rucket.meta.rows import VERSION_COLS, version_from_row
 
@@ -67,10 +69,10 @@ def inline_rows(conn: sqlite3.Connection, batch: int = 256) -> Iterator[tuple[Ob
 
 
 def events(conn: sqlite3.Connection, after_lsn: int = 0, batch: int = 1000) -> Iterator[tuple[Any, ...]]:
-    """Raw event rows (lsn, hlc, type, bucket, key, version_id, payload, crc32) from `after_lsn` on."""
+    """Raw event rows (events.log.EVENT_COLS) from `after_lsn` on."""
     while True:
-        rows = conn.execute("SELECT lsn, hlc, type, bucket, key, version_id, payload, crc32 FROM events "
-                            "WHERE lsn > ? ORDER BY lsn LIMIT ?", (after_lsn, batch)).fetchall()
+        rows = conn.execute(f"SELECT {EVENT_COLS} FROM events WHERE lsn > ? ORDER BY lsn LIMIT ?",
+                            (after_lsn, batch)).fetchall()
         yield from rows
         if len(rows) < batch:
             return
@@ -81,10 +83,26 @@ def last_lsn(conn: sqlite3.Connection) -> int:
     return int(conn.execute("SELECT coalesce(max(lsn), 0) FROM events").fetchone()[0])
 
 
-def delete_events(conn: sqlite3.Connection, lsns: list[int]) -> None:
-    conn.executemany("DELETE FROM events WHERE lsn=?", [(n,) for n in lsns])
+class IntegrityReads:
+    """The reads above as methods of `SqliteMeta` (a base class; `_r()` is its read connection)."""
 
+    def _r(self) -> sqlite3.Connection:
+        raise NotImplementedError
 
-def reader(meta: Any) -> sqlite3.Connection:
-    """A `SqliteMeta`'s per-thread read connection, for the functions above."""
-    return meta._r()  # type: ignore[no-any-return]
+    def referenced_blobs(self) -> set[str]:
+        return referenced_blobs(self._r())
+
+    def is_referenced(self, blob_id: str) -> bool:
+        return is_referenced(self._r(), blob_id)
+
+    def versions_using(self, blob_id: str) -> list[ObjectVersion]:
+        return versions_using(self._r(), blob_id)
+
+    def upload_parts_using(self, blob_id: str) -> list[tuple[str, int]]:
+        return upload_parts_using(self._r(), blob_id)
+
+    def inline_rows(self) -> Iterator[tuple[ObjectVersion, bytes]]:
+        return inline_rows(self._r())
+
+    def all_events(self, after_lsn: int = 0) -> Iterator[tuple[Any, ...]]:
+        return events(self._r(), after_lsn)

@@ -7,29 +7,11 @@ the master key: this layer never sees key material in the clear.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import sqlite3
 from typing import Any
 
-from rucket.meta.sqlite import SqliteMeta
+from rucket.core.records import KmsKeyRow, KmsVersionRow
 from rucket.meta.tx import Tx
-
-
-@dataclass(frozen=True)
-class KmsKeyRow:
-    key_id: str
-    description: str
-    enabled: bool
-    created_ms: int
-    versions: int  # how many versions of material (the latest is used for new objects)
-
-
-@dataclass(frozen=True)
-class KmsVersionRow:
-    key_id: str
-    version: int
-    material: bytes  # wrapped: nonce || AES-256-GCM(material)
-    created_ms: int
-
 
 _KEY_SQL = ("SELECT k.key_id, k.description, k.enabled, k.created_ms, "
             "(SELECT COUNT(*) FROM kms_key_versions v WHERE v.key_id = k.key_id) FROM kms_keys k")
@@ -44,18 +26,20 @@ def _version(row: tuple[Any, ...]) -> KmsVersionRow:
 
 
 class KmsReads:
-    def __init__(self, meta: SqliteMeta) -> None:
-        self.meta = meta
+    """Read side, a base of `SqliteMeta` (`_r()`: its per-thread read connection)."""
 
-    def key(self, key_id: str) -> KmsKeyRow | None:
-        row = self.meta._r().execute(f"{_KEY_SQL} WHERE k.key_id=?", (key_id,)).fetchone()
+    def _r(self) -> sqlite3.Connection:
+        raise NotImplementedError
+
+    def kms_key(self, key_id: str) -> KmsKeyRow | None:
+        row = self._r().execute(f"{_KEY_SQL} WHERE k.key_id=?", (key_id,)).fetchone()
         return _key(row) if row else None
 
-    def all_keys(self) -> list[KmsKeyRow]:
-        return [_key(r) for r in self.meta._r().execute(f"{_KEY_SQL} ORDER BY k.key_id")]
+    def kms_keys(self) -> list[KmsKeyRow]:
+        return [_key(r) for r in self._r().execute(f"{_KEY_SQL} ORDER BY k.key_id")]
 
-    def version(self, key_id: str, version: int) -> KmsVersionRow | None:
-        row = self.meta._r().execute("SELECT key_id, version, material, created_ms FROM kms_key_versions "
+    def kms_version(self, key_id: str, version: int) -> KmsVersionRow | None:
+        row = self._r().execute("SELECT key_id, version, material, created_ms FROM kms_key_versions "
                                      "WHERE key_id=? AND version=?", (key_id, version)).fetchone()
         return _version(row) if row else None
 

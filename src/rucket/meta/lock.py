@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from rucket.core.records import LockRow
+
 if TYPE_CHECKING:
     from rucket.meta.sqlite import SqliteMeta
     from rucket.meta.tx import Tx
 
-LockRow = tuple[str, int, bool | None]  # (mode or "", retain-until ms, legal hold: None = never set)
 
 _SELECT = "SELECT mode, retain_until_ms, legal_hold FROM object_locks WHERE vid=?"
 

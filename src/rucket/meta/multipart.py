@@ -63,6 +63,16 @@ def list_uploads(conn: sqlite3.Connection, bucket: str, after: tuple[str, int, s
     return [upload_from_row(r) for r in conn.execute(sql, args)]
 
 
+def completed_from(conn: sqlite3.Connection, upload_id: str) -> Completed | None:
+    row = conn.execute("SELECT upload_id, bucket, key, version_id, etag, checksums FROM completed_uploads "
+                       "WHERE upload_id=?", (upload_id,)).fetchone()
+    if row is None:
+        return None
+    sums = json.loads(row[5])
+    return Completed(row[0], row[1], row[2], row[3], row[4], checksums=sums.get("c", {}),
+                     checksum_type=sums.get("t", ""))
+
+
 class UploadReads:
     """Reads for `SqliteMeta`; `_r()` is its per-thread read connection."""
 
@@ -80,6 +90,10 @@ class UploadReads:
 
     def list_uploads(self, bucket: str, after: tuple[str, int, str], below: str | None, limit: int) -> list[Upload]:
         return list_uploads(self._r(), bucket, after, below, limit)
+
+    def get_completed(self, upload_id: str) -> Completed | None:
+        """The answer of a completed upload, kept for a while so a retried Complete gets it again."""
+        return completed_from(self._r(), upload_id)
 
     def version_parts(self, vid: int, start: int = 0, end: int | None = None) -> list[Part]:
         """Parts of a multipart version overlapping bytes [start, end), in order."""
@@ -169,13 +183,7 @@ class UploadWrites:
                    for t in BLOB_TABLES)
 
     def completed(self, upload_id: str) -> Completed | None:
-        row = self.c.execute("SELECT upload_id, bucket, key, version_id, etag, checksums FROM completed_uploads "
-                             "WHERE upload_id=?", (upload_id,)).fetchone()
-        if row is None:
-            return None
-        sums = json.loads(row[5])
-        return Completed(row[0], row[1], row[2], row[3], row[4], checksums=sums.get("c", {}),
-                         checksum_type=sums.get("t", ""))
+        return completed_from(self.c, upload_id)
 
     def record_completed(self, c: Completed, now_ms: int, keep_ms: int) -> None:
         self.c.execute("DELETE FROM completed_uploads WHERE completed_ms<?", (now_ms - keep_ms,))

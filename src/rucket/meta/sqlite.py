@@ -22,9 +22,19 @@ from pathlib import Path
 from typing import Any, TypeVar, cast
 
 from rucket.core import faults
+from rucket.core.events import EVENT_COLS
 from rucket.core.model import Bucket, ListEntry, ObjectVersion
+from rucket.core.mutations import Applied, Batch
+from rucket.core.records import LockRow
 from rucket.core.snapshot import MISS, Snapshot
+from rucket.meta import gc
+from rucket.meta import lock as lock_sql
+from rucket.meta.apply import apply_batch
+from rucket.meta.iam import IamReads
+from rucket.meta.integrity import IntegrityReads
+from rucket.meta.kms import KmsReads
 from rucket.meta.multipart import UploadReads, all_blob_ids
+from rucket.meta.node import Node
 from rucket.meta.rows import VERSION_COLS, bucket_from_row, version_from_row
 from rucket.meta.tx import Tx
 from rucket.meta.versions import VersionReads
@@ -84,7 +94,7 @@ def _tables_exist(conn: sqlite3.Connection, sql: str) -> bool:
     return bool(names) and all(n in have for n in names)
 
 
-class SqliteMeta(VersionReads, UploadReads):
+class SqliteMeta(VersionReads, UploadReads, IamReads, KmsReads, IntegrityReads):
     def __init__(self, path: Path, *, cache_reads: bool = True) -> None:
         self.path = path
         # Bucket records are read on every request but change rarely; the current version of a
@@ -97,10 +107,19 @@ class SqliteMeta(VersionReads, UploadReads):
         self._tags: Snapshot[tuple[tuple[str, str], ...]] = Snapshot(cache_reads)  # GET's x-amz-tagging-count
         self._wconn = _connect(path)
         migrate(self._wconn)
+        self.node = Node()
         self._local = threading.local()
         self._queue: queue.SimpleQueue[tuple[Callable[[Tx], Any], _Settle] | None] = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._writer_loop, name="rucket-meta-writer", daemon=True)
         self._thread.start()
+
+    def bind(self, node: Node) -> None:
+        """Called by the composition root (through Store) before the first write: this node's HLC is
+        seeded from the largest HLC stored, so a restart never issues an older timestamp."""
+        conn = self._r()
+        stored = conn.execute("SELECT max(hlc) FROM versions").fetchone()[0] or 0
+        node.hlc.seed(max(int(stored), _last_event_hlc(conn)))
+        self.node = node
 
     # ---- writes -------------------------------------------------------------
     async def write(self, fn: Callable[[Tx], T]) -> T:
@@ -122,6 +141,14 @@ class SqliteMeta(VersionReads, UploadReads):
         self._queue.put((fn, settle))
         return fut.result()
 
+    async def apply(self, batch: Batch) -> Applied:
+        """Apply a batch atomically in the next group commit, or raise `Conflict` (meta/apply.py)."""
+        return await self.write(lambda tx: apply_batch(tx, batch))
+
+    def apply_sync(self, batch: Batch) -> Applied:
+        """`apply` for callers outside the event loop (start-up bootstrap)."""
+        return self.write_sync(lambda tx: apply_batch(tx, batch))
+
     def _writer_loop(self) -> None:
         while (item := self._queue.get()) is not None:
             batch = [item]
@@ -140,10 +167,11 @@ class SqliteMeta(VersionReads, UploadReads):
                 log.exception("metadata writer: batch of %d failed unexpectedly", len(batch))
 
     def _commit_batch(self, batch: list[tuple[Callable[[Tx], Any], _Settle]]) -> None:
-        conn, tx, failed = self._wconn, Tx(self._wconn), False
+        conn, tx, failed = self._wconn, Tx(self._wconn, self.node), False
         outcomes: list[tuple[_Settle, Any, BaseException | None]] = []
         try:
             conn.execute("BEGIN IMMEDIATE")
+            self.node.hlc.seed(_last_event_hlc(conn))  # another worker process of this node may have written
             for fn, settle in batch:
                 outcomes.append((settle, *self._run_one(conn, tx, fn)))
             faults.point("meta.before_commit")
@@ -264,6 +292,10 @@ class SqliteMeta(VersionReads, UploadReads):
         args.append(limit)
         return [ListEntry(*r) for r in self._r().execute(sql, args)]
 
+    def get_lock(self, vid: int) -> LockRow | None:
+        """The Object Lock record set after the version's write (None: its write-time state holds)."""
+        return lock_sql.read(self, vid)
+
     def read_inline(self, row_id: int) -> bytes:
         row = self._r().execute("SELECT data FROM inline_data WHERE vid=?", (row_id,)).fetchone()
         return bytes(row[0]) if row else b""
@@ -283,9 +315,34 @@ class SqliteMeta(VersionReads, UploadReads):
         return int(self._r().execute("SELECT coalesce(max(lsn), 0) FROM events").fetchone()[0])
 
     def events_after(self, lsn: int, limit: int = 1000) -> list[tuple[Any, ...]]:
-        return list(self._r().execute(
-            "SELECT lsn, hlc, type, bucket, key, version_id, payload, crc32 FROM events "
-            "WHERE lsn>? ORDER BY lsn LIMIT ?", (lsn, limit)))
+        return list(self._r().execute(f"SELECT {EVENT_COLS} FROM events WHERE lsn>? ORDER BY lsn LIMIT ?",
+                                      (lsn, limit)))
+
+    # ---- deferred blob GC (meta/gc.py, engine/gc.py) ------------------------
+    def gc_due(self, now_ms: int, limit: int) -> list[str]:
+        return gc.due(self._r(), now_ms, limit)
+
+    def gc_pending(self) -> set[str]:
+        return gc.pending(self._r())
+
+    async def gc_claim(self, blob_ids: list[str]) -> list[str]:
+        """Of these queued blobs, those still unreferenced (to unlink, then `gc_forget`); the rows of
+        blobs referenced again (a copy shares them) are dropped: they are not garbage any more."""
+        return await self.write(lambda tx: gc.claim(tx.c, blob_ids, tx.blob_in_use))
+
+    def gc_claim_sync(self, blob_ids: list[str]) -> list[str]:
+        return self.write_sync(lambda tx: gc.claim(tx.c, blob_ids, tx.blob_in_use))
+
+    async def gc_forget(self, blob_ids: list[str]) -> None:
+        await self.write(lambda tx: gc.forget(tx.c, blob_ids))
+
+    def gc_forget_sync(self, blob_ids: list[str]) -> None:
+        self.write_sync(lambda tx: gc.forget(tx.c, blob_ids))
+
+
+def _last_event_hlc(conn: sqlite3.Connection) -> int:
+    row = conn.execute("SELECT hlc FROM events ORDER BY lsn DESC LIMIT 1").fetchone()
+    return int(row[0]) if row else 0
 
 
 def _resolve(fut: asyncio.Future[Any], result: Any, exc: BaseException | None) -> None:

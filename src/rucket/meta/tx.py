@@ -8,17 +8,21 @@ from __future__ import annotations
 import dataclasses
 import json
 import sqlite3
-from typing import Any
 
+from rucket.core.events import StorageEvent
 from rucket.core.model import Bucket, ObjectVersion
+from rucket.meta import gc, records
 from rucket.meta.multipart import UploadWrites
+from rucket.meta.node import Node
 from rucket.meta.rows import VERSION_COLS, attrs_json, bucket_from_row, version_from_row
 from rucket.meta.versions import TagWrites
 
 
 class Tx(TagWrites, UploadWrites):
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self, conn: sqlite3.Connection, node: Node | None = None) -> None:
         self.c = conn
+        self.node = node or Node()
+        self._dropped_hlc: dict[tuple[str, str], int] = {}  # a replaced "null" version still counts as previous
         self.buckets_changed = False  # tells the store to drop its bucket cache after the commit
 
     # ---- buckets ------------------------------------------------------------
@@ -57,7 +61,17 @@ class Tx(TagWrites, UploadWrites):
         return version_from_row(row, is_latest=False) if row else None
 
     def insert_version(self, v: ObjectVersion) -> ObjectVersion:
-        """Store a new version and make it the latest; returns it with its row id."""
+        """Store a new version and make it the latest; returns it with its row id.
+
+        A version whose HLC is not above the key's newest (its request took the time before a
+        concurrent write of the key committed, or another worker process's clock is ahead) is
+        stamped max(now, previous + 1) from the node clock, which every batch re-seeds from the
+        log: "latest" is the highest (HLC, version id), so a key's HLCs must strictly increase.
+        Otherwise the version keeps the HLC the engine gave it (a replayed record keeps its own)."""
+        prev = self.c.execute("SELECT max(hlc) FROM versions WHERE bucket=? AND key=?", (v.bucket, v.key)).fetchone()[0]
+        prev = max(prev or 0, self._dropped_hlc.get((v.bucket, v.key), 0)) or None
+        if prev is not None and v.hlc <= prev:
+            v = dataclasses.replace(v, hlc=self.node.hlc.after(prev))
         cur = self.c.execute(
             "INSERT INTO versions (bucket, key, version_id, delete_marker, blob_id, size, etag, mtime_ms, "
             "hlc, owner, storage_class, attrs) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
@@ -75,20 +89,27 @@ class Tx(TagWrites, UploadWrites):
     def delete_version(self, v: ObjectVersion) -> list[str]:
         """Remove one version; if it was the latest, the next newest (if any) becomes latest.
 
-        Returns the blobs nothing references any more, for the caller to unlink after the commit
-        (a copy may share them, a multipart version has several: see meta/multipart.py)."""
+        Returns the blobs it referenced; those nothing else references once the batch is applied are
+        free (a copy may share them, a multipart version has several: see meta/multipart.py)."""
         blobs = self.version_blobs(v)  # before the delete: the version's part rows go with it
+        key = (v.bucket, v.key)
+        self._dropped_hlc[key] = max(self._dropped_hlc.get(key, 0), v.hlc)
         self.c.execute("DELETE FROM versions WHERE id=?", (v.row_id,))
         self.c.execute("DELETE FROM inline_data WHERE vid=?", (v.row_id,))
         row = self.c.execute("SELECT vid FROM latest WHERE bucket=? AND key=?", (v.bucket, v.key)).fetchone()
         if row is not None and row[0] == v.row_id:
             nxt = self.c.execute(f"SELECT {VERSION_COLS} FROM versions v WHERE bucket=? AND key=? "
-                                 "ORDER BY id DESC LIMIT 1", (v.bucket, v.key)).fetchone()
+                                 "ORDER BY hlc DESC, version_id DESC LIMIT 1", (v.bucket, v.key)).fetchone()
             if nxt is None:
                 self.c.execute("DELETE FROM latest WHERE bucket=? AND key=?", (v.bucket, v.key))
             else:
                 self.set_latest(version_from_row(nxt, is_latest=True))
-        return [b for b in blobs if not self.blob_in_use(b)]
+        return blobs
+
+    def free_later(self, blob_ids: list[str]) -> list[str]:
+        """Queue blobs for the GC in this transaction (engine/gc.py frees them after the delay)."""
+        gc.queue(self.c, blob_ids, self.node.now_ms() + self.node.gc_delay_ms)
+        return blob_ids
 
     def put_inline(self, row_id: int, data: bytes) -> None:
         self.c.execute("INSERT INTO inline_data VALUES (?,?)", (row_id, data))
@@ -98,8 +119,12 @@ class Tx(TagWrites, UploadWrites):
         return self.blob_referenced(blob_id)
 
     # ---- events -------------------------------------------------------------
-    def append_event(self, record: tuple[Any, ...]) -> int:
-        """record = (hlc, type, bucket, key, version_id, payload, crc32), built by rucket.events."""
-        cur = self.c.execute("INSERT INTO events (hlc, type, bucket, key, version_id, payload, crc32) "
-                             "VALUES (?,?,?,?,?,?,?)", record)
-        return int(cur.lastrowid or 0)
+    def append_event(self, ev: StorageEvent) -> int:
+        """Append `ev` with the full record of what this transaction left behind (meta/records.py),
+        the key's PG and this node's region; returns the LSN. The event's HLC is taken now from the
+        node clock, so on one node LSN order and HLC order agree (a PUT's event is just after the
+        HLC of the version its record carries)."""
+        record = records.record_of(self.c, ev)
+        full = dataclasses.replace(ev, hlc=max(ev.hlc, self.node.hlc.now()), record=record,
+                                   pg=self.node.pg_of(ev.bucket, ev.key or ""), region=self.node.region)
+        return self.node.append(self.c, full)

@@ -27,22 +27,23 @@ def _rows(conn: sqlite3.Connection, where: str, args: tuple[Any, ...]) -> list[O
 
 
 def list_versions(conn: sqlite3.Connection, bucket: str, lower: str, below: str | None, limit: int,
-                  before_id: int | None = None) -> list[ObjectVersion]:
-    """Versions ordered by key, then newest first: those of `lower` older than row `before_id`
-    (when given, else all of `lower`), then every later key below `below`."""
+                  before: tuple[int, str] | None = None) -> list[ObjectVersion]:
+    """Versions ordered by key, then newest (HLC, version id) first: those of `lower` older than
+    `before` = (hlc, version id) (when given, else all of `lower`), then every later key below `below`.
+    The order means the same on every node, unlike the local row id."""
     out: list[ObjectVersion] = []
-    if before_id is not None:
-        out = _rows(conn, "WHERE v.bucket=? AND v.key=? AND v.id<? ORDER BY v.key, v.id DESC LIMIT ?",
-                    (bucket, lower, before_id, limit))
+    if before is not None:
+        out = _rows(conn, "WHERE v.bucket=? AND v.key=? AND (v.hlc, v.version_id) < (?, ?) "
+                    "ORDER BY v.key, v.hlc DESC, v.version_id DESC LIMIT ?", (bucket, lower, *before, limit))
         if len(out) >= limit:
             return out
-    op = ">" if before_id is not None else ">="
+    op = ">" if before is not None else ">="
     where = f"WHERE v.bucket=? AND v.key{op}? "
     args: list[Any] = [bucket, lower]
     if below is not None:
         where += "AND v.key<? "
         args.append(below)
-    where += "ORDER BY v.key, v.id DESC LIMIT ?"
+    where += "ORDER BY v.key, v.hlc DESC, v.version_id DESC LIMIT ?"
     args.append(limit - len(out))
     return out + _rows(conn, where, tuple(args))
 
@@ -59,8 +60,8 @@ class VersionReads:
         raise NotImplementedError
 
     def list_versions(self, bucket: str, lower: str, below: str | None, limit: int,
-                      before_id: int | None = None) -> list[ObjectVersion]:
-        return list_versions(self._r(), bucket, lower, below, limit, before_id)
+                      before: tuple[int, str] | None = None) -> list[ObjectVersion]:
+        return list_versions(self._r(), bucket, lower, below, limit, before)
 
     def get_tags(self, vid: int) -> Tags:
         return read_tags(self._r(), vid) or []

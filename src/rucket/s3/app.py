@@ -137,14 +137,13 @@ class S3App:
         self.host_id = ids.host_id()
         self.background: list[Callable[[], Awaitable[None]]] = []  # started by ASGI lifespan (lifecycle worker)
         self.ready_checks: list[Callable[[], bool]] = []  # all true or /health/ready answers 503 (server.py)
-        self.auth_failures = FailureThrottle(Limit(100, 60_000), engine.store.clock.now_ms)  # server.py: configured
+        self.auth_failures = FailureThrottle(Limit(100, 60_000), engine.now_ms)  # server.py: configured
         self.metrics_access = MetricsAccess()  # who may scrape /metrics (server.py sets the configured one)
         self.room: Callable[[bool], None] = lambda adds_data: None  # StorageFull below the disk reserve (server.py)
         self.metrics = S3Metrics()
         self.access = AccessLog(json_lines=False)  # the server sets the configured format
-        self.decisions = Decisions(engine.store.meta.generation)
-        meta = engine.store.meta
-        self.metrics.add(StorageCollector(meta.usage, meta.last_lsn, lambda: 0.0))
+        self.decisions = Decisions(engine.generation)
+        self.metrics.add(StorageCollector(engine.usage, engine.last_lsn, lambda: 0.0))
 
     def secret_for(self, access_key: str) -> str | None:
         user = self.identities.lookup(access_key)
@@ -177,7 +176,7 @@ class S3App:
         def signed_by_root() -> bool:
             raw_query = scope.get("query_string", b"").decode("latin-1")
             raw_path = (scope.get("raw_path") or scope["path"].encode("utf-8")).decode("latin-1")
-            auth_in = AuthInput(scope["method"], raw_path, raw_query, headers, self.engine.store.clock.now_ms())
+            auth_in = AuthInput(scope["method"], raw_path, raw_query, headers, self.engine.now_ms())
             key = authenticate(auth_in, self.secret_for, self.settings.signing_region).access_key
             user = self.identities.lookup(key) if key else None
             return user is not None and user.is_root
@@ -250,7 +249,7 @@ class S3App:
             refuse_insecure_customer_key(headers, query)
         raw_path = scope.get("raw_path") or path.encode("utf-8")
         auth_in = AuthInput(method, raw_path.decode("latin-1"), raw_query, headers,
-                            self.engine.store.clock.now_ms(), vhost_bucket=route.bucket if route.virtual_host else "")
+                            self.engine.now_ms(), vhost_bucket=route.bucket if route.virtual_host else "")
         preflight = route.op in PREFLIGHT  # browsers send OPTIONS unsigned, even for presigned URLs
         client = scope.get("client") or ("", 0)
         try:
@@ -265,13 +264,14 @@ class S3App:
         info.principal = user.id if user else "anonymous"
         authz = Authorizer(self.engine, user, headers, query, str(client[0]), scope.get("scheme") == "https",
                            *auth_keys(auth.auth_type), decisions=self.decisions)
-        _check_expected_owner(headers, authz.require_op(route.op, route.bucket, route.key))
+        bucket = authz.require_op(route.op, route.bucket, route.key)  # the one lookup: handlers reuse it
+        _check_expected_owner(headers, bucket)
         if method in _BODY_METHODS or method == "DELETE":  # before the body is read: a full disk refuses new
             self.room(method != "DELETE" and route.op not in _FREES_SPACE)  # data, never a delete
         expected = _content_length(headers) if method in _BODY_METHODS else None
         body = verified_body(auth, auth_in, _receive_body(receive, expected))
         return RequestContext(self.engine, self.settings, route.op, route.bucket, route.key, method, path,
-                              headers, query, request_id, user, body, authz, self.directory)
+                              headers, query, request_id, user, body, authz, self.directory, bucket_record=bucket)
 
     def _error(self, err: S3Error, scope: Scope, request_id: str) -> Response:
         if not err.resource:

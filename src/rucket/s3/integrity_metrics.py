@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 
-from rucket.blobs.integrity import IntegrityStats
+from rucket.engine.scrub import IntegrityStats
 
 
 class IntegrityCollector(Collector):

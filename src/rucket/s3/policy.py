@@ -12,11 +12,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from rucket.core.model import Bucket, ObjectVersion, Principal
 from rucket.engine import Engine
-from rucket.engine.acl import Acls
 from rucket.s3.auth import AuthType
 from rucket.s3.errors import AccessDenied
 from rucket.s3.iam.evaluate import ACL_WRITE_ACTIONS, decide
@@ -62,35 +61,33 @@ def auth_keys(auth_type: AuthType) -> tuple[str, str]:
 class _ObjectFacts:
     """Loads the target version once, and only if a rule asks (owner, ACL, tags)."""
 
-    def __init__(self, engine: Engine, bucket: str, key: str, version_id: str | None) -> None:
-        self.engine, self.bucket, self.key, self.version_id = engine, bucket, key, version_id
+    def __init__(self, engine: Engine, bucket: str, key: str, version_id: str | None,
+                 read: Callable[[str, str, str | None], ObjectVersion | None]) -> None:
+        self.engine, self.bucket, self.key, self.version_id, self.read = engine, bucket, key, version_id, read
         self._loaded = False
         self._version: ObjectVersion | None = None
 
     def _v(self) -> ObjectVersion | None:
         if not self._loaded:
-            meta = self.engine.store.meta
-            v = (meta.get_version(self.bucket, self.key, self.version_id) if self.version_id
-                 else meta.get_latest(self.bucket, self.key))
+            v = self.read(self.bucket, self.key, self.version_id)
             self._version = None if v is None or v.delete_marker else v
             self._loaded = True
         return self._version
 
     def object(self) -> ObjectFacts | None:
         v = self._v()
-        return None if v is None else ObjectFacts(v.owner, Acls(self.engine.store).of_object(v))
+        return None if v is None else ObjectFacts(v.owner, self.engine.acls.of_object(v))
 
     def owner_id(self) -> str | None:
         """The latest version's owner is in the `latest` index row: one cheap read, no version load."""
         if self.version_id is None and not self._loaded:
-            return self.engine.store.meta.latest_owner(self.bucket, self.key)
+            return self.engine.objects.latest_owner(self.bucket, self.key)
         v = self._v()
         return None if v is None else v.owner
 
     def tags(self) -> list[tuple[str, str]]:
         v = self._v()
-        get_tags = getattr(self.engine.store.meta, "get_tags", None)  # object tags: engine/tagging.py
-        return list(get_tags(v.row_id)) if v is not None and get_tags is not None else []
+        return self.engine.tagging.get(v) if v is not None else []
 
 
 class Decisions:
@@ -138,6 +135,15 @@ class Authorizer:
     auth_type: str = ""
     signature_version: str = ""
     decisions: Decisions | None = None
+    _versions: dict[tuple[str, str, str | None], ObjectVersion | None] = field(default_factory=dict, repr=False)
+
+    def version(self, bucket: str, key: str, version_id: str | None) -> ObjectVersion | None:
+        """A version this request reads (latest if no id), read at most once: the decision and the
+        handler share it (a GET reads its version once)."""
+        ident = (bucket, key, version_id)
+        if ident not in self._versions:
+            self._versions[ident] = self.engine.objects.find(bucket, key, version_id)
+        return self._versions[ident]
 
     def check(self, action: str, target: Target, bucket: Bucket | None, key: str = "",
               version_id: str | None = None, headers: Mapping[str, str] | None = None) -> Decision:
@@ -158,7 +164,7 @@ class Authorizer:
 
     def _decide(self, action: str, target: Target, bucket: Bucket | None, key: str, version_id: str | None,
                 headers: Mapping[str, str] | None) -> Decision:
-        facts = _ObjectFacts(self.engine, bucket.name if bucket else "", key, version_id)
+        facts = _ObjectFacts(self.engine, bucket.name if bucket else "", key, version_id, self.version)
         hdrs = self.headers if headers is None else headers
         keys = RequestKeys(self.user, hdrs, self.query, self.source_ip, self.secure, self.auth_type,
                            self.signature_version, object_tags=facts.tags)
@@ -174,7 +180,7 @@ class Authorizer:
 
     def require_op(self, op: Operation, bucket_name: str, key: str) -> Bucket | None:
         """The routing-time decision for `op`; returns the bucket record (None if it does not exist)."""
-        bucket = self.engine.store.meta.get_bucket(bucket_name) if bucket_name else None
+        bucket = self.engine.buckets.find(bucket_name) if bucket_name else None
         if op in UNAUTHENTICATED or op in DEFERRED:
             return bucket
         self.require(op.action, op.target, bucket, key, self.query.get("versionId"))
@@ -183,12 +189,12 @@ class Authorizer:
 
 def authorize_copy_source(ctx: RequestContext, bucket: str, key: str, version_id: str | None = None) -> None:
     """CopyObject / UploadPartCopy: the caller must also be allowed s3:GetObject on the source."""
-    src = ctx.engine.store.meta.get_bucket(bucket)
+    src = ctx.engine.buckets.find(bucket)
     ctx.authz.require("s3:GetObject", Target.OBJECT, src, key, version_id, headers={})
 
 
 def authorize_object(ctx: RequestContext, action: str, key: str, version_id: str | None = None) -> bool:
     """A per-key decision inside a bucket-level request (DeleteObjects)."""
-    bucket = ctx.engine.store.meta.get_bucket(ctx.bucket)
+    bucket = ctx.known_bucket()
     return bool(ctx.authz.check(action, Target.OBJECT, bucket, key, version_id))
 

@@ -10,8 +10,9 @@ from email.utils import formatdate, parsedate_to_datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from rucket.core import errors as core_errors
 from rucket.core.errors import InvalidRange
-from rucket.core.model import Owner, Principal
+from rucket.core.model import Bucket, Owner, Principal
 from rucket.s3.errors import InvalidArgument
 from rucket.s3.ops import Operation
 
@@ -50,6 +51,20 @@ class RequestContext:
     body_stream: VerifiedBody
     authz: Authorizer  # s3/policy.py: every decision a handler makes (lock headers, copy source, per key)
     users: Mapping[str, Principal] = field(default_factory=dict)  # by id, to render owners
+    bucket_record: Bucket | None = None  # what authorization resolved for `bucket` (None: no such bucket)
+
+    def known_bucket(self) -> Bucket | None:
+        """The request's bucket record, looked up once per request (by authorization)."""
+        if self.bucket_record is not None and self.bucket_record.name == self.bucket:
+            return self.bucket_record
+        return self.engine.buckets.find(self.bucket) if self.bucket else None
+
+    def target_bucket(self) -> Bucket:
+        """`known_bucket`, or NoSuchBucket."""
+        bucket = self.known_bucket()
+        if bucket is None:
+            raise core_errors.BucketNotFound(self.bucket)
+        return bucket
 
     @property
     def resource(self) -> str:

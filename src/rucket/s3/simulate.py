@@ -65,7 +65,7 @@ class Simulator:
         if act not in ACTIONS:
             raise SimulationError(f"unknown action {action!r}: name one S3 action, e.g. s3:GetObject")
         target, bucket_name, key = parse_resource(resource.strip())
-        bucket = self.engine.store.meta.get_bucket(bucket_name) if bucket_name else None
+        bucket = self.engine.buckets.find(bucket_name) if bucket_name else None
         decision = Authorizer(self.engine, user, {}, {}).check(act, target, bucket, key)
         return {"allowed": decision.allowed, "reason": decision.reason, "action": act, "resource": resource,
                 "principal": {"name": user.name or user.access_key, "access_key": user.access_key,

@@ -51,7 +51,7 @@ def test_disabled_keeps_nothing_and_budget_bounds_memory() -> None:
 
 def test_latest_owner_and_tags_reads_see_every_commit(tmp_path: Path) -> None:
     engine = make_engine(tmp_path)
-    m = engine.store.meta
+    m = engine.store.index
 
     async def scenario() -> None:
         await engine.buckets.create("bkt", "owner")

@@ -205,7 +205,7 @@ def test_kms_material_is_stored_wrapped_and_changes_are_events(engine: Engine) -
     material = enc.kms.material("k", 1)
     for f in engine.store.blobs.root.glob("meta.db*"):  # the database and its WAL
         assert material not in f.read_bytes()
-    events = [decode(row) for row in engine.store.meta.events_after(0, 100)]
+    events = [decode(row) for row in engine.store.feed.rows_after(0, 100)]
     changes = [e.payload for e in events if e.type is EventType.KMS_CHANGED]
     assert changes == [{"key": "k", "version": 1, "change": "created"}, {"key": "k", "version": 2, "change": "rotated"}]
 

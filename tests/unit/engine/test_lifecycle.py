@@ -72,7 +72,7 @@ def test_object_created_40_days_ago_disappears_and_its_blob_is_reclaimed(env: En
     assert env.after(days=40) == PassReport(expired=1)
     assert env.live() == []
     assert not env.engine.store.blobs.path(blob).exists()
-    assert env.engine.store.meta.events_after(0)[-1][2] == "ObjectDeleted"
+    assert env.engine.store.feed.rows_after(0, 10_000)[-1][2] == "ObjectDeleted"
 
 
 def test_not_expired_before_the_midnight_after_its_days(env: Env) -> None:
@@ -231,4 +231,4 @@ def test_real_incomplete_upload_is_aborted_and_its_parts_reclaimed(env: Env) -> 
     remaining = mp.list_uploads(UploadsQuery("bkt")).uploads
     assert [u.upload_id for u in remaining] == [fresh.upload_id]
     assert not env.engine.store.blobs.path(part.blob_id).exists()
-    assert "MultipartUploadAborted" in [e[2] for e in env.engine.store.meta.events_after(0)]
+    assert "MultipartUploadAborted" in [e[2] for e in env.engine.store.feed.rows_after(0, 10_000)]

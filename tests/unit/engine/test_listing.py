@@ -20,7 +20,7 @@ KEYS = st.sets(st.text(ALPHABET, min_size=1, max_size=6), min_size=0, max_size=2
 
 def _fill(engine: Engine, keys: set[str]) -> None:
     async def go() -> None:
-        if not engine.store.meta.get_bucket("bkt"):
+        if not engine.store.config.get_bucket("bkt"):
             await engine.buckets.create("bkt", "owner")
         for k in keys:
             await engine.objects.put("bkt", k, chunks(b"x"), PutSpec(owner="owner"))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -126,10 +127,12 @@ def test_recovery_keeps_upload_parts_and_version_parts(engine: Engine) -> None:
     pending = create(engine, "pending")
     upload(engine, pending, 1, b"p" * 50)
     keep = blob_files(engine)
-    orphan = engine.store.blobs.blobs / "ab" / "cd" / "abcd0000"
+    random_part = "abcd" + "0" * 28  # a write linked into blobs/ whose commit never happened
+    orphan = engine.store.blobs.blobs / "ab" / "cd" / f"{random_part}-{0:016x}"
     orphan.parent.mkdir(parents=True, exist_ok=True)
     orphan.write_bytes(b"junk")
-    assert engine.recover() == (0, 1)
+    os.link(orphan, engine.store.blobs.tmp / random_part)
+    assert engine.recover() == (1, 1)
     assert blob_files(engine) == keep
     assert read_all(engine, "done") == b"d" * 50
 

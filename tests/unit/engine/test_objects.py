@@ -104,5 +104,5 @@ def test_versioned_delete_adds_marker_and_keeps_versions(engine: Engine) -> None
 def test_every_mutation_is_in_the_event_log(engine: Engine) -> None:
     put(engine, "e", b"1")
     asyncio.run(engine.objects.delete("bkt", "e"))
-    types = [row[2] for row in engine.store.meta.events_after(0)]
+    types = [row[2] for row in engine.store.feed.rows_after(0, 10_000)]
     assert types == ["BucketCreated", "ObjectPut", "ObjectDeleted"]

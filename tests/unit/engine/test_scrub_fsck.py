@@ -19,6 +19,8 @@ from rucket.engine.scrub import Scrubber
 
 run = asyncio.run
 
+METASTORES = ("sqlite",)  # corrupts the SQLite file and its blobs on disk: what fsck repairs
+
 
 @pytest.fixture
 def engine(tmp_path: Path) -> Iterator[Engine]:
@@ -42,7 +44,7 @@ def flip(e: Engine, blob_id: str, offset: int = 3) -> None:
 
 
 def sql(e: Engine, statement: str, *args: object) -> None:
-    with sqlite3.connect(e.store.meta.path) as db:
+    with sqlite3.connect(e.store.index.path) as db:
         db.execute(statement, args)
 
 

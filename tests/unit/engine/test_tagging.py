@@ -54,7 +54,7 @@ def test_tags_given_on_put_are_stored_sorted_with_an_event(engine: Engine) -> No
     v = run(engine.objects.put("bkt", "k", chunks(b"x"), PutSpec(owner="o", tags=(("b", "2"), ("a", "1")))))
     assert engine.tagging.get(v) == [("a", "1"), ("b", "2")]
     assert engine.tagging.count(v) == 2
-    types = [e[2] for e in engine.store.meta.events_after(0)]
+    types = [e[2] for e in engine.store.feed.rows_after(0, 10_000)]
     assert types[-2:] == ["ObjectPut", "ObjectTagsChanged"]
 
 
@@ -80,7 +80,7 @@ def test_tags_belong_to_one_version(engine: Engine) -> None:
 def test_tags_go_with_their_version(engine: Engine) -> None:
     v = run(engine.objects.put("bkt", "k", chunks(b"x"), PutSpec(owner="o", tags=(("a", "1"),))))
     run(engine.objects.delete("bkt", "k"))
-    assert engine.store.meta.get_tags(v.row_id) == []
+    assert engine.store.index.get_tags(v.row_id) == []
 
 
 def test_put_tags_on_a_replaced_version_fails(engine: Engine) -> None:
@@ -92,7 +92,7 @@ def test_put_tags_on_a_replaced_version_fails(engine: Engine) -> None:
 
 def test_bucket_tags_are_a_config_change_with_an_event(engine: Engine) -> None:
     def events() -> list[str]:
-        return [e[2] for e in engine.store.meta.events_after(0)]
+        return [e[2] for e in engine.store.feed.rows_after(0, 10_000)]
 
     before = len(events())
     run(engine.bucket_config.put("bkt", TAGGING, [("team", "storage")]))

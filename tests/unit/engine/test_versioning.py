@@ -60,9 +60,9 @@ def test_invalid_status_rejected(engine: Engine) -> None:
 
 
 def test_status_change_appends_event(engine: Engine) -> None:
-    before = len(engine.store.meta.events_after(0))
+    before = len(engine.store.feed.rows_after(0, 10_000))
     run(engine.versioning.set_status("bkt", "Enabled"))
-    events = engine.store.meta.events_after(0)
+    events = engine.store.feed.rows_after(0, 10_000)
     assert len(events) == before + 1 and events[-1][2] == "BucketConfigChanged"
 
 

@@ -67,8 +67,8 @@ def test_authorizer_follows_a_changed_owner(tmp_path: Path) -> None:
 
     async def scenario() -> None:
         await engine.buckets.create("bkt", "alt")
-        authz = Authorizer(engine, alt, {}, {}, decisions=Decisions(engine.store.meta.generation))
-        bucket = engine.store.meta.get_bucket("bkt")
+        authz = Authorizer(engine, alt, {}, {}, decisions=Decisions(engine.store.index.generation))
+        bucket = engine.store.config.get_bucket("bkt")
         await engine.objects.put("bkt", "k", chunks(b"1"), PutSpec("alt"))
         assert authz.check("s3:GetObject", Target.OBJECT, bucket, "k")
         assert authz.check("s3:GetObject", Target.OBJECT, bucket, "k")  # remembered

@@ -23,7 +23,6 @@ from rucket.engine.acl import (
     GROUP,
     GROUPS,
     Acl,
-    Acls,
     Grant,
     bucket_acl,
     canned,
@@ -158,25 +157,25 @@ def _version(ctx: RequestContext) -> ObjectVersion:
 
 
 async def get_bucket_acl(ctx: RequestContext) -> Response:
-    return Response.xml(_render(ctx, bucket_acl(ctx.engine.buckets.get(ctx.bucket))))
+    return Response.xml(_render(ctx, bucket_acl(ctx.target_bucket())))
 
 
 async def put_bucket_acl(ctx: RequestContext) -> Response:
-    bucket = ctx.engine.buckets.get(ctx.bucket)
+    bucket = ctx.target_bucket()
     acl = await _requested_acl(ctx, bucket.owner, bucket)
-    await Acls(ctx.engine.store).set_bucket(ctx.bucket, acl)
+    await ctx.engine.acls.set_bucket(ctx.bucket, acl)
     return Response.empty(200)
 
 
 async def get_object_acl(ctx: RequestContext) -> Response:
-    return Response.xml(_render(ctx, Acls(ctx.engine.store).of_object(_version(ctx))),
+    return Response.xml(_render(ctx, ctx.engine.acls.of_object(_version(ctx))),
                         headers=_version_header(ctx))
 
 
 async def put_object_acl(ctx: RequestContext) -> Response:
     v = _version(ctx)
-    acl = await _requested_acl(ctx, v.owner, ctx.engine.buckets.get(ctx.bucket))
-    await Acls(ctx.engine.store).set_object(v, acl)
+    acl = await _requested_acl(ctx, v.owner, ctx.target_bucket())
+    await ctx.engine.acls.set_object(v, acl)
     return Response.empty(200, _version_header(ctx))
 
 
@@ -219,5 +218,5 @@ def bucket_create_config(ctx: RequestContext, owner: str) -> dict[str, Any]:
 def check_recreate(ctx: RequestContext, owner: str) -> None:
     """Re-creating one's own bucket with a different ACL is refused (BucketAlreadyExists), as RGW does."""
     wanted = acl_from_headers(ctx, owner, owner) or private(owner)
-    if not same_acl(bucket_acl(ctx.engine.buckets.get(ctx.bucket)), wanted):
+    if not same_acl(bucket_acl(ctx.target_bucket()), wanted):
         raise BucketAlreadyExists()

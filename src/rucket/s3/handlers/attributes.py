@@ -37,7 +37,7 @@ async def get_object_attributes(ctx: RequestContext) -> Response:
     attrs = Attributes(wanted, v.etag, v.size, v.storage_class, v.checksums, checksum_type(v),
                        parts if count else None, count, marker, max_parts, marker + len(parts) < count)
     out = [("last-modified", http_date(v.mtime_ms))]
-    if v.version_id != NULL_VERSION or ctx.engine.buckets.get(ctx.bucket).versioning:
+    if v.version_id != NULL_VERSION or ctx.target_bucket().versioning:
         out.append(("x-amz-version-id", v.version_id))
     return Response.xml(render_attributes(attrs), headers=out)
 

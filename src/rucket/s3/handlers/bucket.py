@@ -43,7 +43,7 @@ async def create_bucket(ctx: RequestContext) -> Response:
 
 
 async def head_bucket(ctx: RequestContext) -> Response:
-    bucket = ctx.engine.buckets.get(ctx.bucket)
+    bucket = ctx.target_bucket()
     return Response.empty(200, [("x-amz-bucket-region", bucket.region)])
 
 
@@ -53,7 +53,7 @@ async def delete_bucket(ctx: RequestContext) -> Response:
 
 
 async def get_bucket_location(ctx: RequestContext) -> Response:
-    return Response.xml(xml.render_location(ctx.engine.buckets.get(ctx.bucket).region))
+    return Response.xml(xml.render_location(ctx.target_bucket().region))
 
 
 def _check_content_md5(ctx: RequestContext, body: bytes) -> None:
@@ -73,7 +73,7 @@ async def delete_objects(ctx: RequestContext) -> Response:
     body = await ctx.body(limit=2 * 1024 * 1024)
     _check_content_md5(ctx, body)
     request = xml.parse_delete(body)
-    ctx.engine.buckets.get(ctx.bucket)
+    ctx.target_bucket()
     outcomes = [await _delete_one(ctx, key, vid, when)
                 for (key, vid), when in zip(request.objects, request.when, strict=True)]
     return Response.xml(xml.render_delete_result(outcomes, request.quiet))

@@ -87,14 +87,14 @@ def _delete(sr: Stored) -> Handler:
 def _refuse(feature: str) -> Handler:
     """PUT of a feature this store does not have: 501 (after NoSuchBucket, which comes first)."""
     async def handler(ctx: RequestContext) -> Response:
-        ctx.engine.buckets.get(ctx.bucket)
+        ctx.target_bucket()
         raise S3NotImplemented(f"{feature} is not supported", resource=ctx.resource)
     return handler
 
 
 def _answer(render: Callable[[RequestContext], bytes], status: int = 200) -> Handler:
     async def handler(ctx: RequestContext) -> Response:
-        ctx.engine.buckets.get(ctx.bucket)
+        ctx.target_bucket()
         body = render(ctx)
         return Response.xml(body, status) if body else Response.empty(status)
     return handler
@@ -103,7 +103,7 @@ def _answer(render: Callable[[RequestContext], bytes], status: int = 200) -> Han
 async def put_bucket_ownership(ctx: RequestContext) -> Response:
     """BucketOwnerEnforced turns ACLs off, so S3 refuses it while the bucket ACL grants anyone else."""
     value = xml.parse_ownership(await ctx.body(limit=XML_LIMIT))
-    bucket = ctx.engine.buckets.get(ctx.bucket)
+    bucket = ctx.target_bucket()
     if value == ENFORCED_OWNERSHIP and not same_acl(bucket_acl(bucket), private(bucket.owner)):
         raise InvalidBucketAclWithObjectOwnership(resource=ctx.resource)
     await ctx.engine.bucket_config.put(ctx.bucket, bc.OWNERSHIP, value)
@@ -125,7 +125,7 @@ async def put_bucket_request_payment(ctx: RequestContext) -> Response:
 
 async def put_bucket_notification(ctx: RequestContext) -> Response:
     targets = xml.notification_targets(await ctx.body(limit=XML_LIMIT))
-    ctx.engine.buckets.get(ctx.bucket)
+    ctx.target_bucket()
     if targets:
         raise S3NotImplemented(f"Notification targets are not supported ({targets[0]})", resource=ctx.resource)
     return Response.empty(200)  # "no notifications" is what every bucket has
@@ -133,7 +133,7 @@ async def put_bucket_notification(ctx: RequestContext) -> Response:
 
 async def put_bucket_logging(ctx: RequestContext) -> Response:
     enabled = xml.parse_logging_enabled(await ctx.body(limit=XML_LIMIT))
-    ctx.engine.buckets.get(ctx.bucket)
+    ctx.target_bucket()
     if enabled:
         raise S3NotImplemented("Server access logging is not supported", resource=ctx.resource)
     return Response.empty(200)  # disabling what is never enabled

@@ -79,7 +79,7 @@ async def copy_object(ctx: RequestContext) -> Response:
     metadata, tagging = _directive(h, "x-amz-metadata-directive"), _directive(h, "x-amz-tagging-directive")
     src = _source(ctx)
     _check_not_onto_itself(ctx, src, metadata)
-    bucket = ctx.engine.buckets.get(ctx.bucket)
+    bucket = ctx.target_bucket()
     src_dk, dest_dk = sse.copy_keys(ctx, bucket, src)
     owner, acl_extra = new_object_acl(ctx, bucket)
     replace = metadata == "REPLACE"

@@ -63,7 +63,7 @@ def actual_headers(engine: Engine, headers: Mapping[str, str], method: str, path
     when the bucket has a rule for the Origin and the method (Access-Control-Request-Method if sent)."""
     origin = headers.get("origin")
     bucket_name = split_bucket_key(headers.get("host", ""), path, domains)[0] if origin else ""
-    bucket = engine.store.meta.get_bucket(bucket_name) if bucket_name else None
+    bucket = engine.buckets.find(bucket_name) if bucket_name else None
     rules = rules_of(bucket.config) if bucket is not None else []
     match = find_rule(rules, origin or "", headers.get("access-control-request-method") or method) if rules else None
     return response_headers(match, origin or "", preflight=False) if match else []

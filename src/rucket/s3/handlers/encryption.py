@@ -182,7 +182,7 @@ def upload_key(ctx: RequestContext, upload: Upload) -> DataKey | None:
 
 def check_complete(ctx: RequestContext, upload_id: str) -> None:
     """CompleteMultipartUpload of an SSE-C upload carries the key again (checked, not needed)."""
-    upload = ctx.engine.store.meta.get_upload(upload_id)
+    upload = ctx.engine.multipart.find(upload_id)
     if upload is not None and (upload.bucket, upload.key) == (ctx.bucket, ctx.key):
         upload_key(ctx, upload)
 

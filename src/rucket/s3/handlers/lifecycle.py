@@ -33,7 +33,7 @@ async def delete_bucket_lifecycle(ctx: RequestContext) -> Response:
 
 def expiration_header(ctx: RequestContext, v: ObjectVersion, tags: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
     """`x-amz-expiration` for PUT, GET and HEAD of a current version that a rule will expire."""
-    found = ctx.engine.bucket_config.expiration(v, tags) if v.is_latest else None
+    found = ctx.engine.bucket_config.expiration(v, tags, ctx.known_bucket()) if v.is_latest else None
     if found is None:
         return []
     when, rule_id = found

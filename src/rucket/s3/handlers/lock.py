@@ -53,14 +53,14 @@ def lock_extra(ctx: RequestContext, bucket: Bucket) -> dict[str, Any]:
         ctx.authz.require("s3:PutObjectRetention", Target.OBJECT, bucket, ctx.key)
     if req.legal_hold is not None:
         ctx.authz.require("s3:PutObjectLegalHold", Target.OBJECT, bucket, ctx.key)
-    return ctx.engine.lock.for_write(bucket.name, req)
+    return ctx.engine.lock.for_write(bucket, req)
 
 
 def lock_headers(ctx: RequestContext, v: ObjectVersion) -> list[tuple[str, str]]:
     """x-amz-object-lock-* of a GET/HEAD answer (only for buckets with Object Lock). As AWS does,
     each pair shows only to a caller that may also read it through its own API
     (s3:GetObjectRetention, s3:GetObjectLegalHold): a reader of the bytes learns nothing more."""
-    state = ctx.engine.lock.state(v)
+    state = ctx.engine.lock.state(v, ctx.known_bucket())
     out = []
     vid = ctx.query.get("versionId")
     if state.mode and authorize_object(ctx, "s3:GetObjectRetention", ctx.key, vid):
@@ -75,7 +75,7 @@ def bypass_governance(ctx: RequestContext, key: str | None = None, version_id: s
     """x-amz-bypass-governance-retention: true, AND the caller holds s3:BypassGovernanceRetention."""
     if ctx.headers.get(BYPASS_HEADER, "").strip().lower() != "true":
         return False
-    bucket = ctx.engine.store.meta.get_bucket(ctx.bucket)
+    bucket = ctx.known_bucket()
     vid = version_id if key is not None else ctx.query.get("versionId")
     return bool(ctx.authz.check("s3:BypassGovernanceRetention", Target.OBJECT, bucket, key or ctx.key, vid))
 

@@ -52,7 +52,7 @@ def _checksum_choice(h: Mapping[str, str]) -> tuple[str, str]:
 
 async def create_multipart_upload(ctx: RequestContext) -> Response:
     h = ctx.headers
-    bucket = ctx.engine.buckets.get(ctx.bucket)
+    bucket = ctx.target_bucket()
     dk = sse.new_key(ctx, bucket)  # one data key for every part; its envelope rides in the upload's extra
     owner, acl_extra = new_object_acl(ctx, bucket)
     alg, ctype = _checksum_choice(h)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from rucket.core import checksums
 from rucket.core.model import ObjectVersion
 from rucket.core.multipart import MAX_PARTS, PARTS
-from rucket.engine.parts import part_span
 from rucket.s3.errors import InvalidArgument, InvalidPart, InvalidRequest
 from rucket.s3.request import RequestContext
 
@@ -28,7 +27,7 @@ def select_part(ctx: RequestContext, v: ObjectVersion) -> tuple[int, int, Header
         if number != 1:
             raise InvalidPart(resource=ctx.resource)
         return None
-    span = part_span(ctx.engine.store, v, number)
+    span = ctx.engine.objects.part_span(v, number)
     if span is None:
         raise InvalidPart(resource=ctx.resource)
     part, count = span

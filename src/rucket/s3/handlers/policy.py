@@ -23,7 +23,7 @@ MAX_POLICY = 20 * 1024
 
 
 async def put_bucket_policy(ctx: RequestContext) -> Response:
-    bucket = ctx.engine.buckets.get(ctx.bucket)
+    bucket = ctx.target_bucket()
     raw = await ctx.body(limit=MAX_POLICY)
     try:
         text = raw.decode("utf-8")
@@ -38,20 +38,20 @@ async def put_bucket_policy(ctx: RequestContext) -> Response:
 
 
 async def get_bucket_policy(ctx: RequestContext) -> Response:
-    text = ctx.engine.buckets.get(ctx.bucket).config.get(POLICY_KEY)
+    text = ctx.target_bucket().config.get(POLICY_KEY)
     if not text:
         raise NoSuchBucketPolicy(BucketName=ctx.bucket)
     return Response(200, [("content-type", "application/json")], text.encode("utf-8"))
 
 
 async def delete_bucket_policy(ctx: RequestContext) -> Response:
-    if ctx.engine.buckets.get(ctx.bucket).config.get(POLICY_KEY):
+    if ctx.target_bucket().config.get(POLICY_KEY):
         await ctx.engine.buckets.update(ctx.bucket, config={POLICY_KEY: None})
     return Response.empty(204)
 
 
 async def get_bucket_policy_status(ctx: RequestContext) -> Response:
-    return Response.xml(xml_acl.render_policy_status(bucket_is_public(ctx.engine.buckets.get(ctx.bucket))))
+    return Response.xml(xml_acl.render_policy_status(bucket_is_public(ctx.target_bucket())))
 
 
 HANDLERS: Mapping[Operation, Any] = {

@@ -63,7 +63,7 @@ def _principal(ctx: RequestContext, fields: Mapping[str, str]) -> tuple[Principa
     if access_key is None:
         return None, None
     policy = parse_policy(fields["policy"])
-    check_policy(policy, {**fields, "bucket": ctx.bucket}, ctx.engine.store.clock.now_ms())
+    check_policy(policy, {**fields, "bucket": ctx.bucket}, ctx.engine.now_ms())
     return found.get(access_key), policy.length
 
 
@@ -98,7 +98,7 @@ async def post_object(ctx: RequestContext) -> Response:
     headers = _headers(fields)
     tags = tuple(validate_tags(xml.parse_tagging(headers["x-amz-tagging-xml"].encode()))) \
         if "x-amz-tagging-xml" in headers else ()  # the form's `tagging` field is a <Tagging> document
-    bucket = ctx.engine.buckets.get(ctx.bucket)
+    bucket = ctx.target_bucket()
     authz = dataclasses.replace(ctx.authz, user=user, headers=headers, auth_type="POST")
     if not authz.secure and not ctx.settings.allow_insecure_sse_c:
         sse.refuse_insecure_customer_key(headers, {})  # SSE-C form fields, as the headers in s3/app.py

@@ -19,7 +19,7 @@ async def get_bucket_versioning(ctx: RequestContext) -> Response:
 
 async def put_bucket_versioning(ctx: RequestContext) -> Response:
     request = xml.parse_versioning(await ctx.body(limit=64 * 1024))
-    ctx.engine.buckets.get(ctx.bucket)
+    ctx.target_bucket()
     if request.mfa_delete == "Enabled":
         raise S3NotImplemented("MFA delete is not supported", resource=ctx.resource)
     if request.status is not None:  # an empty configuration is accepted and changes nothing
@@ -39,7 +39,7 @@ def _owners(ctx: RequestContext, page: VersionPage) -> dict[str, Owner]:
     """Delete markers carry no writer yet: they are shown as the bucket owner's."""
     owners = {v.owner: ctx.owner_of(v.owner) for v in page.versions if v.owner}
     if any(not v.owner for v in page.versions):
-        owners[""] = ctx.owner_of(ctx.engine.buckets.get(ctx.bucket).owner)
+        owners[""] = ctx.owner_of(ctx.target_bucket().owner)
     return owners
 
 
