@@ -26,16 +26,18 @@ def _queued(data: Path) -> set[str]:
 def test_kill9_with_queued_blobs_restart_frees_them_and_keeps_live_data(tmp_path: Path) -> None:
     data = tmp_path / "data"
     server = start_server(data, env=DELAYED)
-    s3 = client(server)
-    s3.create_bucket(Bucket="gcbucket")
-    s3.put_object(Bucket="gcbucket", Key="k", Body=b"old" * 100_000)
-    s3.put_object(Bucket="gcbucket", Key="gone", Body=b"bye" * 100_000)
-    before = blob_files(data)
-    s3.put_object(Bucket="gcbucket", Key="k", Body=b"new" * 100_000)
-    s3.delete_object(Bucket="gcbucket", Key="gone")
-    queued = _queued(data)
-    assert len(queued) == 2 and queued <= before <= blob_files(data)  # freed late: still on disk
-    server.kill9()
+    try:
+        s3 = client(server)
+        s3.create_bucket(Bucket="gcbucket")
+        s3.put_object(Bucket="gcbucket", Key="k", Body=b"old" * 100_000)
+        s3.put_object(Bucket="gcbucket", Key="gone", Body=b"bye" * 100_000)
+        before = blob_files(data)
+        s3.put_object(Bucket="gcbucket", Key="k", Body=b"new" * 100_000)
+        s3.delete_object(Bucket="gcbucket", Key="gone")
+        queued = _queued(data)
+        assert len(queued) == 2 and queued <= before <= blob_files(data)  # freed late: still on disk
+    finally:
+        server.kill9()
     server = start_server(data, env=DELAYED)
     try:
         assert client(server).get_object(Bucket="gcbucket", Key="k")["Body"].read() == b"new" * 100_000
@@ -50,13 +52,17 @@ def test_fault_mid_overwrite_with_delay_recovers_cleanly(tmp_path: Path) -> None
     object and a consistent blob set."""
     data = tmp_path / "data"
     server = start_server(data, env=DELAYED)
-    client(server).create_bucket(Bucket="gcbucket")
-    client(server).put_object(Bucket="gcbucket", Key="k", Body=b"old" * 100_000)
-    server.stop()
+    try:
+        client(server).create_bucket(Bucket="gcbucket")
+        client(server).put_object(Bucket="gcbucket", Key="k", Body=b"old" * 100_000)
+    finally:
+        server.stop()
     server = start_server(data, env={**DELAYED, "RUCKET_FAULTPOINT": "meta.after_commit"})
-    with pytest.raises(Exception):  # noqa: B017 - the process dies before answering
-        client(server).put_object(Bucket="gcbucket", Key="k", Body=b"new" * 100_000)
-    server.kill9()
+    try:
+        with pytest.raises(Exception):  # noqa: B017 - the process dies before answering
+            client(server).put_object(Bucket="gcbucket", Key="k", Body=b"new" * 100_000)
+    finally:
+        server.kill9()
     server = start_server(data, env=DELAYED)
     try:
         assert client(server).get_object(Bucket="gcbucket", Key="k")["Body"].read() == b"new" * 100_000
