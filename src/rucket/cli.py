@@ -11,6 +11,7 @@ import signal
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -231,13 +232,7 @@ def _lock_free(path: Path) -> bool:
 @click.argument("dest", type=click.Path(path_type=Path))
 def backup_cmd(data_dir: Path, dest: Path) -> None:
     """Consistent online snapshot of DATA_DIR into the new directory DEST (hard links where possible)."""
-    try:
-        stats = backup.backup(data_dir, dest)
-    except backup.BackupError as exc:
-        raise click.ClickException(str(exc)) from exc
-    except OSError as exc:
-        raise click.ClickException(f"backup to {dest} failed, nothing kept there: {exc}") from exc
-    click.echo(stats.line(f"backup of {data_dir} to {dest} complete"))
+    _copy_step(lambda: backup.backup(data_dir, dest), f"backup to {dest}", f"backup of {data_dir} to {dest}")
 
 
 @main.command("restore")
@@ -246,13 +241,19 @@ def backup_cmd(data_dir: Path, dest: Path) -> None:
               help="new (or empty) data directory to restore into; start `rucket serve` on it afterwards")
 def restore_cmd(src: Path, data_dir: Path) -> None:
     """Verify the backup SRC and restore it into DATA_DIR."""
+    _copy_step(lambda: backup.restore(src, data_dir), f"restore into {data_dir}", f"restore of {src} into {data_dir}")
+
+
+def _copy_step(run: Callable[[], backup.Stats], failing: str, done: str) -> None:
+    """Backup and restore fail the same way: our own check's message as is, an OS error (full disk, permissions)
+    with what was being written; either way the step has already removed what it left behind."""
     try:
-        stats = backup.restore(src, data_dir)
+        stats = run()
     except backup.BackupError as exc:
         raise click.ClickException(str(exc)) from exc
     except OSError as exc:
-        raise click.ClickException(f"restore into {data_dir} failed, nothing kept there: {exc}") from exc
-    click.echo(stats.line(f"restore of {src} into {data_dir} complete"))
+        raise click.ClickException(f"{failing} failed, nothing kept there: {exc}") from exc
+    click.echo(stats.line(f"{done} complete"))
 
 
 @main.command("migrate")
