@@ -63,9 +63,16 @@ main.add_command(admin_group)  # rucket admin user|key|policy ... (talks to a ru
               help="start even if the event log's tail fails its CRC32 check (run `rucket fsck` first)")
 @click.option("--tls-cert", help="PEM certificate (chain) file: serve HTTPS; re-read on SIGHUP")
 @click.option("--tls-key", help="PEM private key file of --tls-cert")
+@click.option("--cluster", "cluster", is_flag=True, default=None,
+              help="cluster mode: etcd metadata, replicated blobs; needs RUCKET_CLUSTER_SECRET")
+@click.option("--node-id", help="cluster: this node's id (kept in the data dir)")
+@click.option("--peers", help="cluster: the other nodes' S3 addresses, host:port,host:port")
+@click.option("--expect-nodes", type=int, help="cluster: nodes to wait for before forming [default: 3]")
+@click.option("--zone", help="cluster: this node's failure domain [default: default]")
 def serve(address: str | None, port: int | None, data_dir: str | None, config_file: Path | None,
           workers: int | None, no_fsync: bool, log_format: str | None, dev: bool,
-          accept_damaged_log: bool | None, tls_cert: str | None, tls_key: str | None) -> None:
+          accept_damaged_log: bool | None, tls_cert: str | None, tls_key: str | None, cluster: bool | None,
+          node_id: str | None, peers: str | None, expect_nodes: int | None, zone: str | None) -> None:
     """Serve the S3 API. Exit 3: the event log's tail is damaged; 5: another process serves this data dir."""
     started = time.perf_counter()
     dev_dir = _dev_data_dir() if dev and data_dir is None else None
@@ -75,7 +82,9 @@ def serve(address: str | None, port: int | None, data_dir: str | None, config_fi
         signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # before granian installs its own handlers
     flags: dict[str, object] = {"address": address, "data_dir": data_dir, "workers": workers,
                                 "log_format": log_format, "accept_damaged_log": accept_damaged_log,
-                                "tls_cert": tls_cert, "tls_key": tls_key}
+                                "tls_cert": tls_cert, "tls_key": tls_key, "cluster": cluster, "node_id": node_id,
+                                "peers": None if peers is None else tuple(p for p in peers.split(",") if p.strip()),
+                                "expect_nodes": expect_nodes, "zone": zone}
     if no_fsync or dev:
         flags["fsync"] = False
     if dev:
@@ -88,6 +97,8 @@ def serve(address: str | None, port: int | None, data_dir: str | None, config_fi
         host = cfg.host
         cfg = config.Config(**{**cfg.__dict__, "address": f"{host}:{port or server.free_port(host)}"})
     files = _tls_files(cfg)
+    if cfg.cluster:
+        _check_cluster(cfg)
     _warnings(cfg, data_dir)
     lock_fd = _lock_data_dir(Path(cfg.data_dir))
     try:
@@ -105,6 +116,14 @@ def serve(address: str | None, port: int | None, data_dir: str | None, config_fi
     click.echo(f"Startup took {(time.perf_counter() - started) * 1000:.0f} ms before the HTTP server", err=True)
     sys.stdout.flush()
     server.run(cfg, lock_fd)
+
+
+def _check_cluster(cfg: config.Config) -> None:
+    """Refuse a cluster command line that cannot form a node before touching the data dir."""
+    try:
+        server.check_cluster(cfg)
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from exc
 
 
 DEV_PREFIX = "rucket-dev-"

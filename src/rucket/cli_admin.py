@@ -354,3 +354,27 @@ def _event_row(ev: dict[str, Any]) -> str:
         return f"{ev['lsn']:>8}  CORRUPT (fails its CRC32)"
     return EVENT_ROW.format(ev["lsn"], ev["hlc"], ev["type"], ev["bucket"] or "-", ev["key"] or "-",
                             ev["version_id"] or "-", ev["pg"], ev["region"] or "-")
+
+
+@admin.group("cluster")
+def cluster() -> None:
+    """Cluster mode: state of the nodes, etcd and placement groups."""
+
+
+@cluster.command("status")
+@click.option("--json", "as_json", is_flag=True, default=False, help="the admin API's JSON, for scripts")
+def cluster_status(as_json: bool) -> None:
+    """Nodes (up / suspect / down / out), zone, etcd role, PG counts (clean / degraded / misplaced), map epoch."""
+    endpoint, ak, sk, region, _ = click.get_current_context().obj
+    status, out = signed_request(endpoint, ak, sk, region, "GET", f"{ADMIN}/cluster")
+    if status >= 300:
+        raise click.ClickException(f"{status} {out.get('error', '')}: {out.get('message', '')}")
+    if as_json:
+        click.echo(json.dumps(out, indent=2))
+        return
+    etcd, pgs = out["etcd"], out["pgs"]
+    click.echo(f"map epoch {out['epoch']}  writable: {human('w', out['writable'])}  "
+               f"etcd leader: {etcd['leader'] or '(none)'}  (seen from {out['node']})")
+    click.echo(f"PGs: {pgs['total']} total, {pgs['clean']} clean, {pgs['degraded']} degraded, "
+               f"{pgs['misplaced']} misplaced, {pgs['unavailable']} unavailable")
+    click.echo(table([{k: n[k] for k in ("id", "address", "zone", "state", "etcd", "pgs")} for n in out["nodes"]]))

@@ -58,6 +58,16 @@ class Config:
     event_retention: float = 7 * 86_400.0  # seconds events stay when no active feed consumer needs them
     tls_cert: str = ""  # PEM certificate chain: serve HTTPS on the S3 port (re-read on SIGHUP)
     tls_key: str = ""  # PEM private key (unencrypted) of tls_cert
+    cluster: bool = False  # cluster mode (`rucket serve --cluster`): etcd metadata, replicated blobs (DESIGN.md §7)
+    node_id: str = ""  # this node's id in the cluster, persisted in the data dir (a data dir never changes node)
+    peers: tuple[str, ...] = ()  # the other nodes' S3 addresses host:port
+    expect_nodes: int = 3  # nodes that must have joined before the cluster forms its first map
+    zone: str = "default"  # failure domain: the copies of a placement group go to distinct zones first
+    cluster_secret: str = ""  # signs the internal API and seeds the etcd cluster token (16+ bytes); required
+    internal_port_offset: int = 1  # internal API port = S3 port + this (same on every node)
+    etcd_client_offset: int = 2  # etcd member client port = S3 port + this
+    etcd_peer_offset: int = 3  # etcd member peer port = S3 port + this
+    down_out_interval: float = 600.0  # seconds a down node stays in the map before its copies are re-created
 
     @property
     def host(self) -> str:
@@ -77,6 +87,7 @@ class Config:
     def from_json(cls, raw: str) -> Config:
         data = json.loads(raw)
         data["domains"] = tuple(data["domains"])
+        data["peers"] = tuple(data.get("peers", ()))
         data["users"] = tuple(UserConfig(**u) for u in data["users"])
         return cls(**data)
 
@@ -109,6 +120,12 @@ _ENV: dict[str, tuple[str, Any]] = {  # env var -> (field, parser)
     "RUCKET_EVENT_RETENTION": ("event_retention", float),
     "RUCKET_TLS_CERT": ("tls_cert", str),
     "RUCKET_TLS_KEY": ("tls_key", str),
+    "RUCKET_CLUSTER_SECRET": ("cluster_secret", str),
+    "RUCKET_NODE_ID": ("node_id", str),
+    "RUCKET_ZONE": ("zone", str),
+    "RUCKET_PEERS": ("peers", lambda v: tuple(p.strip() for p in v.split(",") if p.strip())),
+    "RUCKET_EXPECT_NODES": ("expect_nodes", int),
+    "RUCKET_DOWN_OUT_INTERVAL": ("down_out_interval", float),
     "RUCKET_ALLOW_INSECURE_SSE_C": ("allow_insecure_sse_c", lambda v: v.lower() in ("1", "true", "yes", "on")),
 }
 
@@ -116,8 +133,9 @@ _ENV: dict[str, tuple[str, Any]] = {  # env var -> (field, parser)
 def _from_toml(path: Path) -> dict[str, Any]:
     data = tomllib.loads(path.read_text())
     out: dict[str, Any] = {k.replace("-", "_"): v for k, v in data.items() if k != "users"}
-    if "domains" in out:
-        out["domains"] = tuple(out["domains"])
+    for name in ("domains", "peers"):
+        if name in out:
+            out[name] = tuple(out[name])
     users = data.get("users", [])
     out["users"] = tuple(UserConfig(**{k.replace("-", "_"): v for k, v in u.items()}) for u in users)
     return out

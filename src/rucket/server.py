@@ -19,6 +19,10 @@ from rucket.admin import AdminApp, AdminRequest, Services
 from rucket.admin.status import StatusFile, record_passes
 from rucket.blobs.local import LocalBlobs
 from rucket.blobs.space import DiskSpace
+from rucket.cluster.failure import MembershipSettings
+from rucket.cluster.node import ClusterNode, topology_of
+from rucket.cluster.node import Settings as ClusterSettings
+from rucket.cluster.topology import Topology, TopologyError
 from rucket.config import Config
 from rucket.console import ConsoleApp, console_redirect, sandboxed, wants_console
 from rucket.console import build as build_console
@@ -116,7 +120,8 @@ def with_admin(app: S3App, cfg: Config) -> Any:
 
     services = Services(app.engine, identities.iam, validate, server_info(cfg, app.engine.store.clock.now_ms()),
                         StatusFile(Path(cfg.data_dir)).read, Simulator(app.engine, identities),
-                        disk=lambda: disk_space(cfg).usage().as_dict())
+                        disk=lambda: disk_space(cfg).usage().as_dict(),
+                        cluster=app.cluster.status if app.cluster is not None else None)
     admin = AdminApp(services, verify, cfg.root_user)
     console = console_of(app, admin, cfg)
 
@@ -144,7 +149,7 @@ async def _redirect(send: Any, location: str) -> None:
 def server_info(cfg: Config, now_ms: int) -> dict[str, Any]:
     """What `GET /_rucket/admin/info` reports; never a secret (root password, master key, user secrets)."""
     public = {k: v for k, v in dataclasses.asdict(cfg).items() if k not in ("root_password", "master_key", "users",
-                                                                                 "metrics_token")}
+                                                                                 "metrics_token", "cluster_secret")}
     return {"version": __version__, "started_ms": now_ms, "pid": os.getpid(), "region": cfg.region,
             "data_dir": str(Path(cfg.data_dir).resolve()),
             "config": {**public, "users": [u.access_key for u in cfg.users],
@@ -156,6 +161,40 @@ def console_of(app: S3App, admin: AdminApp, cfg: Config) -> ConsoleApp:
     key = master_key.load_or_create(Path(cfg.data_dir), cfg.master_key)
     return build_console(app, admin, app.identities.lookup, key, cfg.region, app.engine.store.clock.now_ms,
                          Limit(cfg.login_failures, 300_000))
+
+
+def check_cluster(cfg: Config) -> Topology:
+    """The cluster command line as a topology, or a ValueError saying what to fix."""
+    if cfg.workers != 1:
+        raise TopologyError("cluster mode runs one worker process (--workers 1)")
+    if cfg.port == 0:
+        raise TopologyError("cluster mode needs a fixed --address port (peers derive their ports from it)")
+    if not cfg.node_id:
+        raise TopologyError("cluster mode needs --node-id")
+    return topology_of(cfg.node_id, f"{cfg.host}:{cfg.port}", cfg.peers, cfg.expect_nodes, cfg.zone,
+                       cfg.cluster_secret, cfg.internal_port_offset, cfg.etcd_client_offset, cfg.etcd_peer_offset)
+
+
+def cluster_node(cfg: Config, engine: Engine) -> ClusterNode:
+    """This node's cluster runtime (cluster/node.py); it shares the engine's clock and HLC."""
+    settings = ClusterSettings(membership=MembershipSettings(down_out_interval_ms=int(cfg.down_out_interval * 1000)))
+    return ClusterNode(check_cluster(cfg), Path(cfg.data_dir), engine.store.clock, engine.store.hlc,
+                       settings=settings, on_refused=_stop_server)
+
+
+def _stop_server(reason: str) -> None:
+    """A node the cluster refuses must not keep serving: SIGTERM the `rucket serve` parent (or ourselves)."""
+    import signal
+
+    log.critical("stopping: %s", reason)
+    os.kill(int(os.environ.get(dirlock.PARENT_ENV, os.getpid())), signal.SIGTERM)
+
+
+def with_cluster(app: S3App, node: ClusterNode) -> None:
+    """Cluster mode: the runtime runs beside the S3 app; ready once joined, /minio/health/cluster = writable."""
+    app.background.append(node.run)
+    app.ready_checks.append(lambda: node.ready)
+    app.writable = node.writable
 
 
 def build_app(cfg: Config, engine: Engine | None = None) -> S3App:
@@ -177,6 +216,9 @@ def build_app(cfg: Config, engine: Engine | None = None) -> S3App:
         app.background.append(exclusive(Path(cfg.data_dir) / "scrub.lock", scrubber.run_forever))
     blob_gc = BlobGC(engine.store, interval_s=cfg.gc_interval)  # frees due blobs, trims the event log
     app.background.append(exclusive(Path(cfg.data_dir) / "gc.lock", blob_gc.run_forever))
+    if cfg.cluster:
+        app.cluster = cluster_node(cfg, engine)
+        with_cluster(app, app.cluster)
     return app
 
 

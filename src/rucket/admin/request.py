@@ -48,6 +48,7 @@ class Services:
     lifecycle_status: Callable[[], dict[str, Any]] | None = None  # the worker's last pass (status.py)
     simulate: Callable[[str, str, str], dict[str, Any]] | None = None  # (principal, action, resource), s3/simulate.py
     disk: Callable[[], dict[str, int]] | None = None  # free/total/reserve bytes of the data dir (blobs/space.py)
+    cluster: Callable[[], Awaitable[dict[str, Any]]] | None = None  # cluster mode: nodes, etcd, PGs (admin/cluster.py)
 
 
 Handler = Callable[[AdminRequest, Params, Services], Awaitable[tuple[int, Any]]]

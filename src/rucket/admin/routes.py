@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from rucket.admin import events, handlers, kms, lifecycle, simulate, views
+from rucket.admin import cluster, events, handlers, kms, lifecycle, simulate, views
 from rucket.admin.request import AdminError, Handler, Route
 from rucket.core.paths import ADMIN, Compiled, find, merge
 
 ROUTES: tuple[Compiled[Route], ...] = merge(ADMIN, handlers.ROUTES, kms.ROUTES, lifecycle.ROUTES, views.ROUTES,
-                                               events.ROUTES, simulate.ROUTES)
+                                               events.ROUTES, simulate.ROUTES, cluster.ROUTES)
 
 
 def match(method: str, path: str, table: Sequence[Compiled[Route]] = ROUTES) -> tuple[Handler, dict[str, str]]:

@@ -52,14 +52,16 @@ class MemberAddress:
     name: str
     host: str
     s3_port: int
+    client_offset: int = CLIENT_OFFSET  # rucket.toml may move them (the same on every node)
+    peer_offset: int = PEER_OFFSET
 
     @property
     def client_url(self) -> str:
-        return f"http://{self.host}:{self.s3_port + CLIENT_OFFSET}"
+        return f"http://{self.host}:{self.s3_port + self.client_offset}"
 
     @property
     def peer_url(self) -> str:
-        return f"http://{self.host}:{self.s3_port + PEER_OFFSET}"
+        return f"http://{self.host}:{self.s3_port + self.peer_offset}"
 
 
 @dataclass(frozen=True)
@@ -94,7 +96,7 @@ class MemberConfig:
 
     def argv(self) -> list[str]:
         initial = ",".join(f"{m.name}={m.peer_url}" for m in self.members)
-        local = f"http://127.0.0.1:{self.me.s3_port + CLIENT_OFFSET}"
+        local = f"http://127.0.0.1:{self.me.s3_port + self.me.client_offset}"
         listen_clients = self.me.client_url if self.me.host == "127.0.0.1" else f"{self.me.client_url},{local}"
         return [
             self.binary,

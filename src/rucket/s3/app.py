@@ -47,8 +47,9 @@ from rucket.s3.router import Route, resolve
 from rucket.s3.sender import send_response
 
 log = logging.getLogger("rucket.s3")
-HEALTH = {"/minio/health/live", "/minio/health/ready", "/health/live", "/health/ready"}
+HEALTH = {"/minio/health/live", "/minio/health/ready", "/health/live", "/health/ready", "/minio/health/cluster"}
 READY = {"/minio/health/ready", "/health/ready"}
+CLUSTER_HEALTH = "/minio/health/cluster"  # MinIO's: 200 only while the cluster can take writes
 METRICS_PATH = "/metrics"
 _BODY_METHODS = frozenset({"PUT", "POST"})
 _FREES_SPACE = frozenset({Operation.DELETE_OBJECTS})  # a POST, but it must work on a full disk
@@ -137,6 +138,8 @@ class S3App:
         self.host_id = ids.host_id()
         self.background: list[Callable[[], Awaitable[None]]] = []  # started by ASGI lifespan (lifecycle worker)
         self.ready_checks: list[Callable[[], bool]] = []  # all true or /health/ready answers 503 (server.py)
+        self.writable: Callable[[], bool] = lambda: True  # cluster mode: can the cluster take writes now (server.py)
+        self.cluster: Any = None  # cluster mode: the node runtime, opaque here (server.py builds and reads it)
         self.auth_failures = FailureThrottle(Limit(100, 60_000), engine.now_ms)  # server.py: configured
         self.metrics_access = MetricsAccess()  # who may scrape /metrics (server.py sets the configured one)
         self.room: Callable[[bool], None] = lambda adds_data: None  # StorageFull below the disk reserve (server.py)
@@ -190,6 +193,8 @@ class S3App:
     def _health(self, path: str) -> Response:
         """Live: the process answers. Ready: every part a request needs works (a dead metadata writer
         would hang every write, so a probe must take this server out of rotation)."""
+        if path == CLUSTER_HEALTH:
+            return Response.empty(200 if all(check() for check in self.ready_checks) and self.writable() else 503)
         ready = path not in READY or all(check() for check in self.ready_checks)
         return Response.empty(200 if ready else 503)
 
