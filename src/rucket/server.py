@@ -17,8 +17,11 @@ from typing import Any
 from rucket import __version__, tls
 from rucket.admin import AdminApp, AdminRequest, Services
 from rucket.admin.status import StatusFile, record_passes
+from rucket.blobs.base import BlobStore
 from rucket.blobs.local import LocalBlobs
 from rucket.blobs.space import DiskSpace
+from rucket.cluster.blobs import DURABILITY, BlobRoutes, ReplicatedBlobs
+from rucket.cluster.blobs import HEADER as DURABILITY_HEADER
 from rucket.cluster.failure import MembershipSettings
 from rucket.cluster.node import ClusterNode, topology_of
 from rucket.cluster.node import Settings as ClusterSettings
@@ -60,24 +63,31 @@ CONFIG_ENV = "RUCKET_SERVE_CONFIG"
 log = logging.getLogger("rucket")
 
 
-def sqlite_store(path: Path, blobs: LocalBlobs, clock: Clock, *, region: str = "us-east-1", gc_delay_ms: int = 0,
-                 retention_ms: int = DEFAULT_RETENTION_MS, cache_reads: bool = True, **options: Any) -> Store:
+def sqlite_store(path: Path, blobs: BlobStore, clock: Clock, *, region: str = "us-east-1", gc_delay_ms: int = 0,
+                 retention_ms: int = DEFAULT_RETENTION_MS, cache_reads: bool = True, hlc: HLC | None = None,
+                 **options: Any) -> Store:
     """The single-node store: SQLite plays ConfigStore and ObjectIndex, its event log is the
     EventFeed, local files the BlobStore. The metadata writer stamps this node's HLC, PG and
     region on every event it appends (meta/node.py)."""
     meta = SqliteMeta(path, cache_reads=cache_reads)
-    hlc, placer = HLC(clock), SinglePlacement()
+    hlc, placer = hlc or HLC(clock), SinglePlacement()
     meta.bind(Node(hlc, clock.now_ms, lambda b, k: placer.place(b, k).pg, region, gc_delay_ms, event_log.append))
     feed = SqliteFeed.over(meta, clock, retention_ms)
     return Store(config=meta, index=meta, feed=feed, blobs=blobs, clock=clock, hlc=hlc, placer=placer, region=region,
                  gc_delay_ms=gc_delay_ms, **options)
 
 
-def build_engine(cfg: Config) -> Engine:
+def build_engine(cfg: Config, node: ClusterNode | None = None) -> Engine:
+    """`node`: cluster mode, blobs replicated to their PG's nodes (cluster/blobs.py), one clock and HLC per node."""
     root = Path(cfg.data_dir)
     root.mkdir(parents=True, exist_ok=True)
-    blobs = LocalBlobs(root, fsync=cfg.fsync, trust_window_ms=int(cfg.integrity_trust * 1000))
-    store = sqlite_store(root / "meta.db", blobs, SystemClock(), region=cfg.region,
+    local = LocalBlobs(root, fsync=cfg.fsync, trust_window_ms=int(cfg.integrity_trust * 1000))
+    blobs: BlobStore = local
+    if node is not None:
+        blobs = ReplicatedBlobs(local, node, node.peers)
+        BlobRoutes(local).install(node.api)
+    store = sqlite_store(root / "meta.db", blobs, node.clock if node else SystemClock(),
+                         hlc=node.hlc if node else None, region=cfg.region,
                          gc_delay_ms=int(cfg.gc_delay * 1000), retention_ms=int(cfg.event_retention * 1000),
                          cache_reads=cfg.workers == 1, inline_limit=cfg.inline_limit,
                          lifecycle_day_ms=int(cfg.lifecycle_time_scale * 1000) if cfg.lifecycle_time_scale > 0
@@ -126,6 +136,8 @@ def with_admin(app: S3App, cfg: Config) -> Any:
     console = console_of(app, admin, cfg)
 
     async def composed(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and cfg.cluster:
+            _durability(scope)
         if scope["type"] != "http":
             await app(scope, receive, send)
         elif under(scope["path"], ADMIN):
@@ -138,6 +150,18 @@ def with_admin(app: S3App, cfg: Config) -> Any:
             await app(scope, receive, sandboxed(scope, send))
 
     return composed
+
+
+_DURABILITY_HEADER = DURABILITY_HEADER.encode()
+
+
+def _durability(scope: dict[str, Any]) -> None:
+    """`x-rucket-durability` of this request for the replicated blob writer (a context variable: the
+    engine and s3 layers never see cluster concepts); a bad value is refused by the writer."""
+    for name, value in scope["headers"]:
+        if name == _DURABILITY_HEADER:
+            DURABILITY.set(value.decode("latin-1").strip().lower())
+            return
 
 
 async def _redirect(send: Any, location: str) -> None:
@@ -175,11 +199,12 @@ def check_cluster(cfg: Config) -> Topology:
                        cfg.cluster_secret, cfg.internal_port_offset, cfg.etcd_client_offset, cfg.etcd_peer_offset)
 
 
-def cluster_node(cfg: Config, engine: Engine) -> ClusterNode:
-    """This node's cluster runtime (cluster/node.py); it shares the engine's clock and HLC."""
+def cluster_node(cfg: Config) -> ClusterNode:
+    """This node's cluster runtime (cluster/node.py); the engine shares its clock and HLC."""
     settings = ClusterSettings(membership=MembershipSettings(down_out_interval_ms=int(cfg.down_out_interval * 1000)))
-    return ClusterNode(check_cluster(cfg), Path(cfg.data_dir), engine.store.clock, engine.store.hlc,
-                       settings=settings, on_refused=_stop_server)
+    clock = SystemClock()
+    return ClusterNode(check_cluster(cfg), Path(cfg.data_dir), clock, HLC(clock), settings=settings,
+                       on_refused=_stop_server)
 
 
 def _stop_server(reason: str) -> None:
@@ -198,7 +223,8 @@ def with_cluster(app: S3App, node: ClusterNode) -> None:
 
 
 def build_app(cfg: Config, engine: Engine | None = None) -> S3App:
-    engine = engine or build_engine(cfg)
+    node = cluster_node(cfg) if cfg.cluster and engine is None else None
+    engine = engine or build_engine(cfg, node)
     settings = Settings(region=cfg.region, domains=cfg.domains, allow_insecure_sse_c=cfg.allow_insecure_sse_c,
                         signing_region=cfg.region if cfg.strict_region else None)
     app = S3App(engine, Identities(iam_of(cfg, engine), root_user(cfg)), settings)
@@ -216,9 +242,9 @@ def build_app(cfg: Config, engine: Engine | None = None) -> S3App:
         app.background.append(exclusive(Path(cfg.data_dir) / "scrub.lock", scrubber.run_forever))
     blob_gc = BlobGC(engine.store, interval_s=cfg.gc_interval)  # frees due blobs, trims the event log
     app.background.append(exclusive(Path(cfg.data_dir) / "gc.lock", blob_gc.run_forever))
-    if cfg.cluster:
-        app.cluster = cluster_node(cfg, engine)
-        with_cluster(app, app.cluster)
+    if node is not None:
+        app.cluster = node
+        with_cluster(app, node)
     return app
 
 

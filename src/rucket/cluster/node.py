@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from rucket.cluster import wire
+from rucket.cluster.blobs import pg_of_blob
 from rucket.cluster.etcd import EtcdSupervisor, MemberConfig
 from rucket.cluster.etcd_client import EtcdClient, EtcdUnavailable
 from rucket.cluster.failure import Membership, MembershipSettings, State
@@ -40,6 +41,7 @@ from rucket.cluster.liveness import LeaseKeeper, alive_nodes, apply_leases
 from rucket.cluster.mapstore import MapStore, StaleMap, Versioned
 from rucket.cluster.signing import Signer, Verified, Verifier
 from rucket.cluster.topology import Address, Topology, claim_identity, member_name
+from rucket.core.errors import Unavailable
 from rucket.core.hlc import HLC, Clock
 from rucket.placement.straw2 import PG_COUNT, ClusterMap, Node, PlacementTable
 
@@ -146,6 +148,27 @@ class ClusterNode:
     def internal_of(self, node_id: str) -> str | None:
         info = self.nodes.get(node_id)
         return info.internal if info else None
+
+    # ---- the replicated BlobStore's view (cluster/blobs.py Placement) ---------
+    @property
+    def node_id(self) -> str:
+        return self.topology.node_id
+
+    def holders_for(self, pg_key: str) -> tuple[str, ...]:
+        if self.table is None:
+            raise Unavailable("this node has not joined the cluster map yet")
+        return self.table.nodes_of(pg_of_blob(pg_key, self.table.pg_count))
+
+    def reachable(self, node_id: str) -> bool:
+        """Worth sending to: this node, or a peer not (yet) declared down."""
+        if node_id == self.topology.node_id:
+            return True
+        states = self.membership.states()
+        return node_id in states and states[node_id] in (State.UP, State.SUSPECT)
+
+    def zone_of(self, node_id: str) -> str:
+        info = self.nodes.get(node_id)
+        return info.zone if info else ""
 
     # ---- lifecycle ---------------------------------------------------------
     async def run(self) -> None:

@@ -183,6 +183,8 @@ class Server:
                 pass
         except (WireError, ConnectionError) as exc:
             log.debug("internal connection dropped: %s", exc)
+        except Exception as exc:  # a streamed body failed half-way: the peer sees the cut and falls back
+            log.warning("internal response cut short: %r", exc)
         finally:
             writer.close()
             with contextlib.suppress(Exception):
@@ -212,7 +214,7 @@ class Server:
         writer.write(_head_lines(f"HTTP/1.1 {resp.status} {_REASONS.get(resp.status, 'Status')}", resp.headers,
                                  len(resp.body) if isinstance(resp.body, bytes) else None))
         await _send_body(writer, resp.body)
-        return body.done
+        return body.done and headers.get("connection", "").lower() != "close"
 
 
 @dataclass
@@ -220,7 +222,8 @@ class Reply:
     status: int
     headers: dict[str, str]
     body: Body
-    _close: Callable[[], None]
+    writer: asyncio.StreamWriter  # held: a collected StreamWriter closes its connection under the body
+
 
     async def read(self, limit: int = 16 << 20) -> bytes:
         try:
@@ -229,7 +232,7 @@ class Reply:
             self.release()
 
     def release(self) -> None:
-        self._close()
+        self.writer.transport.abort()
 
 
 class Upload:
@@ -277,7 +280,7 @@ async def _reply(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, tim
         writer.transport.abort()
         raise WireError("bad status line")
     headers = _headers(lines[1:])
-    return Reply(int(parts[1]), headers, _body_of(reader, headers, timeout), writer.transport.abort)
+    return Reply(int(parts[1]), headers, _body_of(reader, headers, timeout), writer)
 
 
 async def connect(address: str, timeout: float) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
