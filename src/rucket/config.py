@@ -58,6 +58,8 @@ class Config:
     event_retention: float = 7 * 86_400.0  # seconds events stay when no active feed consumer needs them
     tls_cert: str = ""  # PEM certificate chain: serve HTTPS on the S3 port (re-read on SIGHUP)
     tls_key: str = ""  # PEM private key (unencrypted) of tls_cert
+    kms_keys: tuple[str, ...] = ()  # built-in KMS key ids created at start if missing (never deleted)
+    kms_default_key: str = ""  # KMS key for aws:kms writes that name none (bucket default or header)
 
     @property
     def host(self) -> str:
@@ -77,6 +79,7 @@ class Config:
     def from_json(cls, raw: str) -> Config:
         data = json.loads(raw)
         data["domains"] = tuple(data["domains"])
+        data["kms_keys"] = tuple(data["kms_keys"])
         data["users"] = tuple(UserConfig(**u) for u in data["users"])
         return cls(**data)
 
@@ -110,14 +113,17 @@ _ENV: dict[str, tuple[str, Any]] = {  # env var -> (field, parser)
     "RUCKET_TLS_CERT": ("tls_cert", str),
     "RUCKET_TLS_KEY": ("tls_key", str),
     "RUCKET_ALLOW_INSECURE_SSE_C": ("allow_insecure_sse_c", lambda v: v.lower() in ("1", "true", "yes", "on")),
+    "RUCKET_KMS_KEYS": ("kms_keys", lambda v: tuple(k.strip() for k in v.split(",") if k.strip())),
+    "RUCKET_KMS_DEFAULT_KEY": ("kms_default_key", str),
 }
 
 
 def _from_toml(path: Path) -> dict[str, Any]:
     data = tomllib.loads(path.read_text())
     out: dict[str, Any] = {k.replace("-", "_"): v for k, v in data.items() if k != "users"}
-    if "domains" in out:
-        out["domains"] = tuple(out["domains"])
+    for name in ("domains", "kms_keys"):
+        if name in out:
+            out[name] = tuple(out[name])
     users = data.get("users", [])
     out["users"] = tuple(UserConfig(**{k.replace("-", "_"): v for k, v in u.items()}) for u in users)
     return out
