@@ -68,6 +68,8 @@ class Config:
     etcd_client_offset: int = 2  # etcd member client port = S3 port + this
     etcd_peer_offset: int = 3  # etcd member peer port = S3 port + this
     down_out_interval: float = 600.0  # seconds a down node stays in the map before its copies are re-created
+    kms_keys: tuple[str, ...] = ()  # built-in KMS key ids created at start if missing (never deleted)
+    kms_default_key: str = ""  # KMS key for aws:kms writes that name none (bucket default or header)
 
     @property
     def host(self) -> str:
@@ -88,6 +90,7 @@ class Config:
         data = json.loads(raw)
         data["domains"] = tuple(data["domains"])
         data["peers"] = tuple(data.get("peers", ()))
+        data["kms_keys"] = tuple(data["kms_keys"])
         data["users"] = tuple(UserConfig(**u) for u in data["users"])
         return cls(**data)
 
@@ -127,13 +130,15 @@ _ENV: dict[str, tuple[str, Any]] = {  # env var -> (field, parser)
     "RUCKET_EXPECT_NODES": ("expect_nodes", int),
     "RUCKET_DOWN_OUT_INTERVAL": ("down_out_interval", float),
     "RUCKET_ALLOW_INSECURE_SSE_C": ("allow_insecure_sse_c", lambda v: v.lower() in ("1", "true", "yes", "on")),
+    "RUCKET_KMS_KEYS": ("kms_keys", lambda v: tuple(k.strip() for k in v.split(",") if k.strip())),
+    "RUCKET_KMS_DEFAULT_KEY": ("kms_default_key", str),
 }
 
 
 def _from_toml(path: Path) -> dict[str, Any]:
     data = tomllib.loads(path.read_text())
     out: dict[str, Any] = {k.replace("-", "_"): v for k, v in data.items() if k != "users"}
-    for name in ("domains", "peers"):
+    for name in ("domains", "peers", "kms_keys"):
         if name in out:
             out[name] = tuple(out[name])
     users = data.get("users", [])

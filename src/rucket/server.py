@@ -91,7 +91,7 @@ def build_engine(cfg: Config, node: ClusterNode | None = None) -> Engine:
                          gc_delay_ms=int(cfg.gc_delay * 1000), retention_ms=int(cfg.event_retention * 1000),
                          cache_reads=cfg.workers == 1, inline_limit=cfg.inline_limit,
                          lifecycle_day_ms=int(cfg.lifecycle_time_scale * 1000) if cfg.lifecycle_time_scale > 0
-                         else DAY_MS, master_key=cfg.master_key)
+                         else DAY_MS, master_key=cfg.master_key, kms_default_key=cfg.kms_default_key)
     return Engine(store)
 
 
@@ -110,6 +110,15 @@ def bootstrap_users(cfg: Config, engine: Engine) -> None:
     users moves to the root's account; run once, in the parent."""
     iam_of(cfg, engine).bootstrap([BootstrapUser(u.access_key, u.secret_key, u.id, u.display_name, u.email,
                                                  u.own_account) for u in cfg.users], root_user(cfg).id)
+
+
+def declare_kms_keys(cfg: Config, engine: Engine) -> None:
+    """`kms_keys` (and `kms_default_key`) of rucket.toml exist in the built-in KMS before the first
+    request, so a fresh server can serve SSE-KMS for them; run once, in the parent."""
+    wanted = [*cfg.kms_keys, *([cfg.kms_default_key] if cfg.kms_default_key else [])]
+    created = engine.encryption.kms.ensure(wanted)
+    if created:
+        log.info("KMS keys created from the configuration: %s", ", ".join(created))
 
 
 def with_admin(app: S3App, cfg: Config) -> Any:
@@ -351,6 +360,7 @@ def recover(cfg: Config) -> tuple[int, int]:
     try:
         check_event_log(cfg, engine)
         bootstrap_users(cfg, engine)
+        declare_kms_keys(cfg, engine)
         return engine.recover()
     finally:
         engine.close()

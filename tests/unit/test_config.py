@@ -68,3 +68,12 @@ def test_users_are_own_accounts_unless_told(tmp_path: Path) -> None:
     toml.write_text('[[users]]\naccess_key = "alt"\nsecret_key = "s1"\n'
                     '[[users]]\naccess_key = "dev"\nsecret_key = "s2"\nown_account = false\n')
     assert [u.own_account for u in config.load(toml, env={}).users] == [True, False]
+
+
+def test_kms_keys_from_toml_and_env(tmp_path: Path) -> None:
+    toml = tmp_path / "rucket.toml"
+    toml.write_text('kms_keys = ["testkey-1", "testkey-2"]\nkms_default_key = "testkey-1"\n')
+    cfg = config.load(toml, env={})
+    assert cfg.kms_keys == ("testkey-1", "testkey-2") and cfg.kms_default_key == "testkey-1"
+    assert config.Config.from_json(cfg.to_json()) == cfg
+    assert config.load(toml, env={"RUCKET_KMS_KEYS": " a, b ,,c"}).kms_keys == ("a", "b", "c")

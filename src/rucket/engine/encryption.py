@@ -222,10 +222,11 @@ class Encryption:
         return DataKey(dk, Envelope(MODE_S3, _seal(self.s3_kek, dk, _S3_AAD), bucket_key=req.bucket_key))
 
     def _wrap_kms(self, dk: bytes, req: SseRequest) -> DataKey:
-        if not req.kms_key:
+        requested = req.kms_key or self.s.kms_default_key
+        if not requested:
             raise errors.InvalidArgument("aws:kms needs x-amz-server-side-encryption-aws-kms-key-id "
                                          "(no default KMS key is configured)")
-        key_id, version, material = self.kms.current(req.kms_key)
+        key_id, version, material = self.kms.current(requested)
         wrapped = _seal(material, dk, _kms_aad(key_id, version, req.context))
         return DataKey(dk, Envelope(MODE_KMS, wrapped, key_id, version, req.context, bucket_key=req.bucket_key))
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 import secrets
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from cryptography.exceptions import InvalidTag
@@ -76,6 +77,27 @@ class Kms:
         await writes.run(self.s.config.apply, lambda: plan,
                          lambda c: errors.InvalidRequest(f"KMS key {key_id} already exists"))
         return self.key(key_id)
+
+    def ensure(self, key_ids: Sequence[str]) -> list[str]:
+        """Create the configured keys (`kms_keys` in rucket.toml) that do not exist yet, so a fresh
+        server has them; existing keys keep their material. Sync: runs once at start-up, before
+        serving. Returns the ids it created."""
+        missing = [k for k in dict.fromkeys(canonical_id(k) for k in key_ids) if self.s.config.kms_key(k) is None]
+        for key_id in missing:
+            if not KEY_ID.fullmatch(key_id):
+                raise errors.InvalidArgument(f"kms_keys: {key_id!r} is not a KMS key id "
+                                             "(1-128 of A-Z a-z 0-9 _ . -, starting alphanumeric)")
+        if not missing:
+            return []
+        now, hlc = self.s.clock.now_ms(), self.s.hlc.now()
+        plan: Plan[None] = Plan()
+        for key_id in missing:
+            one = self._version_plan(key_id, 1, now, hlc, "created")
+            plan.mutations += [PutKmsKey(key_id, "declared in the configuration", True, now), *one.mutations]
+            plan.preconditions.append(KmsKeyIs(key_id, -1))
+            plan.events += one.events
+        self.s.config.apply_sync(plan.batch())
+        return missing
 
     async def rotate(self, key_id: str) -> KmsKey:
         """A new version for new objects; every older version stays (old objects still open). Pinned on

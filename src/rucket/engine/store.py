@@ -28,4 +28,5 @@ class Store:
     inline_limit: int = 64 * 1024
     lifecycle_day_ms: int = 86_400_000  # a lifecycle "day"; RUCKET_LIFECYCLE_TIME_SCALE shortens it
     master_key: str = ""  # configured base64 master key; "" = data/master.key (engine/secrets.py)
+    kms_default_key: str = ""  # KMS key of aws:kms writes that name none (config kms_default_key)
     gc_delay_ms: int = 0  # how long a freed blob stays for readers that already hold its version (engine/gc.py)

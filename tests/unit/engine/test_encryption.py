@@ -188,6 +188,29 @@ def test_kms_context_is_bound_into_the_wrapping(engine: Engine) -> None:
         enc.open({**rec, "kv": 7}, None)
 
 
+def test_declared_kms_keys_are_created_once_and_keep_their_material(engine: Engine) -> None:
+    enc = engine.encryption
+    assert enc.kms.ensure(["testkey-1", "alias/testkey-2", "testkey-1"]) == ["testkey-1", "testkey-2"]
+    dk = enc.new_key(SseRequest(MODE_KMS, kms_key="testkey-1"))
+    assert dk is not None
+    assert enc.kms.ensure(["testkey-1", "testkey-2"]) == []  # a restart declares them again: no change
+    assert Encryption(engine.store).open(dk.record(), None).key == dk.key  # type: ignore[union-attr]
+    assert [k.versions for k in enc.kms.all_keys()] == [1, 1]
+    with pytest.raises(errors.InvalidArgument):
+        enc.kms.ensure(["bad name"])
+    assert [k.key_id for k in enc.kms.all_keys()] == ["testkey-1", "testkey-2"]
+
+
+def test_the_default_kms_key_serves_writes_that_name_none(engine: Engine) -> None:
+    engine.encryption.kms.ensure(["dflt"])
+    engine.store.kms_default_key = "dflt"
+    dk = engine.encryption.new_key(SseRequest(MODE_KMS))
+    assert dk is not None and dk.envelope.kms_key == "dflt"
+    engine.encryption.kms.ensure(["other"])
+    named = engine.encryption.new_key(SseRequest(MODE_KMS, kms_key="other"))  # a named key wins
+    assert named is not None and named.envelope.kms_key == "other"
+
+
 def test_kms_create_validates_and_refuses_duplicates(engine: Engine) -> None:
     run(engine.encryption.kms.create("k"))
     with pytest.raises(errors.InvalidRequest):
