@@ -52,12 +52,13 @@ def test_find_captures_segments_and_tells_404_from_405() -> None:
 
 def test_admin_and_console_tables_are_merged_explicitly() -> None:
     """Every endpoint module's ROUTES, each declared once, all under its prefix."""
-    from rucket.admin import events, handlers, kms, lifecycle, simulate, views
+    from rucket.admin import cluster, events, handlers, kms, lifecycle, simulate, views
     from rucket.admin.routes import ROUTES as ADMIN_ROUTES
     from rucket.console import views as pages
     from rucket.console.views import ROUTES as CONSOLE_ROUTES
 
-    declared = [*handlers.ROUTES, *kms.ROUTES, *lifecycle.ROUTES, *views.ROUTES, *events.ROUTES, *simulate.ROUTES]
+    declared = [*handlers.ROUTES, *kms.ROUTES, *lifecycle.ROUTES, *views.ROUTES, *events.ROUTES, *simulate.ROUTES,
+                *cluster.ROUTES]
     assert [c.route for c in ADMIN_ROUTES] == declared
     modules = (pages.auth, pages.buckets, pages.objects, pages.object_tools, pages.bulk, pages.settings, pages.users,
                pages.identity, pages.admin)
