@@ -97,3 +97,20 @@ def test_list_max_keys_zero(s3: BaseClient, filled: str) -> None:
 def test_list_v2_empty_continuation_token_is_first_page(s3: BaseClient, filled: str) -> None:
     out = s3.list_objects_v2(Bucket=filled, ContinuationToken="")
     assert out["ContinuationToken"] == "" and len(out["Contents"]) == len(KEYS)
+
+
+@pytest.mark.parametrize("op", ["ListObjects", "ListObjectsV2"])
+def test_allow_unordered_lists_every_key_and_refuses_a_delimiter(s3: BaseClient, filled: str, op: str) -> None:
+    """Ceph's `allow-unordered=true`: any order is allowed (ours stays sorted); with a delimiter, 400."""
+    def unordered(params, **_):  # type: ignore[no-untyped-def]
+        params["url"] += ("&" if "?" in params["url"] else "?") + "allow-unordered=true"
+    s3.meta.events.register(f"before-call.s3.{op}", unordered)
+    try:
+        call = s3.list_objects if op == "ListObjects" else s3.list_objects_v2
+        assert sorted(o["Key"] for o in call(Bucket=filled)["Contents"]) == sorted(KEYS)
+        with pytest.raises(ClientError) as exc:
+            call(Bucket=filled, Delimiter="/")
+        assert exc.value.response["Error"]["Code"] == "InvalidArgument"
+        assert exc.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+    finally:
+        s3.meta.events.unregister(f"before-call.s3.{op}", unordered)

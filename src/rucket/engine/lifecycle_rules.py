@@ -97,7 +97,11 @@ def parse_date_ms(value: str) -> int:
 
 
 def due_ms(start_ms: int, days: int, day_ms: int = DAY_MS) -> int:
-    """AWS: creation time + days, rounded up to the next midnight UTC (a day boundary)."""
+    """AWS: creation time + days, rounded up to the next midnight UTC (a day boundary). A shortened
+    day (`lifecycle_time_scale`) counts from the creation time itself, as Ceph's
+    `rgw_lc_debug_interval` does: rounding to a 10-second "midnight" would only add jitter."""
+    if day_ms != DAY_MS:
+        return start_ms + days * day_ms
     return -(-(start_ms + days * day_ms) // day_ms) * day_ms
 
 

@@ -219,6 +219,19 @@ def test_scaled_day_length(env: Env) -> None:
     assert fast.interval_s == 0.5
 
 
+def test_a_scaled_day_counts_from_creation_not_from_a_day_boundary(env: Env) -> None:
+    fast = Lifecycle(env.engine, day_ms=10_000)  # the s3-tests lc_debug_interval
+    env.clock.advance(seconds=7)  # mid-"day": AWS rounding would push the due time to the boundary
+    created = env.clock.now_ms()
+    env.put("k")
+    env.rules(rule(expiration_days=2))
+    assert due_ms(created, 2, 10_000) == created + 20_000
+    env.clock.advance(seconds=19.9)
+    assert run(fast.run_once()).expired == 0
+    env.clock.advance(seconds=0.1)
+    assert run(fast.run_once()).expired == 1
+
+
 def test_real_incomplete_upload_is_aborted_and_its_parts_reclaimed(env: Env) -> None:
     mp = env.engine.multipart
     old = run(mp.create("bkt", "tmp/big", Upload(upload_id="", bucket="", key="", initiated_ms=0, owner="o")))

@@ -25,6 +25,15 @@ def _encoding(ctx: RequestContext) -> bool:
     return True
 
 
+def _refuse_unordered_delimiter(ctx: RequestContext, delimiter: str) -> None:
+    """Ceph's `allow-unordered=true` lets a listing come back in any order; ours is always in key
+    order, which is one such order, so the flag changes nothing, except that Ceph refuses it with
+    a delimiter (common prefixes need ordered keys) and clients written for RGW rely on that."""
+    if delimiter and ctx.query.get("allow-unordered", "").lower() == "true":
+        raise InvalidArgument("allow-unordered cannot be used with a delimiter",
+                              ArgumentName="allow-unordered", ArgumentValue="true")
+
+
 def _owners(ctx: RequestContext, page: ListPage, wanted: bool = True) -> dict[str, Owner]:
     return {e.owner: ctx.owner_of(e.owner) for e in page.entries} if wanted else {}
 
@@ -50,6 +59,7 @@ async def list_objects(ctx: RequestContext) -> Response:
     prefix, delimiter, marker = q.get("prefix", ""), q.get("delimiter", ""), q.get("marker", "")
     max_keys = int_param(q, "max-keys", MAX_KEYS, hi=MAX_KEYS)
     encode = _encoding(ctx)
+    _refuse_unordered_delimiter(ctx, delimiter)
     query = ListQuery(ctx.bucket, prefix, delimiter, resume_point(prefix, delimiter, marker), max_keys)
     page = ctx.engine.list_objects(query)
     params = xml.ListParams(ctx.bucket, prefix, delimiter, int_param(q, "max-keys", MAX_KEYS), encode,
@@ -63,6 +73,7 @@ async def list_objects_v2(ctx: RequestContext) -> Response:
     token, start_after = q.get("continuation-token"), q.get("start-after", "")
     max_keys = int_param(q, "max-keys", MAX_KEYS, hi=MAX_KEYS)
     encode = _encoding(ctx)
+    _refuse_unordered_delimiter(ctx, delimiter)
     start = decode_token(token) if token else (after(start_after) if start_after else "")
     page = ctx.engine.list_objects(ListQuery(ctx.bucket, prefix, delimiter, start, max_keys))
     fetch_owner = q.get("fetch-owner", "").lower() == "true"
